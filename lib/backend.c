@@ -1,0 +1,77 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * backend.c - the static registry of storage backends.  A backend that was
+ * compiled out keeps its name here, so that a store URL naming it gets
+ * "not compiled in" rather than "unknown backend".
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vudb_private.h"
+
+static const struct {
+	const char			*name;
+	const struct vudb_backend	*be;
+} registry[] = {
+#ifdef WITH_BDB
+	{ "bdb",	&vudb__backend_bdb },
+#else
+	{ "bdb",	NULL },
+#endif
+	{ "lmdb",	NULL },
+	{ "fail",	&vudb__backend_fail },
+};
+
+/* vudb__backend_find - backend by URL scheme; NULL if unknown or absent */
+const struct vudb_backend *
+vudb__backend_find(const char *name, size_t len, int *compiled_r)
+{
+	size_t i;
+
+	*compiled_r = 0;
+	for (i = 0; i < sizeof(registry) / sizeof(registry[0]); i++) {
+		if (strlen(registry[i].name) != len ||
+		    memcmp(registry[i].name, name, len) != 0)
+			continue;
+		if (registry[i].be == NULL)
+			return NULL;
+		if (registry[i].be->abi != VUDB_BACKEND_ABI)
+			return NULL;
+		*compiled_r = 1;
+		return registry[i].be;
+	}
+	*compiled_r = -1;
+	return NULL;
+}
+
+/* vudb__backend_default - the backend of a plain path */
+const struct vudb_backend *
+vudb__backend_default(void)
+{
+#ifdef WITH_BDB
+	return &vudb__backend_bdb;
+#else
+	return NULL;
+#endif
+}
+
+int
+vudb__buf_reserve(struct vudb_buf *b, size_t need)
+{
+	unsigned char *p;
+	size_t cap;
+
+	if (need <= b->cap)
+		return VUDB_OK;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	if ((p = realloc(b->data, cap)) == NULL)
+		return VUDB_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return VUDB_OK;
+}

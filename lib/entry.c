@@ -1,0 +1,1394 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * entry.c - domains, users, aliases, relocated entries and send-as grants:
+ * adding, changing, deleting, reading and listing them, batches, and the
+ * password calls that read or write a user.  Every change runs in one
+ * backend transaction (retried on a lock conflict) or joins the open batch;
+ * names are checked and made canonical before any key or path is formed;
+ * domain limits are enforced here, so every program obeys them.
+ *
+ * Keys in a domain database: "D" the domain record, "#" counters,
+ * "u" LOCAL a user, "a" LOCAL an alias ("a" alone: the catch-all),
+ * "r" LOCAL a relocated entry ("r" alone: the whole domain), "s" LOCAL the
+ * send-as grants of LOCAL@domain.  A deleted domain keeps a tombstone
+ * domain record until no process holds its file open any more.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vudb_private.h"
+
+#define MAX_TRIES	5
+#define MAX_EFFECTIVE	16
+
+struct vudb_obj {
+	int		 type;
+	char		*name;
+	size_t		 n;
+	struct {
+		const char	*name;
+		char		*value;
+	}		 a[VUDB__REC_MAXF];
+	size_t		 ne;
+	struct {
+		const char	*name;
+		char		*value;
+	}		 e[MAX_EFFECTIVE];
+};
+
+struct vudb_iter {
+	struct vudb	*db;
+	int		 type;
+	char		 domain[VUDB__DOMAIN_MAX + 1];
+	size_t		 n, next;
+	char		**names;	/* domains, or locals */
+	unsigned char	**vals;		/* encoded records (not domains) */
+	size_t		*lens;
+	struct vudb_obj	*cur;
+};
+
+/* ------------------------------------------------------------ names */
+
+static char
+type_prefix(int type)
+{
+	switch (type) {
+	case VUDB_USER:		return 'u';
+	case VUDB_ALIAS:	return 'a';
+	case VUDB_RELOCATED:	return 'r';
+	case VUDB_SENDER:	return 's';
+	case VUDB__REC_COUNTERS: return '#';
+	}
+	return 'D';
+}
+
+/* vudb__key - the database key of an entry */
+size_t
+vudb__key(int type, const char *local, size_t llen,
+    char key[VUDB__LOCAL_MAX + 2])
+{
+	key[0] = type_prefix(type);
+	if (type == VUDB_DOMAIN || type == VUDB__REC_COUNTERS)
+		return 1;
+	memcpy(key + 1, local, llen);
+	return 1 + llen;
+}
+
+/* split_name - check a name of a type; NULL or why it is invalid */
+static const char *
+split_name(int type, const char *name, char local[VUDB__LOCAL_MAX + 1],
+    char domain[VUDB__DOMAIN_MAX + 1], int *catchall_r)
+{
+	const char *at, *why;
+	size_t len;
+
+	*catchall_r = 0;
+	local[0] = '\0';
+	if (name == NULL)
+		return "no name";
+	len = strlen(name);
+	if (len > VUDB__ADDR_MAX)
+		return "name too long";
+	if (type == VUDB_DOMAIN)
+		return vudb__domain_norm(name, len, domain);
+	if (type < VUDB_USER || type > VUDB_SENDER)
+		return "invalid entry type";
+	if ((at = strrchr(name, '@')) == NULL)
+		return "expected local@domain";
+	if ((why = vudb__domain_norm(at + 1, len - (size_t)(at - name) - 1,
+	    domain)) != NULL)
+		return why;
+	if (at == name) {
+		if (type == VUDB_ALIAS || type == VUDB_RELOCATED) {
+			*catchall_r = 1;
+			return NULL;
+		}
+		return "empty local part";
+	}
+	return vudb__local_norm(name, (size_t)(at - name), local);
+}
+
+int
+vudb__split(struct vudb *db, int type, const char *name,
+    char local[VUDB__LOCAL_MAX + 1], char domain[VUDB__DOMAIN_MAX + 1],
+    int *catchall_r)
+{
+	const char *why;
+
+	if ((why = split_name(type, name, local, domain, catchall_r)) != NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "%s: %s",
+		    name != NULL ? name : "(null)", why);
+	return VUDB_OK;
+}
+
+const char *
+vudb_name_error(int type, const char *name)
+{
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	int catchall;
+
+	return split_name(type, name, local, domain, &catchall);
+}
+
+int
+vudb_normalize(int type, const char *name, char **norm_r)
+{
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	int catchall;
+
+	if (norm_r == NULL)
+		return VUDB_EINVAL;
+	*norm_r = NULL;
+	if (split_name(type, name, local, domain, &catchall) != NULL)
+		return VUDB_EINVAL;
+	if (type == VUDB_DOMAIN)
+		*norm_r = strdup(domain);
+	else if (asprintf(norm_r, "%s@%s", local, domain) < 0)
+		*norm_r = NULL;
+	return *norm_r == NULL ? VUDB_ENOMEM : VUDB_OK;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* vudb__get_rec - fetch an entry's encoded record into buf */
+int
+vudb__get_rec(struct vudb *db, struct vudb__dom *d, int type,
+    const char *local, struct vudb_buf *buf)
+{
+	char key[VUDB__LOCAL_MAX + 2];
+	size_t klen;
+
+	klen = vudb__key(type, local, strlen(local), key);
+	return db->be->get(db, d->h, db->txn_dom == d ? db->txn : NULL, key,
+	    klen, buf);
+}
+
+/* vudb__dom_value - a domain's value of dtag, else the store's setting */
+const char *
+vudb__dom_value(const struct vudb *db, const struct vudb__dom *d,
+    unsigned int dtag, int sidx)
+{
+	const char *v = NULL;
+
+	if (d != NULL && dtag != 0)
+		v = vudb__rec_get(&d->meta, dtag);
+	return v != NULL ? v : vudb__setting(db, sidx);
+}
+
+/* open_domain - the cached database of an existing domain */
+static int
+open_domain(struct vudb *db, const char *domain, struct vudb__dom **d_r)
+{
+	struct vudb__dom *d;
+	int rc;
+
+	*d_r = NULL;
+	rc = vudb__dom_get(db, domain, 0, &d);
+	if (rc == VUDB_ENOTFOUND)
+		return vudb__seterr(db, rc, "%s: no such domain", domain);
+	if (rc != VUDB_OK)
+		return rc;
+	if ((rc = vudb__dom_meta(db, d)) != VUDB_OK)
+		return rc;
+	if (d->meta_state != VUDB__META_OK)
+		return vudb__seterr(db, VUDB_ENOTFOUND, "%s: no such domain",
+		    domain);
+	*d_r = d;
+	return VUDB_OK;
+}
+
+static void
+set_now(struct vudb__rec *rec, unsigned int tag)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+	(void)vudb__rec_set(rec, tag, buf);
+}
+
+static unsigned int
+tag_created(int type)
+{
+	return type == VUDB_DOMAIN ? VUDB__D_CREATED :
+	    type == VUDB_USER ? VUDB__U_CREATED : VUDB__L_CREATED;
+}
+
+static unsigned int
+tag_updated(int type)
+{
+	return type == VUDB_DOMAIN ? VUDB__D_UPDATED :
+	    type == VUDB_USER ? VUDB__U_UPDATED : VUDB__L_UPDATED;
+}
+
+/*
+ * apply_attrs - check and set name/value pairs on rec.  remove: an empty
+ * or NULL value removes the attribute.
+ */
+static int
+apply_attrs(struct vudb *db, struct vudb__rec *rec, const char *const *attrs,
+    int remove)
+{
+	const struct vudb__attr *a;
+	const char *why;
+	char *norm;
+	size_t i;
+	int rc;
+
+	for (i = 0; attrs != NULL && attrs[i] != NULL; i += 2) {
+		a = vudb__attr_byname(rec->type, attrs[i]);
+		if (a == NULL || (a->flags & (VUDB__A_RDONLY | VUDB__A_HIDDEN)))
+			return vudb__seterr(db, VUDB_EINVAL, "%s: %s",
+			    attrs[i], a == NULL ? "unknown attribute" :
+			    "read-only attribute");
+		if (attrs[i + 1] == NULL || attrs[i + 1][0] == '\0') {
+			if (!remove)
+				return vudb__seterr(db, VUDB_EINVAL,
+				    "%s: empty value", attrs[i]);
+			if ((rc = vudb__rec_set(rec, a->tag, NULL)) != VUDB_OK)
+				return rc;
+			continue;
+		}
+		rc = vudb__value_norm(a->kind, attrs[i + 1], &norm, &why);
+		if (rc != VUDB_OK)
+			return vudb__seterr(db, rc, "%s: %s", attrs[i],
+			    why != NULL ? why : "out of memory");
+		rc = vudb__rec_set(rec, a->tag, norm);
+		vudb__free_secret(norm);
+		if (rc != VUDB_OK)
+			return vudb__seterr(db, rc, "%s: cannot set",
+			    attrs[i]);
+	}
+	return VUDB_OK;
+}
+
+static int
+put_rec(struct vudb *db, struct vudb__dom *d, void *txn, const char *key,
+    size_t klen, const struct vudb__rec *rec)
+{
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = vudb__rec_encode(rec, &buf, &len)) != VUDB_OK)
+		return vudb__seterr(db, rc, "record too large");
+	rc = db->be->put(db, d->h, txn, key, klen, buf, len);
+	vudb__wipe(buf, len);
+	free(buf);
+	return rc;
+}
+
+/* get_rec_txn - read and decode one record inside txn */
+static int
+get_rec_txn(struct vudb *db, struct vudb__dom *d, void *txn, int type,
+    const char *key, size_t klen, struct vudb__rec *rec)
+{
+	int rc;
+
+	vudb__rec_init(rec, type);
+	rc = db->be->get(db, d->h, txn, key, klen, &db->buf);
+	if (rc != VUDB_OK)
+		return rc;
+	rc = vudb__rec_decode(db->buf.data, db->buf.len, type, rec);
+	if (rc != VUDB_OK)
+		return vudb__seterr(db, rc, "%s: damaged record", d->name);
+	return VUDB_OK;
+}
+
+/* count_add - change a counter in the "#" record by delta */
+static int
+count_add(struct vudb *db, struct vudb__dom *d, void *txn, unsigned int tag,
+    int delta, unsigned int maxtag, int check)
+{
+	struct vudb__rec rec;
+	unsigned long long n = 0, max = 0;
+	const char *v;
+	char buf[32];
+	int rc;
+
+	rc = get_rec_txn(db, d, txn, VUDB__REC_COUNTERS, "#", 1, &rec);
+	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
+		return rc;
+	if ((v = vudb__rec_get(&rec, tag)) != NULL)
+		(void)vudb__parse_u64(v, ~0ULL, &n);
+	if (check && delta > 0 && maxtag != 0 &&
+	    (v = vudb__rec_get(&d->meta, maxtag)) != NULL &&
+	    vudb__parse_u64(v, ~0ULL, &max) == 0 && max > 0 && n >= max) {
+		vudb__rec_clear(&rec);
+		return vudb__seterr(db, VUDB_ELIMIT, "%s: limit of %llu %s "
+		    "reached", d->name, max, tag == VUDB__C_USERS ? "users" :
+		    "aliases");
+	}
+	n = delta < 0 ? (n > 0 ? n - 1 : 0) : n + 1;
+	snprintf(buf, sizeof(buf), "%llu", n);
+	rc = vudb__rec_set(&rec, tag, buf);
+	if (rc == VUDB_OK)
+		rc = put_rec(db, d, txn, "#", 1, &rec);
+	vudb__rec_clear(&rec);
+	return rc;
+}
+
+/* ------------------------------------------------------------ changes */
+
+enum op_kind { OP_ADD, OP_UPDATE, OP_DEL };
+
+struct op {
+	enum op_kind		 kind;
+	int			 type;
+	const char		*local;
+	const char *const	*attrs;
+	const char		*name;		/* as given, for messages */
+};
+
+/* op_entry - one change to a non-domain entry inside txn */
+static int
+op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
+{
+	char key[VUDB__LOCAL_MAX + 2];
+	struct vudb__rec rec;
+	unsigned int ctag = 0, maxtag = 0;
+	size_t klen;
+	int rc;
+
+	klen = vudb__key(op->type, op->local, strlen(op->local), key);
+	if (op->type == VUDB_USER) {
+		ctag = VUDB__C_USERS;
+		maxtag = VUDB__D_MAX_USERS;
+	} else if (op->type == VUDB_ALIAS) {
+		ctag = VUDB__C_ALIASES;
+		maxtag = VUDB__D_MAX_ALIASES;
+	}
+	rc = get_rec_txn(db, d, txn, op->type, key, klen, &rec);
+	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
+		return rc;
+	switch (op->kind) {
+	case OP_ADD:
+		if (rc == VUDB_OK) {
+			vudb__rec_clear(&rec);
+			return vudb__seterr(db, VUDB_EEXIST, "%s: already "
+			    "exists", op->name);
+		}
+		vudb__rec_init(&rec, op->type);
+		if ((rc = apply_attrs(db, &rec, op->attrs, 0)) != VUDB_OK)
+			break;
+		if ((op->type == VUDB_ALIAS || op->type == VUDB_SENDER ||
+		    op->type == VUDB_RELOCATED) &&
+		    vudb__rec_get(&rec, VUDB__L_VALUE) == NULL) {
+			rc = vudb__seterr(db, VUDB_EINVAL, "%s: %s required",
+			    op->name, op->type == VUDB_SENDER ? "logins" :
+			    "dest");
+			break;
+		}
+		set_now(&rec, tag_created(op->type));
+		set_now(&rec, tag_updated(op->type));
+		if (ctag != 0 && (rc = count_add(db, d, txn, ctag, 1, maxtag,
+		    1)) != VUDB_OK)
+			break;
+		rc = put_rec(db, d, txn, key, klen, &rec);
+		break;
+	case OP_UPDATE:
+		if (rc != VUDB_OK)
+			return vudb__seterr(db, rc, "%s: not found", op->name);
+		if ((rc = apply_attrs(db, &rec, op->attrs, 1)) != VUDB_OK)
+			break;
+		if ((op->type == VUDB_ALIAS || op->type == VUDB_SENDER ||
+		    op->type == VUDB_RELOCATED) &&
+		    vudb__rec_get(&rec, VUDB__L_VALUE) == NULL) {
+			rc = vudb__seterr(db, VUDB_EINVAL, "%s: cannot remove "
+			    "the only value; delete the entry", op->name);
+			break;
+		}
+		set_now(&rec, tag_updated(op->type));
+		rc = put_rec(db, d, txn, key, klen, &rec);
+		break;
+	case OP_DEL:
+		if (rc != VUDB_OK)
+			return vudb__seterr(db, rc, "%s: not found", op->name);
+		if ((rc = db->be->del(db, d->h, txn, key, klen)) != VUDB_OK)
+			break;
+		if (ctag != 0 && (rc = count_add(db, d, txn, ctag, -1, 0,
+		    0)) != VUDB_OK)
+			break;
+		if (op->type == VUDB_USER) {
+			/* the user's send-as grants go with it */
+			klen = vudb__key(VUDB_SENDER, op->local,
+			    strlen(op->local), key);
+			rc = db->be->del(db, d->h, txn, key, klen);
+			if (rc == VUDB_ENOTFOUND)
+				rc = VUDB_OK;
+		}
+		break;
+	}
+	vudb__rec_clear(&rec);
+	return rc;
+}
+
+struct keylist {
+	size_t	  n, cap;
+	char	**keys;
+	size_t	 *lens;
+};
+
+static int
+collect_key(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct keylist *kl = arg;
+
+	(void)val;
+	(void)vlen;
+	if (kl->n == kl->cap) {
+		size_t cap = kl->cap ? kl->cap * 2 : 64;
+		char **k = realloc(kl->keys, cap * sizeof(*k));
+		size_t *l;
+
+		if (k == NULL)
+			return VUDB_ENOMEM;
+		kl->keys = k;
+		if ((l = realloc(kl->lens, cap * sizeof(*l))) == NULL)
+			return VUDB_ENOMEM;
+		kl->lens = l;
+		kl->cap = cap;
+	}
+	if ((kl->keys[kl->n] = malloc(klen ? klen : 1)) == NULL)
+		return VUDB_ENOMEM;
+	memcpy(kl->keys[kl->n], key, klen);
+	kl->lens[kl->n++] = klen;
+	return 0;
+}
+
+static void
+keylist_free(struct keylist *kl)
+{
+	size_t i;
+
+	for (i = 0; i < kl->n; i++)
+		free(kl->keys[i]);
+	free(kl->keys);
+	free(kl->lens);
+}
+
+/* wipe_domain - delete every record of a domain inside txn */
+static int
+wipe_domain(struct vudb *db, struct vudb__dom *d, void *txn)
+{
+	struct keylist kl = { 0, 0, NULL, NULL };
+	size_t i;
+	int rc;
+
+	rc = db->be->iter(db, d->h, txn, "", 0, collect_key, &kl);
+	for (i = 0; rc == VUDB_OK && i < kl.n; i++)
+		rc = db->be->del(db, d->h, txn, kl.keys[i], kl.lens[i]);
+	keylist_free(&kl);
+	return rc;
+}
+
+/* op_domain - add or change a domain record inside txn */
+static int
+op_domain(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
+{
+	struct vudb__rec rec;
+	const char *v, *target;
+	int rc, tomb = 0;
+
+	rc = get_rec_txn(db, d, txn, VUDB_DOMAIN, "D", 1, &rec);
+	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
+		return rc;
+	if (rc == VUDB_OK) {
+		v = vudb__rec_get(&rec, VUDB__D_DELETED);
+		tomb = v != NULL && strcmp(v, "yes") == 0;
+	}
+	if (op->kind == OP_ADD) {
+		if (rc == VUDB_OK && !tomb) {
+			vudb__rec_clear(&rec);
+			return vudb__seterr(db, VUDB_EEXIST, "%s: already "
+			    "exists", d->name);
+		}
+		vudb__rec_clear(&rec);
+		if (rc == VUDB_OK && (rc = wipe_domain(db, d, txn)) != VUDB_OK)
+			return rc;
+		vudb__rec_init(&rec, VUDB_DOMAIN);
+		if ((rc = apply_attrs(db, &rec, op->attrs, 0)) != VUDB_OK)
+			goto out;
+		target = vudb__rec_get(&rec, VUDB__D_TARGET);
+		(void)vudb__rec_set(&rec, VUDB__D_KIND, target != NULL ?
+		    "alias" : "mailbox");
+		set_now(&rec, VUDB__D_CREATED);
+	} else {
+		if (rc != VUDB_OK || tomb) {
+			vudb__rec_clear(&rec);
+			return vudb__seterr(db, VUDB_ENOTFOUND, "%s: no such "
+			    "domain", d->name);
+		}
+		if ((rc = apply_attrs(db, &rec, op->attrs, 1)) != VUDB_OK)
+			goto out;
+		v = vudb__rec_get(&rec, VUDB__D_KIND);
+		target = vudb__rec_get(&rec, VUDB__D_TARGET);
+		if ((v != NULL && strcmp(v, "alias") == 0) != (target != NULL)) {
+			rc = vudb__seterr(db, VUDB_EINVAL, "%s: target can "
+			    "only be changed on an alias domain", d->name);
+			goto out;
+		}
+	}
+	if (target != NULL && strcmp(target, d->name) == 0) {
+		rc = vudb__seterr(db, VUDB_EINVAL, "%s: an alias domain cannot "
+		    "point to itself", d->name);
+		goto out;
+	}
+	set_now(&rec, VUDB__D_UPDATED);
+	rc = put_rec(db, d, txn, "D", 1, &rec);
+out:
+	vudb__rec_clear(&rec);
+	return rc;
+}
+
+static int
+run_op(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
+{
+	if (op->type == VUDB_DOMAIN)
+		return op_domain(db, d, txn, op);
+	return op_entry(db, d, txn, op);
+}
+
+/*
+ * in_txn - run op in the open batch, or in a transaction of its own that
+ * is retried when a lock conflict (VUDB_ETEMP) aborts it.
+ */
+static int
+in_txn(struct vudb *db, struct vudb__dom *d, const struct op *op)
+{
+	void *txn;
+	int rc, tries;
+
+	if (db->txn != NULL) {
+		if (db->txn_dom != d)
+			return vudb__seterr(db, VUDB_EINVAL, "a batch on %s "
+			    "is open", db->txn_dom->name);
+		if (db->txn_failed)
+			return vudb__seterr(db, VUDB_ETEMP, "the batch failed; "
+			    "abort it");
+		rc = run_op(db, d, db->txn, op);
+		if (rc != VUDB_OK && rc != VUDB_EEXIST &&
+		    rc != VUDB_ENOTFOUND && rc != VUDB_EINVAL &&
+		    rc != VUDB_ELIMIT)
+			db->txn_failed = 1;
+		if (rc == VUDB_OK && op->type == VUDB_DOMAIN)
+			db->txn_gen = 1;
+		return rc;
+	}
+	for (tries = 0; ; tries++) {
+		if ((rc = db->be->begin(db, db->st, &txn)) != VUDB_OK)
+			return rc;
+		rc = run_op(db, d, txn, op);
+		if (rc == VUDB_OK) {
+			rc = db->be->commit(db, db->st, txn);
+			if (rc == VUDB_OK && op->type == VUDB_DOMAIN)
+				vudb__bump_gen(db);
+		} else
+			db->be->abort(db, db->st, txn);
+		if (rc != VUDB_ETEMP || tries + 1 == MAX_TRIES)
+			return rc;
+	}
+}
+
+static int
+writable(struct vudb *db)
+{
+	if (db->flags & VUDB_RDONLY)
+		return vudb__seterr(db, VUDB_ERDONLY, "store opened read-only");
+	return VUDB_OK;
+}
+
+/* change - the common part of vudb_add, vudb_update and vudb_del */
+static int
+change(struct vudb *db, enum op_kind kind, int type, const char *name,
+    const char *const *attrs)
+{
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	struct vudb__dom *d;
+	struct op op;
+	int rc, catchall;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	vudb__refresh(db);
+	if ((rc = writable(db)) != VUDB_OK)
+		return rc;
+	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
+	    VUDB_OK)
+		return rc;
+	op.kind = kind;
+	op.type = type;
+	op.local = local;
+	op.attrs = attrs;
+	op.name = name;
+	if (type == VUDB_DOMAIN) {
+		rc = vudb__dom_get(db, domain, kind == OP_ADD, &d);
+		if (rc == VUDB_ENOTFOUND)
+			return vudb__seterr(db, rc, "%s: no such domain",
+			    domain);
+		if (rc != VUDB_OK)
+			return rc;
+		rc = in_txn(db, d, &op);
+		d->meta_state = VUDB__META_UNKNOWN;
+		return rc;
+	}
+	if ((rc = open_domain(db, domain, &d)) != VUDB_OK)
+		return rc;
+	if (d->is_alias && type != VUDB_RELOCATED)
+		return vudb__seterr(db, VUDB_EINVAL, "%s is an alias domain "
+		    "of %s: add entries there", domain,
+		    d->target != NULL ? d->target : "?");
+	if (catchall && type == VUDB_ALIAS && kind == OP_ADD && !d->catchall)
+		return vudb__seterr(db, VUDB_EINVAL, "%s: catch-all aliases "
+		    "are turned off for this domain", domain);
+	return in_txn(db, d, &op);
+}
+
+int
+vudb_add(struct vudb *db, int type, const char *name,
+    const char *const *attrs)
+{
+	return change(db, OP_ADD, type, name, attrs);
+}
+
+int
+vudb_update(struct vudb *db, int type, const char *name,
+    const char *const *attrs)
+{
+	return change(db, OP_UPDATE, type, name, attrs);
+}
+
+/* del_domain - empty a domain, leave a tombstone, then try to remove it */
+static int
+del_domain(struct vudb *db, const char *domain)
+{
+	static const char *const deleted[] = { NULL };
+	struct vudb__dom *d;
+	struct vudb__rec rec;
+	void *txn;
+	int rc, tries;
+
+	(void)deleted;
+	if (db->txn != NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "cannot delete a domain "
+		    "inside a batch");
+	if ((rc = open_domain(db, domain, &d)) != VUDB_OK)
+		return rc;
+	for (tries = 0; ; tries++) {
+		if ((rc = db->be->begin(db, db->st, &txn)) != VUDB_OK)
+			return rc;
+		rc = get_rec_txn(db, d, txn, VUDB_DOMAIN, "D", 1, &rec);
+		if (rc == VUDB_OK)
+			rc = wipe_domain(db, d, txn);
+		if (rc == VUDB_OK) {
+			(void)vudb__rec_set(&rec, VUDB__D_DELETED, "yes");
+			set_now(&rec, VUDB__D_UPDATED);
+			rc = put_rec(db, d, txn, "D", 1, &rec);
+		}
+		vudb__rec_clear(&rec);
+		if (rc == VUDB_OK)
+			rc = db->be->commit(db, db->st, txn);
+		else
+			db->be->abort(db, db->st, txn);
+		if (rc != VUDB_ETEMP || tries + 1 == MAX_TRIES)
+			break;
+	}
+	if (rc != VUDB_OK)
+		return rc;
+	vudb__bump_gen(db);
+	vudb__dom_drop(db, d);
+	if (db->be->dom_remove != NULL &&
+	    db->be->dom_remove(db, db->st, domain) != VUDB_OK) {
+		vudb__log(db, VUDB_LOG_INFO, "%s: deleted; its file stays "
+		    "until every reader has closed it (%s)", domain,
+		    db->errmsg);
+		vudb__clearerr(db);
+	}
+	return VUDB_OK;
+}
+
+int
+vudb_del(struct vudb *db, int type, const char *name)
+{
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	int rc, catchall;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	if (type != VUDB_DOMAIN)
+		return change(db, OP_DEL, type, name, NULL);
+	vudb__clearerr(db);
+	vudb__refresh(db);
+	if ((rc = writable(db)) != VUDB_OK)
+		return rc;
+	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
+	    VUDB_OK)
+		return rc;
+	return del_domain(db, domain);
+}
+
+/* ------------------------------------------------------------ batches */
+
+int
+vudb_begin(struct vudb *db, const char *domain)
+{
+	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
+	struct vudb__dom *d;
+	int rc, catchall;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	vudb__refresh(db);
+	if ((rc = writable(db)) != VUDB_OK)
+		return rc;
+	if (db->txn != NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "a batch is already open");
+	if ((rc = vudb__split(db, VUDB_DOMAIN, domain, local, dom,
+	    &catchall)) != VUDB_OK)
+		return rc;
+	if ((rc = vudb__dom_get(db, dom, 1, &d)) != VUDB_OK)
+		return rc;
+	if ((rc = db->be->begin(db, db->st, &db->txn)) != VUDB_OK)
+		return rc;
+	db->txn_dom = d;
+	db->txn_failed = 0;
+	db->txn_gen = 0;
+	return VUDB_OK;
+}
+
+static void
+batch_end(struct vudb *db)
+{
+	if (db->txn_dom != NULL)
+		db->txn_dom->meta_state = VUDB__META_UNKNOWN;
+	db->txn = NULL;
+	db->txn_dom = NULL;
+	db->txn_failed = 0;
+	db->txn_gen = 0;
+}
+
+int
+vudb_commit(struct vudb *db)
+{
+	int rc;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if (db->txn == NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "no batch is open");
+	if (db->txn_failed) {
+		db->be->abort(db, db->st, db->txn);
+		batch_end(db);
+		return vudb__seterr(db, VUDB_ETEMP, "a change in the batch "
+		    "failed: nothing was committed");
+	}
+	rc = db->be->commit(db, db->st, db->txn);
+	if (rc == VUDB_OK && db->txn_gen)
+		vudb__bump_gen(db);
+	batch_end(db);
+	return rc;
+}
+
+int
+vudb_abort(struct vudb *db)
+{
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if (db->txn == NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "no batch is open");
+	db->be->abort(db, db->st, db->txn);
+	batch_end(db);
+	return VUDB_OK;
+}
+
+/* ------------------------------------------------------------ objects */
+
+static int
+obj_add(struct vudb_obj *o, const char *name, const char *value,
+    int effective)
+{
+	char *copy;
+
+	if ((copy = strdup(value)) == NULL)
+		return VUDB_ENOMEM;
+	if (effective) {
+		if (o->ne == MAX_EFFECTIVE) {
+			free(copy);
+			return VUDB_ENOMEM;
+		}
+		o->e[o->ne].name = name;
+		o->e[o->ne++].value = copy;
+	} else {
+		o->a[o->n].name = name;
+		o->a[o->n++].value = copy;
+	}
+	return VUDB_OK;
+}
+
+/* eff - value in force: entry's, domain's, store's */
+static const char *
+eff(const struct vudb *db, const struct vudb__dom *d, const char *mine,
+    unsigned int dtag, int sidx)
+{
+	return mine != NULL ? mine : vudb__dom_value(db, d, dtag, sidx);
+}
+
+/* make_obj - an object from a decoded record (and its domain) */
+static int
+make_obj(struct vudb *db, struct vudb__dom *d, const struct vudb__rec *rec,
+    const char *name, struct vudb_obj **obj_r)
+{
+	const struct vudb__attr *tab;
+	struct vudb_obj *o;
+	const char *v, *local = name;
+	char buf[4200];
+	size_t i, j, n;
+	int rc = VUDB_OK;
+
+	*obj_r = NULL;
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->name = strdup(name)) == NULL) {
+		free(o);
+		return VUDB_ENOMEM;
+	}
+	o->type = rec->type;
+	tab = vudb__attrs(rec->type, &n);
+	for (i = 0; i < n && rc == VUDB_OK; i++) {
+		if (tab[i].flags & VUDB__A_HIDDEN)
+			continue;
+		for (j = 0; j < rec->n; j++)
+			if (rec->f[j].tag == tab[i].tag)
+				rc = obj_add(o, tab[i].name, rec->f[j].val, 0);
+	}
+	if (rc == VUDB_OK && rec->type == VUDB_USER) {
+		const char *at = strrchr(name, '@');
+		size_t llen = at != NULL ? (size_t)(at - local) : 0;
+
+		v = vudb__rec_get(rec, VUDB__U_ENABLED);
+		rc |= obj_add(o, "enabled", (v == NULL || strcmp(v, "yes") == 0)
+		    && d->enabled ? "yes" : "no", 1);
+		v = vudb__rec_get(rec, VUDB__U_RECEIVE);
+		rc |= obj_add(o, "receive", v != NULL ? v : "yes", 1);
+		rc |= obj_add(o, "services", eff(db, d, vudb__rec_get(rec,
+		    VUDB__U_SERVICES), VUDB__D_SERVICES, VUDB__S_SERVICES), 1);
+		rc |= obj_add(o, "quota_bytes", eff(db, d, vudb__rec_get(rec,
+		    VUDB__U_QUOTA_BYTES), VUDB__D_QUOTA_BYTES,
+		    VUDB__S_QUOTA_BYTES), 1);
+		rc |= obj_add(o, "quota_messages", eff(db, d, vudb__rec_get(rec,
+		    VUDB__U_QUOTA_MESSAGES), VUDB__D_QUOTA_MESSAGES,
+		    VUDB__S_QUOTA_MESSAGES), 1);
+		rc |= obj_add(o, "uid", eff(db, d, vudb__rec_get(rec,
+		    VUDB__U_UID), VUDB__D_UID, VUDB__S_UID), 1);
+		rc |= obj_add(o, "gid", eff(db, d, vudb__rec_get(rec,
+		    VUDB__U_GID), VUDB__D_GID, VUDB__S_GID), 1);
+		if ((v = vudb__rec_get(rec, VUDB__U_HOME)) == NULL) {
+			snprintf(buf, sizeof(buf), "%s/%s/%.*s",
+			    vudb__setting(db, VUDB__S_MAIL_BASE), d->name,
+			    (int)llen, local);
+			v = buf;
+		}
+		rc |= obj_add(o, "home", v, 1);
+		if ((v = vudb__rec_get(rec, VUDB__U_MAILDIR)) == NULL) {
+			snprintf(buf, sizeof(buf), "%s/%.*s/Maildir/",
+			    d->name, (int)llen, local);
+			v = buf;
+		}
+		rc |= obj_add(o, "maildir", v, 1);
+		rc |= obj_add(o, "password_scheme", eff(db, d, NULL,
+		    VUDB__D_SCHEME, VUDB__S_SCHEME), 1);
+	} else if (rc == VUDB_OK && rec->type == VUDB_DOMAIN) {
+		v = vudb__rec_get(rec, VUDB__D_ENABLED);
+		rc |= obj_add(o, "enabled", v != NULL ? v : "yes", 1);
+		v = vudb__rec_get(rec, VUDB__D_CATCHALL);
+		rc |= obj_add(o, "catchall", v != NULL ? v : "yes", 1);
+		rc |= obj_add(o, "services", eff(db, d, NULL, VUDB__D_SERVICES,
+		    VUDB__S_SERVICES), 1);
+		rc |= obj_add(o, "quota_bytes", eff(db, d, NULL,
+		    VUDB__D_QUOTA_BYTES, VUDB__S_QUOTA_BYTES), 1);
+		rc |= obj_add(o, "quota_messages", eff(db, d, NULL,
+		    VUDB__D_QUOTA_MESSAGES, VUDB__S_QUOTA_MESSAGES), 1);
+		rc |= obj_add(o, "uid", eff(db, d, NULL, VUDB__D_UID,
+		    VUDB__S_UID), 1);
+		rc |= obj_add(o, "gid", eff(db, d, NULL, VUDB__D_GID,
+		    VUDB__S_GID), 1);
+		rc |= obj_add(o, "recipient_delimiter", eff(db, d, NULL,
+		    VUDB__D_DELIM, VUDB__S_DELIM), 1);
+		rc |= obj_add(o, "password_scheme", eff(db, d, NULL,
+		    VUDB__D_SCHEME, VUDB__S_SCHEME), 1);
+	}
+	if (rc != VUDB_OK) {
+		vudb_obj_free(o);
+		return VUDB_ENOMEM;
+	}
+	*obj_r = o;
+	return VUDB_OK;
+}
+
+/* entry_name - canonical name of an entry */
+static void
+entry_name(char *buf, size_t size, int type, const char *local,
+    const char *domain)
+{
+	if (type == VUDB_DOMAIN)
+		snprintf(buf, size, "%s", domain);
+	else
+		snprintf(buf, size, "%s@%s", local, domain);
+}
+
+int
+vudb_get(struct vudb *db, int type, const char *name, struct vudb_obj **obj_r)
+{
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	char canon[VUDB__ADDR_MAX + 1];
+	struct vudb__rec rec;
+	struct vudb__dom *d;
+	int rc, catchall;
+
+	if (obj_r != NULL)
+		*obj_r = NULL;
+	if (db == NULL || obj_r == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	vudb__refresh(db);
+	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
+	    VUDB_OK)
+		return rc;
+	if ((rc = open_domain(db, domain, &d)) != VUDB_OK)
+		return rc;
+	entry_name(canon, sizeof(canon), type, local, domain);
+	if (type == VUDB_DOMAIN)
+		return make_obj(db, d, &d->meta, canon, obj_r);
+	rc = vudb__get_rec(db, d, type, local, &db->buf);
+	if (rc == VUDB_ENOTFOUND)
+		return vudb__seterr(db, rc, "%s: not found", canon);
+	if (rc != VUDB_OK)
+		return rc;
+	rc = vudb__rec_decode(db->buf.data, db->buf.len, type, &rec);
+	if (rc != VUDB_OK)
+		return vudb__seterr(db, rc, "%s: damaged record", canon);
+	rc = make_obj(db, d, &rec, canon, obj_r);
+	vudb__rec_clear(&rec);
+	return rc;
+}
+
+int
+vudb_obj_type(const struct vudb_obj *o)
+{
+	return o != NULL ? o->type : 0;
+}
+
+const char *
+vudb_obj_name(const struct vudb_obj *o)
+{
+	return o != NULL ? o->name : NULL;
+}
+
+const char *
+vudb_obj_get(const struct vudb_obj *o, const char *attr)
+{
+	size_t i;
+
+	if (o == NULL || attr == NULL)
+		return NULL;
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->a[i].name, attr) == 0)
+			return o->a[i].value;
+	return NULL;
+}
+
+const char *
+vudb_obj_effective(const struct vudb_obj *o, const char *attr)
+{
+	size_t i;
+
+	if (o == NULL || attr == NULL)
+		return NULL;
+	for (i = 0; i < o->ne; i++)
+		if (strcmp(o->e[i].name, attr) == 0)
+			return o->e[i].value;
+	return vudb_obj_get(o, attr);
+}
+
+int
+vudb_obj_attr(const struct vudb_obj *o, size_t i, const char **name_r,
+    const char **value_r)
+{
+	if (name_r != NULL)
+		*name_r = NULL;
+	if (value_r != NULL)
+		*value_r = NULL;
+	if (o == NULL)
+		return VUDB_EINVAL;
+	if (i >= o->n)
+		return VUDB_ENOTFOUND;
+	if (name_r != NULL)
+		*name_r = o->a[i].name;
+	if (value_r != NULL)
+		*value_r = o->a[i].value;
+	return VUDB_OK;
+}
+
+void
+vudb_obj_free(struct vudb_obj *o)
+{
+	size_t i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->n; i++)
+		vudb__free_secret(o->a[i].value);
+	for (i = 0; i < o->ne; i++)
+		vudb__free_secret(o->e[i].value);
+	free(o->name);
+	free(o);
+}
+
+/* ------------------------------------------------------------ lists */
+
+struct collect {
+	struct vudb_iter	*it;
+	int			 rc;
+};
+
+static int
+grow(struct vudb_iter *it, size_t *cap)
+{
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *p;
+
+	if ((p = realloc(it->names, ncap * sizeof(*it->names))) == NULL)
+		return VUDB_ENOMEM;
+	it->names = p;
+	if ((p = realloc(it->vals, ncap * sizeof(*it->vals))) == NULL)
+		return VUDB_ENOMEM;
+	it->vals = p;
+	if ((p = realloc(it->lens, ncap * sizeof(*it->lens))) == NULL)
+		return VUDB_ENOMEM;
+	it->lens = p;
+	*cap = ncap;
+	return VUDB_OK;
+}
+
+struct collector {
+	struct vudb_iter	*it;
+	size_t			 cap;
+};
+
+static int
+collect_domain(void *arg, const char *domain)
+{
+	struct collector *c = arg;
+	struct vudb_iter *it = c->it;
+
+	if (it->n == c->cap && grow(it, &c->cap) != VUDB_OK)
+		return VUDB_ENOMEM;
+	if ((it->names[it->n] = strdup(domain)) == NULL)
+		return VUDB_ENOMEM;
+	it->vals[it->n] = NULL;
+	it->lens[it->n++] = 0;
+	return 0;
+}
+
+static int
+collect_rec(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct collector *c = arg;
+	struct vudb_iter *it = c->it;
+
+	if (it->n == c->cap && grow(it, &c->cap) != VUDB_OK)
+		return VUDB_ENOMEM;
+	if ((it->names[it->n] = malloc(klen)) == NULL)
+		return VUDB_ENOMEM;
+	memcpy(it->names[it->n], (const char *)key + 1, klen - 1);
+	it->names[it->n][klen - 1] = '\0';
+	if ((it->vals[it->n] = malloc(vlen ? vlen : 1)) == NULL) {
+		free(it->names[it->n]);
+		return VUDB_ENOMEM;
+	}
+	memcpy(it->vals[it->n], val, vlen);
+	it->lens[it->n++] = vlen;
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+vudb_list(struct vudb *db, int type, const char *domain,
+    struct vudb_iter **it_r)
+{
+	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
+	struct collector c;
+	struct vudb_iter *it;
+	struct vudb__dom *d;
+	char prefix;
+	int rc, catchall;
+
+	if (it_r != NULL)
+		*it_r = NULL;
+	if (db == NULL || it_r == NULL || type < VUDB_DOMAIN ||
+	    type > VUDB_SENDER)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	vudb__refresh(db);
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return VUDB_ENOMEM;
+	it->db = db;
+	it->type = type;
+	c.it = it;
+	c.cap = 0;
+	if (type == VUDB_DOMAIN) {
+		rc = db->be->dom_list(db, db->st, collect_domain, &c);
+		if (rc == VUDB_OK)
+			qsort(it->names, it->n, sizeof(*it->names), cmp_names);
+	} else {
+		rc = vudb__split(db, VUDB_DOMAIN, domain, local, dom,
+		    &catchall);
+		if (rc == VUDB_OK)
+			rc = open_domain(db, dom, &d);
+		if (rc == VUDB_OK) {
+			snprintf(it->domain, sizeof(it->domain), "%s", dom);
+			prefix = type_prefix(type);
+			rc = db->be->iter(db, d->h, NULL, &prefix, 1,
+			    collect_rec, &c);
+		}
+	}
+	if (rc != VUDB_OK) {
+		vudb_iter_free(it);
+		return rc;
+	}
+	*it_r = it;
+	return VUDB_OK;
+}
+
+int
+vudb_iter_next(struct vudb_iter *it, struct vudb_obj **obj_r)
+{
+	char name[VUDB__ADDR_MAX + 1];
+	struct vudb__rec rec;
+	struct vudb__dom *d;
+	struct vudb *db;
+	int rc;
+
+	if (obj_r != NULL)
+		*obj_r = NULL;
+	if (it == NULL || obj_r == NULL)
+		return VUDB_EINVAL;
+	db = it->db;
+	vudb_obj_free(it->cur);
+	it->cur = NULL;
+	while (it->next < it->n) {
+		size_t i = it->next++;
+
+		if (it->type == VUDB_DOMAIN) {
+			rc = vudb__dom_get(db, it->names[i], 0, &d);
+			if (rc == VUDB_ENOTFOUND)
+				continue;
+			if (rc == VUDB_OK)
+				rc = vudb__dom_meta(db, d);
+			if (rc != VUDB_OK)
+				return rc;
+			if (d->meta_state != VUDB__META_OK)
+				continue;
+			rc = make_obj(db, d, &d->meta, d->name, &it->cur);
+		} else {
+			if ((rc = open_domain(db, it->domain, &d)) != VUDB_OK)
+				return rc;
+			rc = vudb__rec_decode(it->vals[i], it->lens[i],
+			    it->type, &rec);
+			if (rc != VUDB_OK)
+				return vudb__seterr(db, rc, "%s@%s: damaged "
+				    "record", it->names[i], it->domain);
+			entry_name(name, sizeof(name), it->type, it->names[i],
+			    it->domain);
+			rc = make_obj(db, d, &rec, name, &it->cur);
+			vudb__rec_clear(&rec);
+		}
+		if (rc == VUDB_OK)
+			*obj_r = it->cur;
+		return rc;
+	}
+	return VUDB_ENOTFOUND;
+}
+
+void
+vudb_iter_free(struct vudb_iter *it)
+{
+	size_t i;
+
+	if (it == NULL)
+		return;
+	for (i = 0; i < it->n; i++) {
+		free(it->names[i]);
+		if (it->vals[i] != NULL) {
+			vudb__wipe(it->vals[i], it->lens[i]);
+			free(it->vals[i]);
+		}
+	}
+	free(it->names);
+	free(it->vals);
+	free(it->lens);
+	vudb_obj_free(it->cur);
+	free(it);
+}
+
+/* ------------------------------------------------------------ passwords */
+
+int
+vudb_password_hash(struct vudb *db, const char *scheme, const char *password,
+    char **hash_r)
+{
+	struct vudb__pwparams def;
+	int rc;
+
+	if (hash_r != NULL)
+		*hash_r = NULL;
+	if (hash_r == NULL || password == NULL)
+		return VUDB_EINVAL;
+	if (db != NULL) {
+		vudb__clearerr(db);
+		vudb__refresh(db);
+	} else
+		vudb__pwparams_default(&def);
+	if (scheme == NULL)
+		scheme = db != NULL ? vudb__setting(db, VUDB__S_SCHEME) :
+		    "ARGON2ID";
+	rc = vudb__pw_hash(db != NULL ? &db->pw : &def, scheme, password,
+	    hash_r);
+	if (rc != VUDB_OK && db != NULL)
+		vudb__seterr(db, rc, "%s: %s", scheme, rc == VUDB_ENOTSUP ?
+		    "cannot make new hashes of this scheme" :
+		    vudb_strerror(rc));
+	return rc;
+}
+
+int
+vudb_password_verify(const char *hash, const char *password)
+{
+	return vudb__pw_verify(hash, password);
+}
+
+int
+vudb_password_scheme_valid(const char *scheme)
+{
+	return scheme != NULL && vudb__pw_scheme_valid(scheme);
+}
+
+int
+vudb_set_password(struct vudb *db, const char *address, const char *password)
+{
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	const char *attrs[3];
+	struct vudb__dom *d;
+	char *hash;
+	int rc, catchall;
+
+	if (db == NULL || password == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	vudb__refresh(db);
+	if ((rc = vudb__split(db, VUDB_USER, address, local, domain,
+	    &catchall)) != VUDB_OK)
+		return rc;
+	if ((rc = open_domain(db, domain, &d)) != VUDB_OK)
+		return rc;
+	rc = vudb__pw_hash(&db->pw, vudb__dom_value(db, d, VUDB__D_SCHEME,
+	    VUDB__S_SCHEME), password, &hash);
+	if (rc != VUDB_OK)
+		return vudb__seterr(db, rc, "cannot hash the password");
+	attrs[0] = "password";
+	attrs[1] = hash;
+	attrs[2] = NULL;
+	rc = vudb_update(db, VUDB_USER, address, attrs);
+	vudb__free_secret(hash);
+	return rc;
+}
+
+int
+vudb_auth(struct vudb *db, const char *address, const char *password,
+    const char *service, struct vudb_obj **user_r)
+{
+	static const char *const svc[] = {
+		"imap", "pop3", "sieve", "submission", "lmtp"
+	};
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	struct vudb_obj *user = NULL;
+	const char *hash, *v;
+	unsigned int bits;
+	size_t i;
+	int rc, ok, catchall;
+
+	if (user_r != NULL)
+		*user_r = NULL;
+	if (db == NULL || password == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	vudb__refresh(db);
+	if (split_name(VUDB_USER, address, local, domain, &catchall) != NULL)
+		rc = VUDB_ENOTFOUND;
+	else
+		rc = vudb_get(db, VUDB_USER, address, &user);
+	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
+		return rc;		/* a failure is not a wrong password */
+	hash = user != NULL ? vudb_obj_get(user, "password") : NULL;
+	if (hash == NULL) {
+		/* unknown user, or no password: the same work as a check */
+		vudb__pw_dummy(&db->pw, vudb__setting(db, VUDB__S_SCHEME),
+		    password);
+		vudb_obj_free(user);
+		return vudb__seterr(db, VUDB_EAUTH, "%s: %s",
+		    address != NULL ? address : "(null)",
+		    rc == VUDB_ENOTFOUND ? "unknown user" : "no password set");
+	}
+	rc = vudb__pw_verify(hash, password);
+	if (rc != VUDB_OK) {
+		if (rc != VUDB_EAUTH)
+			vudb__log(db, VUDB_LOG_WARNING, "%s: stored password "
+			    "hash cannot be used: %s", vudb_obj_name(user),
+			    vudb_strerror(rc));
+		vudb_obj_free(user);
+		return vudb__seterr(db, VUDB_EAUTH, "%s: wrong password",
+		    address);
+	}
+	v = vudb_obj_effective(user, "enabled");
+	if (v == NULL || strcmp(v, "yes") != 0) {
+		vudb_obj_free(user);
+		return vudb__seterr(db, VUDB_EDISABLED, "%s: disabled",
+		    address);
+	}
+	if (service != NULL && service[0] != '\0') {
+		/* Dovecot names SMTP AUTH (submission) "smtp" */
+		if (strcasecmp(service, "smtp") == 0)
+			service = "submission";
+		bits = vudb__services_parse(vudb_obj_effective(user,
+		    "services"), &ok);
+		for (i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+			if (strcasecmp(service, svc[i]) == 0)
+				break;
+		/* services we do not track (doveadm, smtp) are allowed */
+		if (i < sizeof(svc) / sizeof(svc[0]) &&
+		    (bits & (1u << i)) == 0) {
+			vudb_obj_free(user);
+			return vudb__seterr(db, VUDB_EDISABLED, "%s: service "
+			    "%s not allowed", address, service);
+		}
+	}
+	if (user_r != NULL)
+		*user_r = user;
+	else
+		vudb_obj_free(user);
+	return VUDB_OK;
+}

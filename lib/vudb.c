@@ -1,0 +1,690 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * vudb.c - the store handle: URL parsing and backend choice, store-wide
+ * settings (STORE/vudb.conf), the change generation that tells long-lived
+ * readers to drop what they cached, and the bounded, least-recently-used
+ * cache of open domain databases.
+ *
+ * The generation is a 64-bit counter in the shared file STORE/generation,
+ * mapped by every opener.  A writer bumps it after changing a domain record
+ * or a setting; a reader compares it with the value it last saw at the start
+ * of each call (one memory load) and, when it moved, re-reads vudb.conf and
+ * the domain records it cached.  Ordinary user and alias changes need no
+ * bump: they are read from the database on every lookup.
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vudb_private.h"
+
+#define DEFAULT_STORE	"/var/lib/vudb"
+#define CONF_FILE	"vudb.conf"
+#define GEN_FILE	"generation"
+#define GEN_SIZE	4096
+
+static const struct {
+	const char	*name;
+	enum vudb__kind	 kind;
+	const char	*def;
+} settings[VUDB__S_COUNT] = {
+	[VUDB__S_MAIL_BASE] =		{ "mail_base", VUDB__K_PATH, "/var/vmail" },
+	[VUDB__S_UID] =			{ "uid", VUDB__K_ID, "5000" },
+	[VUDB__S_GID] =			{ "gid", VUDB__K_ID, "5000" },
+	[VUDB__S_SCHEME] =		{ "password_scheme", VUDB__K_SCHEME, "ARGON2ID" },
+	[VUDB__S_DELIM] =		{ "recipient_delimiter", VUDB__K_DELIM, "+" },
+	[VUDB__S_SERVICES] =		{ "services", VUDB__K_SERVICES,
+					    "imap,pop3,sieve,submission,lmtp" },
+	[VUDB__S_QUOTA_BYTES] =		{ "quota_bytes", VUDB__K_SIZE, "0" },
+	[VUDB__S_QUOTA_MESSAGES] =	{ "quota_messages", VUDB__K_COUNT, "0" },
+	[VUDB__S_ARGON2_MEMORY] =	{ "argon2_memory", VUDB__K_COUNT, "65536" },
+	[VUDB__S_ARGON2_TIME] =		{ "argon2_time", VUDB__K_COUNT, "3" },
+	[VUDB__S_ARGON2_THREADS] =	{ "argon2_threads", VUDB__K_COUNT, "1" },
+	[VUDB__S_BLF_COST] =		{ "blf_cost", VUDB__K_COUNT, "5" },
+	[VUDB__S_SHA_ROUNDS] =		{ "sha_rounds", VUDB__K_COUNT, "5000" },
+	[VUDB__S_CACHE_SIZE] =		{ "cache_size", VUDB__K_SIZE, "67108864" },
+	[VUDB__S_MAX_OPEN_DOMAINS] =	{ "max_open_domains", VUDB__K_COUNT, "1000" },
+};
+
+const char *
+vudb_version(int *major, int *minor, int *patch)
+{
+	if (major != NULL)
+		*major = VUDB_VERSION_MAJOR;
+	if (minor != NULL)
+		*minor = VUDB_VERSION_MINOR;
+	if (patch != NULL)
+		*patch = VUDB_VERSION_PATCH;
+	return VUDB_VERSION_STRING;
+}
+
+/* ------------------------------------------------------------ settings */
+
+const char *
+vudb_setting_name(size_t i)
+{
+	return i < VUDB__S_COUNT ? settings[i].name : NULL;
+}
+
+static int
+setting_index(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < VUDB__S_COUNT; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+vudb__setting(const struct vudb *db, int idx)
+{
+	return db->set[idx] != NULL ? db->set[idx] : settings[idx].def;
+}
+
+unsigned long long
+vudb__setting_u64(const struct vudb *db, int idx)
+{
+	unsigned long long v;
+
+	if (vudb__parse_u64(vudb__setting(db, idx), ~0ULL, &v) != 0 &&
+	    vudb__parse_u64(settings[idx].def, ~0ULL, &v) != 0)
+		v = 0;
+	return v;
+}
+
+static void
+pwparams_update(struct vudb *db)
+{
+	vudb__pwparams_default(&db->pw);
+	db->pw.argon2_memory =
+	    (unsigned int)vudb__setting_u64(db, VUDB__S_ARGON2_MEMORY);
+	db->pw.argon2_time =
+	    (unsigned int)vudb__setting_u64(db, VUDB__S_ARGON2_TIME);
+	db->pw.argon2_threads =
+	    (unsigned int)vudb__setting_u64(db, VUDB__S_ARGON2_THREADS);
+	db->pw.blf_cost = (unsigned int)vudb__setting_u64(db, VUDB__S_BLF_COST);
+	db->pw.sha_rounds =
+	    (unsigned int)vudb__setting_u64(db, VUDB__S_SHA_ROUNDS);
+}
+
+/* parse_line - split "name = value"; 0 for a setting line, -1 otherwise */
+static int
+parse_line(char *line, char **name_r, char **value_r)
+{
+	char *p, *e;
+
+	p = line + strspn(line, " \t");
+	if (*p == '#' || *p == '\0' || *p == '\n')
+		return -1;
+	e = p + strcspn(p, " \t=");
+	if (*e == '\0')
+		return -1;
+	*name_r = p;
+	p = e + strspn(e, " \t");
+	if (*p != '=')
+		return -1;
+	*e = '\0';
+	p++;
+	p += strspn(p, " \t");
+	e = p + strlen(p);
+	while (e > p && isspace((unsigned char)e[-1]))
+		e--;
+	*e = '\0';
+	*value_r = p;
+	return 0;
+}
+
+/*
+ * vudb__settings_load - (re)read vudb.conf.  strict: a bad value fails
+ * (at open); otherwise it is logged and the previous values stay.
+ */
+int
+vudb__settings_load(struct vudb *db, int strict)
+{
+	char *newset[VUDB__S_COUNT] = { NULL };
+	char path[4096], *line = NULL, *name, *value, *norm;
+	const char *why;
+	size_t cap = 0;
+	struct stat sb;
+	int i, lineno = 0, rc = VUDB_OK;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", db->root, CONF_FILE);
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno != ENOENT)
+			return vudb__seterr(db, VUDB_ESYS, "%s: %s", path,
+			    strerror(errno));
+		db->conf_mtime = 0;
+		goto install;
+	}
+	if (fstat(fileno(fp), &sb) == 0)
+		db->conf_mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL +
+		    sb.st_mtim.tv_nsec;
+	while (getline(&line, &cap, fp) != -1) {
+		lineno++;
+		if (parse_line(line, &name, &value) != 0)
+			continue;
+		if ((i = setting_index(name)) < 0) {
+			vudb__log(db, VUDB_LOG_WARNING,
+			    "%s:%d: unknown setting %s ignored", path, lineno,
+			    name);
+			continue;
+		}
+		rc = vudb__value_norm(settings[i].kind, value, &norm, &why);
+		if (rc != VUDB_OK) {
+			rc = vudb__seterr(db, rc, "%s:%d: %s: %s", path,
+			    lineno, name, why != NULL ? why : "out of memory");
+			break;
+		}
+		free(newset[i]);
+		newset[i] = norm;
+	}
+	free(line);
+	fclose(fp);
+	if (rc != VUDB_OK) {
+		for (i = 0; i < VUDB__S_COUNT; i++)
+			free(newset[i]);
+		if (!strict) {
+			vudb__log(db, VUDB_LOG_ERR, "%s", db->errmsg);
+			return VUDB_OK;
+		}
+		return rc;
+	}
+install:
+	for (i = 0; i < VUDB__S_COUNT; i++) {
+		free(db->set[i]);
+		db->set[i] = newset[i];
+	}
+	pwparams_update(db);
+	return VUDB_OK;
+}
+
+/* conf_write - replace or remove the line of name in vudb.conf */
+static int
+conf_write(struct vudb *db, const char *name, const char *value)
+{
+	char path[4096], tmp[4096], *line = NULL, *copy, *n, *v;
+	size_t cap = 0;
+	int fd, done = 0, rc = VUDB_OK;
+	FILE *in, *out;
+
+	snprintf(path, sizeof(path), "%s/%s", db->root, CONF_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", db->root, CONF_FILE,
+	    (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0660)) == -1 ||
+	    (out = fdopen(fd, "w")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return vudb__seterr(db, VUDB_ESYS, "%s: %s", tmp,
+		    strerror(errno));
+	}
+	if ((in = fopen(path, "r")) != NULL) {
+		while (getline(&line, &cap, in) != -1) {
+			if ((copy = strdup(line)) == NULL) {
+				rc = VUDB_ENOMEM;
+				break;
+			}
+			if (parse_line(copy, &n, &v) == 0 &&
+			    strcmp(n, name) == 0) {
+				if (value != NULL && !done)
+					fprintf(out, "%s = %s\n", name, value);
+				done = 1;
+			} else
+				fputs(line, out);
+			free(copy);
+		}
+		free(line);
+		fclose(in);
+	} else
+		fputs("# vudb.conf - store-wide settings; see vudb.conf(5).\n"
+		    "# Change with: vudbadm set NAME VALUE\n", out);
+	if (!done && value != NULL)
+		fprintf(out, "%s = %s\n", name, value);
+	if (fflush(out) != 0 || fsync(fileno(out)) != 0) {
+		if (rc == VUDB_OK)
+			rc = vudb__seterr(db, VUDB_ESYS, "%s: %s", tmp,
+			    strerror(errno));
+	}
+	(void)fchmod(fileno(out), 0660);
+	fclose(out);
+	if (rc == VUDB_OK && rename(tmp, path) != 0)
+		rc = vudb__seterr(db, VUDB_ESYS, "%s: %s", path,
+		    strerror(errno));
+	if (rc != VUDB_OK)
+		(void)unlink(tmp);
+	else if ((fd = open(db->root, O_RDONLY | O_DIRECTORY)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	return rc;
+}
+
+int
+vudb_setting_get(struct vudb *db, const char *name, const char **value_r)
+{
+	int i;
+
+	if (value_r != NULL)
+		*value_r = NULL;
+	if (db == NULL || value_r == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if ((i = setting_index(name)) < 0)
+		return vudb__seterr(db, VUDB_EINVAL, "unknown setting: %s",
+		    name != NULL ? name : "(null)");
+	vudb__refresh(db);
+	*value_r = vudb__setting(db, i);
+	return VUDB_OK;
+}
+
+int
+vudb_setting_set(struct vudb *db, const char *name, const char *value)
+{
+	char *norm = NULL;
+	const char *why;
+	int i, rc;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if ((i = setting_index(name)) < 0)
+		return vudb__seterr(db, VUDB_EINVAL, "unknown setting: %s",
+		    name != NULL ? name : "(null)");
+	if (db->flags & VUDB_RDONLY)
+		return vudb__seterr(db, VUDB_ERDONLY, "store opened read-only");
+	if (value != NULL) {
+		rc = vudb__value_norm(settings[i].kind, value, &norm, &why);
+		if (rc != VUDB_OK)
+			return vudb__seterr(db, rc, "%s: %s", name,
+			    why != NULL ? why : "out of memory");
+	}
+	if ((rc = conf_write(db, name, norm)) != VUDB_OK) {
+		free(norm);
+		return rc;
+	}
+	free(db->set[i]);
+	db->set[i] = norm;
+	pwparams_update(db);
+	vudb__bump_gen(db);
+	return VUDB_OK;
+}
+
+/* ------------------------------------------------------------ generation */
+
+static void
+gen_map(struct vudb *db)
+{
+	char path[4096];
+	void *p;
+	int fd, prot = PROT_READ;
+
+	snprintf(path, sizeof(path), "%s/%s", db->root, GEN_FILE);
+	fd = -1;
+	if (!(db->flags & VUDB_RDONLY)) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+		if (fd != -1) {
+			struct stat sb;
+
+			if (fstat(fd, &sb) == 0 && sb.st_size < GEN_SIZE) {
+				(void)ftruncate(fd, GEN_SIZE);
+				(void)fchmod(fd, 0660);
+			}
+			prot |= PROT_WRITE;
+		}
+	}
+	if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		vudb__log(db, VUDB_LOG_WARNING, "%s: %s: every call re-reads "
+		    "domain records", path, strerror(errno));
+		return;
+	}
+	p = mmap(NULL, GEN_SIZE, prot, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return;
+	db->genp = p;
+	db->genlen = GEN_SIZE;
+	db->gen = __atomic_load_n(db->genp, __ATOMIC_ACQUIRE);
+}
+
+void
+vudb__bump_gen(struct vudb *db)
+{
+	if (db->genp != NULL && !(db->flags & VUDB_RDONLY))
+		__atomic_add_fetch(db->genp, 1, __ATOMIC_ACQ_REL);
+	db->localgen++;
+}
+
+/*
+ * vudb__refresh - at the start of a call: if the store changed since the
+ * last one, re-read the settings; cached domain records are re-read as they
+ * are next used.
+ */
+void
+vudb__refresh(struct vudb *db)
+{
+	struct stat sb;
+	char path[4096];
+	uint64_t g;
+
+	if (db->genp != NULL) {
+		g = __atomic_load_n(db->genp, __ATOMIC_ACQUIRE) +
+		    db->localgen;
+		if (g == db->gen)
+			return;
+		db->gen = g;
+	} else
+		db->gen++;
+	snprintf(path, sizeof(path), "%s/%s", db->root, CONF_FILE);
+	if (stat(path, &sb) == 0 && (long long)sb.st_mtim.tv_sec *
+	    1000000000LL + sb.st_mtim.tv_nsec == db->conf_mtime)
+		return;
+	(void)vudb__settings_load(db, 0);
+}
+
+/* ------------------------------------------------------------ domain cache */
+
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void
+lru_unlink(struct vudb *db, struct vudb__dom *d)
+{
+	if (d->prev != NULL)
+		d->prev->next = d->next;
+	else
+		db->lru_head = d->next;
+	if (d->next != NULL)
+		d->next->prev = d->prev;
+	else
+		db->lru_tail = d->prev;
+	d->prev = d->next = NULL;
+}
+
+static void
+lru_push(struct vudb *db, struct vudb__dom *d)
+{
+	d->prev = NULL;
+	d->next = db->lru_head;
+	if (db->lru_head != NULL)
+		db->lru_head->prev = d;
+	db->lru_head = d;
+	if (db->lru_tail == NULL)
+		db->lru_tail = d;
+}
+
+/* vudb__dom_drop - close one cached domain database */
+void
+vudb__dom_drop(struct vudb *db, struct vudb__dom *d)
+{
+	struct vudb__dom **pp;
+
+	for (pp = &db->htab[name_hash(d->name) & (db->hsize - 1)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == d) {
+			*pp = d->hnext;
+			break;
+		}
+	lru_unlink(db, d);
+	db->ndoms--;
+	db->be->dom_close(db, db->st, d->h);
+	vudb__rec_clear(&d->meta);
+	free(d);
+}
+
+/*
+ * vudb__dom_get - the open database of a domain (canonical name), from the
+ * cache or newly opened.  create: make the file if missing.  Returns
+ * VUDB_OK, VUDB_ENOTFOUND (no file) or a failure.
+ */
+int
+vudb__dom_get(struct vudb *db, const char *domain, int create,
+    struct vudb__dom **dom_r)
+{
+	struct vudb__dom *d, *victim;
+	size_t b;
+	void *h;
+	int rc;
+
+	*dom_r = NULL;
+	b = name_hash(domain) & (db->hsize - 1);
+	for (d = db->htab[b]; d != NULL; d = d->hnext)
+		if (strcmp(d->name, domain) == 0) {
+			if (d != db->lru_head) {
+				lru_unlink(db, d);
+				lru_push(db, d);
+			}
+			*dom_r = d;
+			return VUDB_OK;
+		}
+	rc = db->be->dom_open(db, db->st, domain, create ? VUDB_CREATE : 0,
+	    &h);
+	if (rc != VUDB_OK)
+		return rc;
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		db->be->dom_close(db, db->st, h);
+		return VUDB_ENOMEM;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", domain);
+	d->h = h;
+	vudb__rec_init(&d->meta, VUDB_DOMAIN);
+	d->hnext = db->htab[b];
+	db->htab[b] = d;
+	lru_push(db, d);
+	db->ndoms++;
+	/* Keep the cache bounded: close the least recently used. */
+	for (victim = db->lru_tail; db->ndoms > db->maxdoms && victim != NULL;) {
+		struct vudb__dom *prev = victim->prev;
+
+		if (victim != d && victim != db->txn_dom)
+			vudb__dom_drop(db, victim);
+		victim = prev;
+	}
+	*dom_r = d;
+	return VUDB_OK;
+}
+
+/*
+ * vudb__dom_meta - make sure d's domain record is current.  Returns
+ * VUDB_OK (meta_state says whether the domain exists) or a failure.
+ */
+int
+vudb__dom_meta(struct vudb *db, struct vudb__dom *d)
+{
+	const char *v;
+	int rc;
+
+	if (d->meta_state != VUDB__META_UNKNOWN && d->meta_gen == db->gen &&
+	    db->txn_dom != d)
+		return VUDB_OK;
+	vudb__rec_clear(&d->meta);
+	d->meta_state = VUDB__META_UNKNOWN;
+	rc = db->be->get(db, d->h, db->txn_dom == d ? db->txn : NULL, "D", 1,
+	    &db->buf);
+	if (rc == VUDB_ENOTFOUND) {
+		d->meta_state = VUDB__META_NONE;
+		d->meta_gen = db->gen;
+		return VUDB_OK;
+	}
+	if (rc != VUDB_OK)
+		return rc;
+	rc = vudb__rec_decode(db->buf.data, db->buf.len, VUDB_DOMAIN, &d->meta);
+	if (rc != VUDB_OK)
+		return vudb__seterr(db, rc, "%s: domain record: %s", d->name,
+		    vudb_strerror(rc));
+	v = vudb__rec_get(&d->meta, VUDB__D_DELETED);
+	d->meta_state = v != NULL && strcmp(v, "yes") == 0 ?
+	    VUDB__META_NONE : VUDB__META_OK;
+	v = vudb__rec_get(&d->meta, VUDB__D_ENABLED);
+	d->enabled = v == NULL || strcmp(v, "yes") == 0;
+	v = vudb__rec_get(&d->meta, VUDB__D_KIND);
+	d->is_alias = v != NULL && strcmp(v, "alias") == 0;
+	d->target = vudb__rec_get(&d->meta, VUDB__D_TARGET);
+	v = vudb__rec_get(&d->meta, VUDB__D_CATCHALL);
+	d->catchall = v == NULL || strcmp(v, "yes") == 0;
+	d->delim = vudb__rec_get(&d->meta, VUDB__D_DELIM);
+	d->meta_gen = db->gen;
+	return VUDB_OK;
+}
+
+/* ------------------------------------------------------------ open, close */
+
+/* parse_url - split "scheme:path" or a plain path */
+static int
+parse_url(const char *url, const struct vudb_backend **be_r,
+    const char **path_r)
+{
+	const char *colon, *p;
+	int compiled;
+
+	*be_r = NULL;
+	colon = strchr(url, ':');
+	for (p = url; colon != NULL && p < colon; p++)
+		if (!islower((unsigned char)*p))
+			colon = NULL;
+	if (colon == NULL || colon == url) {
+		*path_r = url;
+		if ((*be_r = vudb__backend_default()) == NULL) {
+			vudb__open_seterr("no default backend compiled in");
+			return VUDB_ENOTSUP;
+		}
+		return VUDB_OK;
+	}
+	*path_r = colon + 1;
+	*be_r = vudb__backend_find(url, (size_t)(colon - url), &compiled);
+	if (*be_r == NULL) {
+		vudb__open_seterr(compiled < 0 ? "%.*s: unknown backend" :
+		    "%.*s: backend not compiled in", (int)(colon - url), url);
+		return compiled < 0 ? VUDB_EINVAL : VUDB_ENOTSUP;
+	}
+	return VUDB_OK;
+}
+
+int
+vudb_open(const char *store, int flags, struct vudb **db_r)
+{
+	const struct vudb_backend *be;
+	struct vudb *db = NULL;
+	const char *path;
+	char sub[4096];
+	struct stat sb;
+	int rc;
+
+	vudb__open_seterr("%s", "");
+	if (db_r == NULL)
+		return VUDB_EINVAL;
+	*db_r = NULL;
+	if ((flags & ~(VUDB_RDONLY | VUDB_CREATE)) != 0 ||
+	    (flags & (VUDB_RDONLY | VUDB_CREATE)) ==
+	    (VUDB_RDONLY | VUDB_CREATE)) {
+		vudb__open_seterr("invalid flags");
+		return VUDB_EINVAL;
+	}
+	if (store == NULL && (store = getenv("VUDB_STORE")) == NULL)
+		store = DEFAULT_STORE;
+	if ((rc = parse_url(store, &be, &path)) != VUDB_OK)
+		return rc;
+	if (path[0] == '\0' || strlen(path) > 3000) {
+		vudb__open_seterr("invalid store path");
+		return VUDB_EINVAL;
+	}
+	if ((db = calloc(1, sizeof(*db))) == NULL ||
+	    (db->root = strdup(path)) == NULL) {
+		free(db);
+		return VUDB_ENOMEM;
+	}
+	db->flags = flags;
+	db->be = be;
+	/* The store: a directory with a domains/ directory. */
+	if (flags & VUDB_CREATE) {
+		if (mkdir(path, 02770) == 0)
+			(void)chmod(path, 02770);
+		else if (errno != EEXIST) {
+			vudb__open_seterr("%s: %s", path, strerror(errno));
+			rc = errno == ENOENT ? VUDB_ENOSTORE : VUDB_ESYS;
+			goto fail;
+		}
+	}
+	snprintf(sub, sizeof(sub), "%s/domains", path);
+	if (!(flags & VUDB_CREATE) && stat(sub, &sb) != 0) {
+		vudb__open_seterr("%s: %s", path, errno == ENOENT ?
+		    "no store here (vudbadm init makes one)" :
+		    strerror(errno));
+		rc = errno == ENOENT ? VUDB_ENOSTORE : VUDB_ESYS;
+		goto fail;
+	}
+	if ((rc = vudb__settings_load(db, 1)) != VUDB_OK) {
+		vudb__open_seterr("%s", db->errmsg);
+		goto fail;
+	}
+	if ((flags & VUDB_CREATE) && db->conf_mtime == 0 &&
+	    (rc = conf_write(db, "mail_base", NULL)) != VUDB_OK) {
+		vudb__open_seterr("%s", db->errmsg);
+		goto fail;
+	}
+	db->maxdoms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
+	if (db->maxdoms < 1)
+		db->maxdoms = 1;
+	for (db->hsize = 64; db->hsize < db->maxdoms * 2 &&
+	    db->hsize < (1u << 20); db->hsize *= 2)
+		;
+	if ((db->htab = calloc(db->hsize, sizeof(*db->htab))) == NULL) {
+		rc = VUDB_ENOMEM;
+		goto fail;
+	}
+	gen_map(db);
+	if ((rc = be->store_open(db, path, flags, &db->st)) != VUDB_OK) {
+		vudb__open_seterr("%s", db->errmsg[0] ? db->errmsg :
+		    vudb_strerror(rc));
+		goto fail;
+	}
+	*db_r = db;
+	return VUDB_OK;
+fail:
+	db->be = NULL;
+	vudb_close(db);
+	return rc;
+}
+
+void
+vudb_close(struct vudb *db)
+{
+	int i;
+
+	if (db == NULL)
+		return;
+	if (db->txn != NULL)
+		(void)vudb_abort(db);
+	while (db->lru_head != NULL)
+		vudb__dom_drop(db, db->lru_head);
+	if (db->be != NULL && db->st != NULL)
+		db->be->store_close(db, db->st);
+	if (db->genp != NULL)
+		munmap(db->genp, db->genlen);
+	for (i = 0; i < VUDB__S_COUNT; i++)
+		free(db->set[i]);
+	free(db->htab);
+	free(db->buf.data);
+	free(db->setval);
+	free(db->root);
+	free(db);
+}

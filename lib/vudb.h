@@ -1,0 +1,240 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * vudb.h - the public interface of libvudb, a virtual-user database for
+ * mail hosting.  A store holds one isolated database per hosted domain
+ * (its settings, users, aliases, relocated entries and send-as grants) and
+ * answers Postfix-style lookups (vudb_lookup) with Postfix's own search
+ * order.  This is the only header programs include; it pulls in nothing of
+ * the backends.  The manual is libvudb(3).
+ *
+ * Rules that hold for every call:
+ * - A status is an int: VUDB_OK (0) or a negative VUDB_E* code.
+ *   VUDB_ENOTFOUND is a result, never a failure; every other negative code
+ *   is a failure, whose detail vudb_errmsg() gives until the next call on
+ *   the same handle.
+ * - Out-parameters come last, end in _r, and are set to NULL on failure.
+ * - What a vudb_* call allocates is released with vudb_free() or the
+ *   matching *_free or *_close; a returned const char * is borrowed and its
+ *   lifetime is stated per call.
+ * - A handle is used by one thread at a time.  The library never prints,
+ *   exits or aborts; log lines go to the hook set with vudb_set_log().
+ */
+#ifndef VUDB_H
+#define VUDB_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VUDB_VERSION_MAJOR	0
+#define VUDB_VERSION_MINOR	1
+#define VUDB_VERSION_PATCH	0
+#define VUDB_VERSION_STRING	"0.1.0"
+
+/* Status codes. */
+#define VUDB_OK		  0
+#define VUDB_ENOTFOUND	(-1)	/* a result: no such entry */
+#define VUDB_ETEMP	(-2)	/* try again later: lock busy, I/O */
+#define VUDB_EINVAL	(-3)	/* invalid argument or name */
+#define VUDB_EEXIST	(-4)	/* already exists */
+#define VUDB_ENOMEM	(-5)	/* out of memory */
+#define VUDB_ECORRUPT	(-6)	/* a record or file is damaged */
+#define VUDB_ENOTSUP	(-7)	/* not supported or not compiled in */
+#define VUDB_EVERSION	(-8)	/* library or file version mismatch */
+#define VUDB_ESYS	(-9)	/* system error; errno in vudb_errmsg() */
+#define VUDB_EAUTH	(-10)	/* wrong password or unknown user */
+#define VUDB_EDISABLED	(-11)	/* user, domain or service disabled */
+#define VUDB_ELIMIT	(-12)	/* a domain limit would be exceeded */
+#define VUDB_ENOMAP	(-13)	/* no such map name (a configuration error) */
+#define VUDB_ERDONLY	(-14)	/* store opened read-only */
+#define VUDB_ENOSTORE	(-15)	/* no store at that place, or not initialized */
+
+/* vudb_open() flags. */
+#define VUDB_RDONLY	0x1	/* read only: no recovery writes, no checkpoints */
+#define VUDB_CREATE	0x2	/* create (initialize) the store if missing */
+
+/* Entry types. */
+#define VUDB_DOMAIN	1	/* "pc1.example" */
+#define VUDB_USER	2	/* "matsui@pc1.example" */
+#define VUDB_ALIAS	3	/* "info@pc1.example", "@pc1.example" = catch-all */
+#define VUDB_RELOCATED	4	/* "old@pc1.example", "@pc1.example" */
+#define VUDB_SENDER	5	/* send-as grants: "info@pc1.example" */
+
+/* Log priorities for the vudb_set_log() hook (syslog's values). */
+#define VUDB_LOG_ERR	3
+#define VUDB_LOG_WARNING 4
+#define VUDB_LOG_INFO	6
+
+struct vudb;
+struct vudb_obj;
+struct vudb_iter;
+
+/*
+ * vudb_version - the run-time library version, "MAJOR.MINOR.PATCH";
+ * each pointer may be NULL.
+ */
+const char	*vudb_version(int *major, int *minor, int *patch);
+
+/*
+ * vudb_open - open a store.  store is a URL: "bdb:/var/lib/vudb", or a
+ * plain path meaning bdb:; NULL means $VUDB_STORE, else /var/lib/vudb.
+ * VUDB_CREATE initializes a missing store.  Returns VUDB_OK, VUDB_ENOSTORE,
+ * VUDB_ENOTSUP (backend not compiled in), VUDB_EVERSION, VUDB_ETEMP,
+ * VUDB_ESYS, VUDB_EINVAL, VUDB_ENOMEM.  On failure *db_r is NULL, and a
+ * message is available from vudb_open_errmsg() of the same thread.
+ */
+int		 vudb_open(const char *store, int flags, struct vudb **db_r);
+const char	*vudb_open_errmsg(void);
+/* vudb_close - close a store; NULL is fine. */
+void		 vudb_close(struct vudb *db);
+
+/*
+ * vudb_lookup - answer a Postfix lookup exactly as vudb-mapd does.  map is
+ * one of "domain", "mailbox", "alias", "sender", "uid", "gid",
+ * "relocated".  Returns VUDB_OK with a new string in *answer_r (release
+ * with vudb_free()), VUDB_ENOTFOUND (also for an empty or malformed key),
+ * VUDB_ENOMAP for an unknown map, or a failure.
+ */
+int		 vudb_lookup(struct vudb *db, const char *map, const char *key,
+		    char **answer_r);
+/* vudb_map_valid - 1 if map is a known map name, else 0. */
+int		 vudb_map_valid(const char *map);
+
+/* vudb_free - release what a vudb_* call returned as plain memory. */
+void		 vudb_free(void *p);
+/* vudb_strerror - static text of a status code; never NULL. */
+const char	*vudb_strerror(int code);
+/*
+ * vudb_errmsg - detail of the last failure on db, valid until the next
+ * call on db; "" if none; never NULL (also for a NULL db).
+ */
+const char	*vudb_errmsg(const struct vudb *db);
+/* vudb_set_log - route the library's log lines to fn (NULL: discard). */
+void		 vudb_set_log(struct vudb *db,
+		    void (*fn)(void *arg, int prio, const char *msg), void *arg);
+
+/*
+ * vudb_normalize - check a name of the given type and return its
+ * canonical form (lower case, IDNA A-label domain) in *norm_r (vudb_free).
+ * Returns VUDB_OK, VUDB_EINVAL or VUDB_ENOMEM.
+ * vudb_name_error - why name is not a valid name of that type: a static
+ * string, or NULL if it is valid.
+ */
+int		 vudb_normalize(int type, const char *name, char **norm_r);
+const char	*vudb_name_error(int type, const char *name);
+
+/*
+ * Entries.  Every entry has a type, a canonical name and attributes: text
+ * values under fixed names (libvudb(3) lists them).  attrs arguments are
+ * NULL-terminated lists of name, value pairs: {"quota_bytes", "10G", NULL}.
+ * Values are checked and stored in canonical form ("10G" -> "10737418240").
+ * In vudb_update() a NULL or empty value removes the attribute, so that
+ * the domain or store default applies again.
+ *
+ * vudb_add: VUDB_OK, VUDB_EEXIST, VUDB_ENOTFOUND (no such domain),
+ *     VUDB_EINVAL, VUDB_ELIMIT, VUDB_ERDONLY or a failure.
+ *     A VUDB_DOMAIN with attribute "target" is an alias domain.
+ * vudb_update: VUDB_OK, VUDB_ENOTFOUND, VUDB_EINVAL or a failure.
+ * vudb_del: VUDB_OK, VUDB_ENOTFOUND or a failure.  Deleting a domain
+ *     deletes everything in it.
+ * vudb_get: VUDB_OK with *obj_r (vudb_obj_free), VUDB_ENOTFOUND, ...
+ */
+int		 vudb_add(struct vudb *db, int type, const char *name,
+		    const char *const *attrs);
+int		 vudb_update(struct vudb *db, int type, const char *name,
+		    const char *const *attrs);
+int		 vudb_del(struct vudb *db, int type, const char *name);
+int		 vudb_get(struct vudb *db, int type, const char *name,
+		    struct vudb_obj **obj_r);
+
+/*
+ * vudb_list - iterate over the entries of one type: VUDB_DOMAIN (domain
+ * NULL) or the users, aliases, relocated entries or grants of one domain,
+ * in name order.  vudb_iter_next() gives VUDB_OK and a borrowed *obj_r,
+ * valid until the next call on the iterator; VUDB_ENOTFOUND at the end.
+ */
+int		 vudb_list(struct vudb *db, int type, const char *domain,
+		    struct vudb_iter **it_r);
+int		 vudb_iter_next(struct vudb_iter *it, struct vudb_obj **obj_r);
+void		 vudb_iter_free(struct vudb_iter *it);
+
+/* vudb_obj_type, vudb_obj_name - type and canonical name (borrowed). */
+int		 vudb_obj_type(const struct vudb_obj *obj);
+const char	*vudb_obj_name(const struct vudb_obj *obj);
+/* vudb_obj_get - the stored value of attr, or NULL (borrowed). */
+const char	*vudb_obj_get(const struct vudb_obj *obj, const char *attr);
+/*
+ * vudb_obj_effective - the value in force for attr: stored on the entry,
+ * else its domain's, else the store's setting, else the built-in default
+ * ("home", "maildir", "uid", "gid", "quota_bytes", "quota_messages",
+ * "services", "enabled" for users).  NULL if none.  Borrowed.
+ */
+const char	*vudb_obj_effective(const struct vudb_obj *obj,
+		    const char *attr);
+/*
+ * vudb_obj_attr - the i-th stored attribute (0, 1, ...) in a fixed order;
+ * VUDB_OK with borrowed name and value, VUDB_ENOTFOUND past the end.
+ */
+int		 vudb_obj_attr(const struct vudb_obj *obj, size_t i,
+		    const char **name_r, const char **value_r);
+void		 vudb_obj_free(struct vudb_obj *obj);
+
+/*
+ * vudb_begin - start a batch on one domain: every change to that domain
+ * until vudb_commit() is one transaction, committed all together or (after
+ * vudb_abort() or a failure) not at all.  Changes to other domains are
+ * refused with VUDB_EINVAL while the batch is open.
+ */
+int		 vudb_begin(struct vudb *db, const char *domain);
+int		 vudb_commit(struct vudb *db);
+int		 vudb_abort(struct vudb *db);
+
+/*
+ * Store-wide settings ("mail_base", "uid", "gid", "password_scheme",
+ * "recipient_delimiter", ...; vudb.conf(5)).  vudb_setting_get gives the
+ * value in force (the default if unset), borrowed until the next call on
+ * db; VUDB_EINVAL for an unknown name.  vudb_setting_set with value NULL
+ * restores the default.  vudb_setting_name(i) names the i-th setting, NULL
+ * past the end.
+ */
+int		 vudb_setting_get(struct vudb *db, const char *name,
+		    const char **value_r);
+int		 vudb_setting_set(struct vudb *db, const char *name,
+		    const char *value);
+const char	*vudb_setting_name(size_t i);
+
+/*
+ * Passwords, stored as Dovecot writes them: "{SCHEME}hash".
+ * vudb_password_hash: hash with scheme (NULL: the store's
+ *     password_scheme; db may be NULL for built-in parameters) into
+ *     *hash_r (vudb_free).  VUDB_OK, VUDB_ENOTSUP, VUDB_EINVAL, VUDB_ENOMEM.
+ * vudb_password_verify: VUDB_OK if password matches hash, VUDB_EAUTH if
+ *     not, VUDB_ENOTSUP for an unknown scheme, VUDB_EINVAL for a malformed
+ *     hash.  Constant time in the password.
+ * vudb_password_scheme_valid: 1 if scheme can make new hashes.
+ * vudb_set_password: hash with the store's scheme and store it.
+ * vudb_auth: check a login.  VUDB_OK (and the user in *user_r, which may
+ *     be NULL), VUDB_EAUTH for a wrong password or an unknown user (same
+ *     work either way), VUDB_EDISABLED for a right password on a disabled
+ *     user or domain or a service (may be NULL) the user may not use, or
+ *     a failure.  The password is never kept.
+ */
+int		 vudb_password_hash(struct vudb *db, const char *scheme,
+		    const char *password, char **hash_r);
+int		 vudb_password_verify(const char *hash, const char *password);
+int		 vudb_password_scheme_valid(const char *scheme);
+int		 vudb_set_password(struct vudb *db, const char *address,
+		    const char *password);
+int		 vudb_auth(struct vudb *db, const char *address,
+		    const char *password, const char *service,
+		    struct vudb_obj **user_r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VUDB_H */

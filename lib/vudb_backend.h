@@ -1,0 +1,85 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * vudb_backend.h - the storage backend interface (private until the ABI
+ * freezes).  A backend is a plain key -> bytes store with one database per
+ * domain and transactions across one domain.  It knows nothing of names,
+ * records or lookup semantics: the core validates arguments, normalizes
+ * names and encodes records before a backend sees them, and turns a NULL
+ * method into VUDB_ENOTSUP.  Methods return VUDB_OK, VUDB_ENOTFOUND or a
+ * failure code, with detail set through vudb__seterr(); a native error is
+ * translated in one place per backend.  New methods are only appended, and
+ * every change bumps VUDB_BACKEND_ABI.
+ */
+#ifndef VUDB_BACKEND_H
+#define VUDB_BACKEND_H
+
+#include <stddef.h>
+
+struct vudb;
+
+#define VUDB_BACKEND_ABI	1
+
+#define VUDB_CAP_WRITE		0x1
+#define VUDB_CAP_TXN		0x2
+
+/* A growable byte buffer owned by the caller; a backend's get fills it. */
+struct vudb_buf {
+	unsigned char	*data;
+	size_t		 len;
+	size_t		 cap;
+};
+
+typedef int (*vudb_iter_cb)(void *arg, const void *key, size_t klen,
+    const void *val, size_t vlen);
+
+struct vudb_backend {
+	unsigned int	 abi;		/* first member, always */
+	const char	*name;		/* URL scheme: "bdb" */
+	unsigned int	 caps;
+	/* Store: open (VUDB_CREATE: make what is missing) and close. */
+	int	(*store_open)(struct vudb *, const char *path, int flags,
+		    void **st_r);
+	void	(*store_close)(struct vudb *, void *st);
+	/* Domain databases: open (VUDB_CREATE creates; VUDB_ENOTFOUND if
+	 * missing), close, remove (VUDB_ETEMP while another process uses
+	 * it), list (calls cb with each domain name, in no order). */
+	int	(*dom_open)(struct vudb *, void *st, const char *domain,
+		    int flags, void **h_r);
+	void	(*dom_close)(struct vudb *, void *st, void *h);
+	int	(*dom_remove)(struct vudb *, void *st, const char *domain);
+	int	(*dom_list)(struct vudb *, void *st,
+		    int (*cb)(void *arg, const char *domain), void *arg);
+	/* Records; txn NULL reads the last committed state without
+	 * waiting for writers. */
+	int	(*get)(struct vudb *, void *h, void *txn, const void *key,
+		    size_t klen, struct vudb_buf *val);
+	int	(*put)(struct vudb *, void *h, void *txn, const void *key,
+		    size_t klen, const void *val, size_t vlen);
+	int	(*del)(struct vudb *, void *h, void *txn, const void *key,
+		    size_t klen);
+	/* Every record whose key starts with prefix, in key order; a
+	 * non-zero return of cb stops and is returned. */
+	int	(*iter)(struct vudb *, void *h, void *txn, const void *prefix,
+		    size_t plen, vudb_iter_cb cb, void *arg);
+	/* Transactions (one domain at a time). */
+	int	(*begin)(struct vudb *, void *st, void **txn_r);
+	int	(*commit)(struct vudb *, void *st, void *txn);
+	void	(*abort)(struct vudb *, void *st, void *txn);
+	/* Structural check of one domain database. */
+	int	(*verify)(struct vudb *, void *st, const char *domain);
+};
+
+#ifdef WITH_BDB
+extern const struct vudb_backend vudb__backend_bdb;
+#endif
+extern const struct vudb_backend vudb__backend_fail;
+
+/* backend.c */
+const struct vudb_backend *vudb__backend_find(const char *name, size_t len,
+	    int *compiled_r);
+const struct vudb_backend *vudb__backend_default(void);
+
+int	vudb__buf_reserve(struct vudb_buf *, size_t);
+
+#endif /* VUDB_BACKEND_H */

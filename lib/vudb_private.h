@@ -1,0 +1,287 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * vudb_private.h - internal structures and vudb__* helpers shared by the
+ * library's files.  Never installed; tests may include it.
+ */
+#ifndef VUDB_PRIVATE_H
+#define VUDB_PRIVATE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vudb.h"
+
+/* Name limits (RFC 5321 4.5.3.1). */
+#define VUDB__LOCAL_MAX		64
+#define VUDB__DOMAIN_MAX	253
+#define VUDB__ADDR_MAX		(VUDB__LOCAL_MAX + 1 + VUDB__DOMAIN_MAX)
+
+/* name.c: name rules.  Each returns NULL when the name is valid and was
+ * written, NUL-terminated, to out; else a static reason and out is
+ * undefined.  in need not be NUL-terminated. */
+const char	*vudb__domain_norm(const char *in, size_t len,
+		    char out[VUDB__DOMAIN_MAX + 1]);
+const char	*vudb__local_norm(const char *in, size_t len,
+		    char out[VUDB__LOCAL_MAX + 1]);
+
+/* password.c: hashing and verification. */
+struct vudb__pwparams {
+	unsigned int	 argon2_memory;		/* KiB */
+	unsigned int	 argon2_time;		/* passes */
+	unsigned int	 argon2_threads;	/* lanes */
+	unsigned int	 blf_cost;		/* log2 rounds, 4..31 */
+	unsigned int	 sha_rounds;		/* SHA*-CRYPT rounds */
+};
+void	 vudb__pwparams_default(struct vudb__pwparams *);
+int	 vudb__pw_hash(const struct vudb__pwparams *, const char *scheme,
+	    const char *password, char **hash_r);
+int	 vudb__pw_verify(const char *hash, const char *password);
+void	 vudb__pw_dummy(const struct vudb__pwparams *, const char *scheme,
+	    const char *password);
+int	 vudb__pw_scheme_valid(const char *scheme);
+int	 vudb__ct_equal(const void *, const void *, size_t);
+void	 vudb__wipe(void *, size_t);
+void	 vudb__free_secret(char *);
+
+/* sha.c: SHA-1/-256/-512 (FIPS 180-4), base64 (RFC 4648) and hex, for
+ * the legacy {SHA*}/{SSHA*} schemes.  vudb__sha_init returns the digest
+ * length, 0 for an unknown algorithm; vudb__sha_final writes it and wipes
+ * the context; vudb__sha hashes a || b in one call.  vudb__b64_encode
+ * writes a padded, NUL-terminated string (4 * ((len + 2) / 3) + 1 bytes)
+ * and returns its length.  The decoders return 0, or -1 for bad input or
+ * when outsz is too small; they do not NUL-terminate. */
+#define VUDB__SHA1		1
+#define VUDB__SHA256		2
+#define VUDB__SHA512		3
+#define VUDB__SHA1_LEN		20
+#define VUDB__SHA256_LEN	32
+#define VUDB__SHA512_LEN	64
+#define VUDB__SHA_MAXLEN	64
+struct vudb__sha {
+	int		 alg;
+	uint64_t	 count;			/* bytes hashed so far */
+	union {
+		uint32_t	 w32[8];
+		uint64_t	 w64[8];
+	}		 h;
+	unsigned char	 buf[128];
+};
+size_t	 vudb__sha_len(int alg);
+size_t	 vudb__sha_init(struct vudb__sha *, int alg);
+void	 vudb__sha_update(struct vudb__sha *, const void *, size_t);
+size_t	 vudb__sha_final(struct vudb__sha *, unsigned char *);
+size_t	 vudb__sha(int alg, const void *a, size_t alen, const void *b,
+	    size_t blen, unsigned char *out);
+size_t	 vudb__b64_encode(const void *, size_t, char *out);
+int	 vudb__b64_decode(const char *, size_t, unsigned char *out,
+	    size_t outsz, size_t *outlen_r);
+int	 vudb__hex_decode(const char *, size_t, unsigned char *out,
+	    size_t outsz, size_t *outlen_r);
+
+/* ------------------------------------------------------------ records */
+/*
+ * A record is a list of (tag, value) fields.  On disk (record.c):
+ *   'V' VERSION TYPE { tag:varint len:varint value[len] } ...
+ * Tags are per record type; fields with tags this version does not know
+ * are kept as they are, so an older writer's rewrite preserves a newer
+ * writer's fields.
+ */
+#define VUDB__REC_MAGIC		0x56	/* 'V' */
+#define VUDB__REC_VERSION	1
+#define VUDB__REC_MAXF		48
+#define VUDB__REC_MAXLEN	65536
+#define VUDB__REC_COUNTERS	6	/* internal: per-domain counters */
+
+struct vudb__field {
+	unsigned int	 tag;
+	size_t		 len;
+	char		*val;		/* NUL-terminated copy */
+};
+
+struct vudb__rec {
+	int			 type;
+	size_t			 n;
+	struct vudb__field	 f[VUDB__REC_MAXF];
+};
+
+/* Kinds of attribute value; they say how a value is checked. */
+enum vudb__kind {
+	VUDB__K_TEXT, VUDB__K_BOOL, VUDB__K_ID, VUDB__K_COUNT, VUDB__K_SIZE,
+	VUDB__K_SERVICES, VUDB__K_PATH, VUDB__K_RELPATH, VUDB__K_ADDRLIST,
+	VUDB__K_DEST, VUDB__K_SCHEME, VUDB__K_DELIM, VUDB__K_DOMAIN,
+	VUDB__K_HASH, VUDB__K_KIND, VUDB__K_TIME
+};
+#define VUDB__A_RDONLY	0x1	/* set by the library only */
+#define VUDB__A_SECRET	0x2	/* never logged */
+#define VUDB__A_HIDDEN	0x4	/* internal, not listed */
+
+struct vudb__attr {
+	const char	*name;
+	unsigned int	 tag;
+	enum vudb__kind	 kind;
+	unsigned int	 flags;
+};
+
+/* Domain tags. */
+#define VUDB__D_KIND		1
+#define VUDB__D_TARGET		2
+#define VUDB__D_ENABLED		3
+#define VUDB__D_DESCRIPTION	4
+#define VUDB__D_UID		5
+#define VUDB__D_GID		6
+#define VUDB__D_QUOTA_BYTES	7
+#define VUDB__D_QUOTA_MESSAGES	8
+#define VUDB__D_SERVICES	9
+#define VUDB__D_DELIM		10
+#define VUDB__D_SCHEME		11
+#define VUDB__D_MAX_USERS	12
+#define VUDB__D_MAX_ALIASES	13
+#define VUDB__D_CATCHALL	14
+#define VUDB__D_CREATED		15
+#define VUDB__D_UPDATED		16
+#define VUDB__D_DELETED		100
+/* User tags. */
+#define VUDB__U_PASSWORD	1
+#define VUDB__U_ENABLED		2
+#define VUDB__U_RECEIVE		3
+#define VUDB__U_SERVICES	4
+#define VUDB__U_QUOTA_BYTES	5
+#define VUDB__U_QUOTA_MESSAGES	6
+#define VUDB__U_UID		7
+#define VUDB__U_GID		8
+#define VUDB__U_HOME		9
+#define VUDB__U_MAILDIR		10
+#define VUDB__U_NAME		11
+#define VUDB__U_CREATED		12
+#define VUDB__U_UPDATED		13
+/* Alias, relocated and sender tags. */
+#define VUDB__L_VALUE		1	/* dest / logins */
+#define VUDB__L_CREATED		2
+#define VUDB__L_UPDATED		3
+/* Counter tags. */
+#define VUDB__C_USERS		1
+#define VUDB__C_ALIASES		2
+
+/* Services (bit per name, in this order). */
+#define VUDB__SVC_ALL		0x1f
+unsigned int	 vudb__services_parse(const char *, int *ok_r);
+
+const struct vudb__attr	*vudb__attrs(int type, size_t *n_r);
+const struct vudb__attr	*vudb__attr_byname(int type, const char *name);
+const struct vudb__attr	*vudb__attr_bytag(int type, unsigned int tag);
+
+int	 vudb__rec_decode(const void *buf, size_t len, int type,
+	    struct vudb__rec *rec);
+int	 vudb__rec_scan(const void *buf, size_t len, int type,
+	    const char **vals, size_t *lens, unsigned int maxtag);
+int	 vudb__rec_encode(const struct vudb__rec *rec, unsigned char **buf_r,
+	    size_t *len_r);
+void	 vudb__rec_init(struct vudb__rec *, int type);
+void	 vudb__rec_clear(struct vudb__rec *);
+const char *vudb__rec_get(const struct vudb__rec *, unsigned int tag);
+int	 vudb__rec_set(struct vudb__rec *, unsigned int tag, const char *val);
+int	 vudb__value_norm(enum vudb__kind, const char *in, char **out_r,
+	    const char **why_r);
+int	 vudb__parse_u64(const char *, unsigned long long max,
+	    unsigned long long *v_r);
+
+/* ------------------------------------------------------------ handles */
+#include "vudb_backend.h"
+
+/* Store-wide settings, in vudb_setting_name() order (vudb.c). */
+enum {
+	VUDB__S_MAIL_BASE, VUDB__S_UID, VUDB__S_GID, VUDB__S_SCHEME,
+	VUDB__S_DELIM, VUDB__S_SERVICES, VUDB__S_QUOTA_BYTES,
+	VUDB__S_QUOTA_MESSAGES, VUDB__S_ARGON2_MEMORY, VUDB__S_ARGON2_TIME,
+	VUDB__S_ARGON2_THREADS, VUDB__S_BLF_COST, VUDB__S_SHA_ROUNDS,
+	VUDB__S_CACHE_SIZE, VUDB__S_MAX_OPEN_DOMAINS, VUDB__S_COUNT
+};
+
+/* One open domain database, cached on the store handle (LRU). */
+struct vudb__dom {
+	char			 name[VUDB__DOMAIN_MAX + 1];
+	void			*h;		/* backend handle */
+	struct vudb__dom	*hnext;		/* hash chain */
+	struct vudb__dom	*prev, *next;	/* LRU, most recent first */
+	uint64_t		 meta_gen;	/* db->gen when meta was read */
+	int			 meta_state;	/* META_* */
+	struct vudb__rec	 meta;		/* the domain record */
+	/* decoded from meta for the hot path */
+	int			 enabled;
+	int			 is_alias;
+	int			 catchall;
+	const char		*target;	/* in meta */
+	const char		*delim;		/* in meta, or NULL */
+};
+#define VUDB__META_UNKNOWN	0
+#define VUDB__META_OK		1
+#define VUDB__META_NONE		2	/* no domain record: no such domain */
+
+struct vudb {
+	char			*root;		/* store directory */
+	int			 flags;
+	const struct vudb_backend *be;
+	void			*st;		/* backend store state */
+	char			*set[VUDB__S_COUNT];	/* NULL: default */
+	struct vudb__pwparams	 pw;
+	/* change generation, shared through STORE/generation */
+	uint64_t		*genp;
+	size_t			 genlen;
+	uint64_t		 gen;
+	uint64_t		 localgen;
+	long long		 conf_mtime;
+	/* domain handle cache */
+	struct vudb__dom	**htab;
+	size_t			 hsize;
+	size_t			 ndoms;
+	size_t			 maxdoms;
+	struct vudb__dom	*lru_head, *lru_tail;
+	/* scratch */
+	struct vudb_buf		 buf;
+	char			*setval;	/* vudb_setting_get result */
+	/* open batch */
+	void			*txn;
+	struct vudb__dom	*txn_dom;
+	int			 txn_failed;
+	int			 txn_gen;	/* batch changed domain meta */
+	/* errors and log */
+	int			 err;
+	char			 errmsg[1024];
+	void			(*logfn)(void *, int, const char *);
+	void			*logarg;
+};
+
+/* error.c */
+int	 vudb__seterr(struct vudb *, int rc, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 vudb__clearerr(struct vudb *);
+void	 vudb__log(struct vudb *, int prio, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 vudb__open_seterr(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* vudb.c */
+void	 vudb__refresh(struct vudb *);
+void	 vudb__bump_gen(struct vudb *);
+int	 vudb__dom_get(struct vudb *, const char *domain, int create,
+	    struct vudb__dom **dom_r);
+int	 vudb__dom_meta(struct vudb *, struct vudb__dom *);
+void	 vudb__dom_drop(struct vudb *, struct vudb__dom *);
+const char *vudb__setting(const struct vudb *, int idx);
+unsigned long long vudb__setting_u64(const struct vudb *, int idx);
+int	 vudb__settings_load(struct vudb *, int strict);
+
+/* entry.c */
+int	 vudb__split(struct vudb *, int type, const char *name,
+	    char local[VUDB__LOCAL_MAX + 1], char domain[VUDB__DOMAIN_MAX + 1],
+	    int *catchall_r);
+int	 vudb__get_rec(struct vudb *, struct vudb__dom *, int type,
+	    const char *local, struct vudb_buf *buf);
+const char *vudb__dom_value(const struct vudb *, const struct vudb__dom *,
+	    unsigned int dtag, int sidx);
+size_t	 vudb__key(int type, const char *local, size_t llen,
+	    char key[VUDB__LOCAL_MAX + 2]);
+
+#endif /* VUDB_PRIVATE_H */
