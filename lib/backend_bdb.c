@@ -18,7 +18,9 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +30,34 @@
 
 #include "vudb_private.h"
 
-struct bdb_store {
+/*
+ * Berkeley DB allows one environment handle per process with DB_REGISTER,
+ * so every store handle of a process on the same directory shares one
+ * environment, opened DB_THREAD and counted here.  This table and its lock
+ * are the library's only process-wide state.
+ */
+struct bdb_env {
+	char		*path;		/* realpath of the home */
 	DB_ENV		*env;
-	struct vudb	*db;
+	int		 refs;
+	int		 dead;		/* panicked: reopen before use */
+	struct bdb_env	*next;
+};
+
+static struct bdb_env	*envs;
+static pthread_mutex_t	 envs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* BDB's own message of the error being reported, per thread. */
+static _Thread_local char lastmsg[512];
+
+struct bdb_store {
+	struct bdb_env	*shared;
+	DB_ENV		*env;
 	char		*root;
 	int		 flags;
-	char		 lastmsg[512];	/* from the error callback */
 };
+
+#define DAMAGED_SUFFIX	".damaged"
 
 #define FILE_MODE	0660
 #define DIR_MODE	02770
@@ -43,16 +66,14 @@ struct bdb_store {
 static void
 bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
-	struct bdb_store *st = env->app_private;
-
+	(void)env;
 	(void)pfx;
-	if (st != NULL)
-		snprintf(st->lastmsg, sizeof(st->lastmsg), "%s", msg);
+	snprintf(lastmsg, sizeof(lastmsg), "%s", msg);
 }
 
 /* bdb_status - translate a native code into a status, with detail */
 static int
-bdb_status(struct vudb *db, struct bdb_store *st, int ret, const char *what)
+bdb_status(struct vudb *db, int ret, const char *what)
 {
 	int rc;
 
@@ -90,13 +111,55 @@ bdb_status(struct vudb *db, struct bdb_store *st, int ret, const char *what)
 		rc = VUDB_ETEMP;
 		break;
 	}
-	if (st != NULL && st->lastmsg[0] != '\0') {
+	if (lastmsg[0] != '\0') {
 		vudb__seterr(db, rc, "bdb: %s: %s (%s)", what, db_strerror(ret),
-		    st->lastmsg);
-		st->lastmsg[0] = '\0';
+		    lastmsg);
+		lastmsg[0] = '\0';
 	} else
 		vudb__seterr(db, rc, "bdb: %s: %s", what, db_strerror(ret));
 	return rc;
+}
+
+/*
+ * bdb_fail - bdb_status for record operations, which may find the
+ * environment panicked.  A panic caused by a damaged page of this domain's
+ * file (a checksum or page-in failure) quarantines the file with a marker
+ * beside it, so that the next opener gets VUDB_ECORRUPT for this domain
+ * instead of panicking the environment again for every domain.  Either
+ * way the environment is marked dead, and the core reopens it (running
+ * recovery) on its next call.
+ */
+static int
+bdb_fail(struct vudb *db, DB *dbp, int ret, const char *what)
+{
+	struct bdb_env *e;
+	char path[4096], why[512];
+	const char *fname = NULL, *dname = NULL;
+	int fd, damaged;
+
+	if (ret != DB_RUNRECOVERY || dbp == NULL)
+		return bdb_status(db, ret, what);
+	e = dbp->dbenv->app_private;
+	damaged = strstr(lastmsg, "pgin") != NULL ||
+	    strstr(lastmsg, "checksum") != NULL;
+	pthread_mutex_lock(&envs_lock);
+	if (e != NULL)
+		e->dead = 1;
+	pthread_mutex_unlock(&envs_lock);
+	if (damaged && e != NULL &&
+	    dbp->get_dbname(dbp, &fname, &dname) == 0 && fname != NULL) {
+		snprintf(path, sizeof(path), "%s/%s%s", e->path, fname,
+		    DAMAGED_SUFFIX);
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC,
+		    FILE_MODE)) != -1)
+			close(fd);
+		snprintf(why, sizeof(why), "%s", lastmsg);
+		lastmsg[0] = '\0';
+		return vudb__seterr(db, VUDB_ECORRUPT, "bdb: %s: %s: %s; the "
+		    "file is quarantined: restore it and remove %s", fname,
+		    what, why, path);
+	}
+	return bdb_status(db, ret, what);
 }
 
 /* fix_modes - give the store's files to the group (umask may take it) */
@@ -122,16 +185,141 @@ fix_modes(const char *dir)
 	closedir(d);
 }
 
+/* env_create - a configured, unopened environment handle */
+static int
+env_create(struct vudb *db, DB_ENV **env_r)
+{
+	unsigned long long cache;
+	DB_ENV *env;
+	int ret;
+
+	if ((ret = db_env_create(&env, 0)) != 0)
+		return bdb_status(db, ret, "db_env_create");
+	env->set_errcall(env, bdb_errcall);
+	cache = vudb__setting_u64(db, VUDB__S_CACHE_SIZE);
+	if (cache < 1024 * 1024)
+		cache = 1024 * 1024;
+	(void)env->set_cachesize(env, (u_int32_t)(cache >> 30),
+	    (u_int32_t)(cache & ((1ULL << 30) - 1)), 1);
+	(void)env->set_lk_detect(env, DB_LOCK_DEFAULT);
+	(void)env->set_lk_max_locks(env, 100000);
+	(void)env->set_lk_max_objects(env, 100000);
+	(void)env->set_lk_max_lockers(env, 20000);
+	(void)env->set_tx_max(env, 500);
+	(void)env->set_lg_filemode(env, FILE_MODE);
+	(void)env->set_lg_max(env, 16 * 1024 * 1024);
+	(void)env->set_lg_bsize(env, 1024 * 1024);
+	(void)env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+	(void)env->set_flags(env, DB_TXN_SNAPSHOT, 1);
+	*env_r = env;
+	return VUDB_OK;
+}
+
+/* env_open - open (or share) the environment of a store directory */
+static int
+env_open(struct vudb *db, const char *path, int flags, struct bdb_env **e_r)
+{
+	struct bdb_env *e;
+	char *real;
+	u_int32_t oflags;
+	int ret, rc;
+
+	*e_r = NULL;
+	if ((real = realpath(path, NULL)) == NULL)
+		return vudb__seterr(db, VUDB_ENOSTORE, "%s: %s", path,
+		    strerror(errno));
+	pthread_mutex_lock(&envs_lock);
+	for (e = envs; e != NULL; e = e->next)
+		if (strcmp(e->path, real) == 0) {
+			if (e->dead) {
+				/* other handles of this process still hold
+				 * the panicked environment */
+				pthread_mutex_unlock(&envs_lock);
+				free(real);
+				return vudb__seterr(db, VUDB_ETEMP, "bdb: "
+				    "%s: environment being reopened", path);
+			}
+			e->refs++;
+			pthread_mutex_unlock(&envs_lock);
+			free(real);
+			*e_r = e;
+			return VUDB_OK;
+		}
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		rc = VUDB_ENOMEM;
+		goto fail;
+	}
+	e->path = real;
+	real = NULL;
+	if ((rc = env_create(db, &e->env)) != VUDB_OK)
+		goto fail;
+	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
+	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD;
+	if (!(flags & VUDB_RDONLY))
+		oflags |= DB_RECOVER;
+	ret = e->env->open(e->env, e->path, oflags, FILE_MODE);
+	if (ret == DB_RUNRECOVERY && (flags & VUDB_RDONLY)) {
+		/* A process died with the store open: recovery cannot wait. */
+		e->env->close(e->env, 0);
+		e->env = NULL;
+		if ((rc = env_create(db, &e->env)) != VUDB_OK)
+			goto fail;
+		ret = e->env->open(e->env, e->path, oflags | DB_RECOVER,
+		    FILE_MODE);
+	}
+	if (ret != 0) {
+		rc = bdb_status(db, ret, "open environment");
+		goto fail;
+	}
+	e->env->app_private = e;
+	e->refs = 1;
+	e->next = envs;
+	envs = e;
+	pthread_mutex_unlock(&envs_lock);
+	*e_r = e;
+	return VUDB_OK;
+fail:
+	pthread_mutex_unlock(&envs_lock);
+	if (e != NULL) {
+		if (e->env != NULL)
+			e->env->close(e->env, 0);
+		free(e->path);
+		free(e);
+	}
+	free(real);
+	return rc;
+}
+
+static void
+env_release(struct bdb_env *e)
+{
+	struct bdb_env **pp;
+
+	pthread_mutex_lock(&envs_lock);
+	if (--e->refs > 0) {
+		pthread_mutex_unlock(&envs_lock);
+		return;
+	}
+	for (pp = &envs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	pthread_mutex_unlock(&envs_lock);
+	e->env->close(e->env, 0);
+	free(e->path);
+	free(e);
+}
+
 static int
 bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 {
 	struct bdb_store *st;
-	unsigned long long cache;
-	u_int32_t oflags;
 	char dpath[4096];
-	int major, minor, ret;
+	int major, minor, rc;
 
 	*st_r = NULL;
+	lastmsg[0] = '\0';
 	(void)db_version(&major, &minor, NULL);
 	if (major != DB_VERSION_MAJOR || minor != DB_VERSION_MINOR)
 		return vudb__seterr(db, VUDB_EVERSION,
@@ -142,72 +330,20 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 		free(st);
 		return VUDB_ENOMEM;
 	}
-	st->db = db;
 	st->flags = flags;
 	snprintf(dpath, sizeof(dpath), "%s/domains", path);
 	if ((flags & VUDB_CREATE) && mkdir(dpath, DIR_MODE) == 0)
 		(void)chmod(dpath, DIR_MODE);
-	if ((ret = db_env_create(&st->env, 0)) != 0) {
-		bdb_status(db, st, ret, "db_env_create");
-		goto fail;
+	if ((rc = env_open(db, path, flags, &st->shared)) != VUDB_OK) {
+		free(st->root);
+		free(st);
+		return rc;
 	}
-	st->env->app_private = st;
-	st->env->set_errcall(st->env, bdb_errcall);
-	cache = vudb__setting_u64(db, VUDB__S_CACHE_SIZE);
-	if (cache < 1024 * 1024)
-		cache = 1024 * 1024;
-	(void)st->env->set_cachesize(st->env, (u_int32_t)(cache >> 30),
-	    (u_int32_t)(cache & ((1ULL << 30) - 1)), 1);
-	(void)st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
-	(void)st->env->set_lk_max_locks(st->env, 100000);
-	(void)st->env->set_lk_max_objects(st->env, 100000);
-	(void)st->env->set_lk_max_lockers(st->env, 20000);
-	(void)st->env->set_tx_max(st->env, 500);
-	(void)st->env->set_lg_filemode(st->env, FILE_MODE);
-	(void)st->env->set_lg_max(st->env, 16 * 1024 * 1024);
-	(void)st->env->set_lg_bsize(st->env, 1024 * 1024);
-	(void)st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
-	(void)st->env->set_flags(st->env, DB_TXN_SNAPSHOT, 1);
-	(void)st->env->set_data_dir(st->env, ".");
-
-	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
-	    DB_INIT_MPOOL | DB_REGISTER;
-	if (!(flags & VUDB_RDONLY))
-		oflags |= DB_RECOVER;
-	ret = st->env->open(st->env, path, oflags, FILE_MODE);
-	if (ret == DB_RUNRECOVERY && (flags & VUDB_RDONLY)) {
-		/* A process died with the store open: recovery cannot wait. */
-		st->env->close(st->env, 0);
-		st->env = NULL;
-		if ((ret = db_env_create(&st->env, 0)) != 0) {
-			bdb_status(db, st, ret, "db_env_create");
-			goto fail;
-		}
-		st->env->app_private = st;
-		st->env->set_errcall(st->env, bdb_errcall);
-		(void)st->env->set_cachesize(st->env,
-		    (u_int32_t)(cache >> 30),
-		    (u_int32_t)(cache & ((1ULL << 30) - 1)), 1);
-		(void)st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
-		(void)st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
-		(void)st->env->set_flags(st->env, DB_TXN_SNAPSHOT, 1);
-		ret = st->env->open(st->env, path, oflags | DB_RECOVER,
-		    FILE_MODE);
-	}
-	if (ret != 0) {
-		bdb_status(db, st, ret, "open environment");
-		goto fail;
-	}
+	st->env = st->shared->env;
 	if (!(flags & VUDB_RDONLY))
 		fix_modes(path);
 	*st_r = st;
 	return VUDB_OK;
-fail:
-	if (st->env != NULL)
-		st->env->close(st->env, 0);
-	free(st->root);
-	free(st);
-	return db->err != VUDB_OK ? db->err : VUDB_ETEMP;
 }
 
 static void
@@ -218,9 +354,11 @@ bdb_store_close(struct vudb *db, void *vst)
 	(void)db;
 	if (st == NULL)
 		return;
-	if (!(st->flags & VUDB_RDONLY))
-		(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
-	st->env->close(st->env, 0);
+	if (st->shared != NULL) {
+		if (!(st->flags & VUDB_RDONLY) && !st->shared->dead)
+			(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
+		env_release(st->shared);
+	}
 	free(st->root);
 	free(st);
 }
@@ -237,7 +375,7 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 {
 	struct bdb_store *st = vst;
 	struct stat sb;
-	char file[VUDB__DOMAIN_MAX + 16], path[4096];
+	char file[VUDB__DOMAIN_MAX + 16], path[4096], marker[4200];
 	u_int32_t oflags;
 	DB *dbp;
 	int ret;
@@ -251,8 +389,15 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
 		    strerror(errno));
 	}
+	if (st->shared == NULL)
+		return vudb__seterr(db, VUDB_ETEMP, "bdb: no environment");
+	snprintf(marker, sizeof(marker), "%s%s", path, DAMAGED_SUFFIX);
+	if (stat(marker, &sb) == 0)
+		return vudb__seterr(db, VUDB_ECORRUPT, "bdb: %s: the file is "
+		    "quarantined as damaged: restore it and remove %s", file,
+		    marker);
 	if ((ret = db_create(&dbp, st->env, 0)) != 0)
-		return bdb_status(db, st, ret, "db_create");
+		return bdb_status(db, ret, "db_create");
 	(void)dbp->set_flags(dbp, DB_CHKSUM);
 	oflags = DB_AUTO_COMMIT | DB_MULTIVERSION;
 	if (flags & VUDB_CREATE)
@@ -268,11 +413,11 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 			/* not a database, or not ours */
 			vudb__seterr(db, VUDB_ECORRUPT,
 			    "bdb: %s: not a valid database file (%s)", file,
-			    st->lastmsg);
-			st->lastmsg[0] = '\0';
+			    lastmsg);
+			lastmsg[0] = '\0';
 			return VUDB_ECORRUPT;
 		}
-		return bdb_status(db, st, ret, file);
+		return bdb_status(db, ret, file);
 	}
 	if ((flags & VUDB_CREATE) && stat(path, &sb) == 0 &&
 	    sb.st_uid == geteuid() && (sb.st_mode & 0660) != 0660)
@@ -301,17 +446,17 @@ bdb_dom_remove(struct vudb *db, void *vst, const char *domain)
 	int ret;
 
 	dom_file(file, sizeof(file), domain);
-	if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
-		return bdb_status(db, st, ret, "txn_begin");
-	/* Another process's open handle holds the file: do not wait. */
-	(void)txn->set_timeout(txn, 200000, DB_SET_LOCK_TIMEOUT);
+	/* Another handle that holds the file open makes this fail at once. */
+	if ((ret = st->env->txn_begin(st->env, NULL, &txn,
+	    DB_TXN_NOWAIT)) != 0)
+		return bdb_status(db, ret, "txn_begin");
 	ret = st->env->dbremove(st->env, txn, file, NULL, 0);
 	if (ret != 0) {
 		txn->abort(txn);
-		return bdb_status(db, st, ret, file);
+		return bdb_status(db, ret, file);
 	}
 	if ((ret = txn->commit(txn, 0)) != 0)
-		return bdb_status(db, st, ret, "commit");
+		return bdb_status(db, ret, "commit");
 	return VUDB_OK;
 }
 
@@ -370,7 +515,7 @@ bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 		ret = dbp->get(dbp, txn, &k, &v, 0);
 	}
 	if (ret != 0)
-		return bdb_status(db, dbp->dbenv->app_private, ret, "get");
+		return bdb_fail(db, dbp, ret, "get");
 	val->len = v.size;
 	return VUDB_OK;
 }
@@ -390,7 +535,7 @@ bdb_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 	v.data = (void *)val;
 	v.size = (u_int32_t)vlen;
 	if ((ret = dbp->put(dbp, txn, &k, &v, 0)) != 0)
-		return bdb_status(db, dbp->dbenv->app_private, ret, "put");
+		return bdb_fail(db, dbp, ret, "put");
 	return VUDB_OK;
 }
 
@@ -405,7 +550,7 @@ bdb_del(struct vudb *db, void *h, void *txn, const void *key, size_t klen)
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
 	if ((ret = dbp->del(dbp, txn, &k, 0)) != 0)
-		return bdb_status(db, dbp->dbenv->app_private, ret, "del");
+		return bdb_fail(db, dbp, ret, "del");
 	return VUDB_OK;
 }
 
@@ -420,7 +565,7 @@ bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
 	int ret, rc = VUDB_OK;
 
 	if ((ret = dbp->cursor(dbp, txn, &c, 0)) != 0)
-		return bdb_status(db, dbp->dbenv->app_private, ret, "cursor");
+		return bdb_fail(db, dbp, ret, "cursor");
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	k.data = (void *)prefix;
@@ -433,8 +578,7 @@ bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
 		if (ret == DB_NOTFOUND)
 			break;
 		if (ret != 0) {
-			rc = bdb_status(db, dbp->dbenv->app_private, ret,
-			    "cursor get");
+			rc = bdb_fail(db, dbp, ret, "cursor get");
 			break;
 		}
 		if (k.size < plen || memcmp(k.data, prefix, plen) != 0)
@@ -455,7 +599,7 @@ bdb_begin(struct vudb *db, void *vst, void **txn_r)
 
 	*txn_r = NULL;
 	if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
-		return bdb_status(db, st, ret, "txn_begin");
+		return bdb_status(db, ret, "txn_begin");
 	*txn_r = txn;
 	return VUDB_OK;
 }
@@ -468,7 +612,7 @@ bdb_commit(struct vudb *db, void *vst, void *vtxn)
 	int ret;
 
 	if ((ret = txn->commit(txn, 0)) != 0)
-		return bdb_status(db, st, ret, "commit");
+		return bdb_status(db, ret, "commit");
 	/* Cheap unless 4 MiB of log or 5 minutes have passed. */
 	(void)st->env->txn_checkpoint(st->env, 4096, 5, 0);
 	return VUDB_OK;
@@ -484,6 +628,48 @@ bdb_abort(struct vudb *db, void *vst, void *vtxn)
 	(void)txn->abort(txn);
 }
 
+/* bdb_alive - whether the environment is still usable */
+static int
+bdb_alive(struct vudb *db, void *vst)
+{
+	struct bdb_store *st = vst;
+	int dead;
+
+	(void)db;
+	if (st->shared == NULL)
+		return 0;
+	pthread_mutex_lock(&envs_lock);
+	dead = st->shared->dead;
+	pthread_mutex_unlock(&envs_lock);
+	return !dead;
+}
+
+/*
+ * bdb_reopen - after a panic (a damaged page, or recovery run by another
+ * process): let go of the dead environment and open it again, with
+ * recovery.  The core has closed this handle's databases.  While other
+ * handles of this process still hold the dead one, VUDB_ETEMP.
+ */
+static int
+bdb_reopen(struct vudb *db, void *vst)
+{
+	struct bdb_store *st = vst;
+	int rc;
+
+	if (st->shared != NULL) {
+		env_release(st->shared);
+		st->shared = NULL;
+		st->env = NULL;
+	}
+	rc = env_open(db, st->root, st->flags & ~VUDB_RDONLY, &st->shared);
+	if (rc != VUDB_OK)
+		return rc;
+	st->env = st->shared->env;
+	vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: environment reopened after "
+	    "a failure", st->root);
+	return VUDB_OK;
+}
+
 static int
 bdb_verify(struct vudb *db, void *vst, const char *domain)
 {
@@ -494,12 +680,12 @@ bdb_verify(struct vudb *db, void *vst, const char *domain)
 
 	dom_file(file, sizeof(file), domain);
 	if ((ret = db_create(&dbp, st->env, 0)) != 0)
-		return bdb_status(db, st, ret, "db_create");
+		return bdb_status(db, ret, "db_create");
 	/* DB->verify always destroys the handle. */
 	ret = dbp->verify(dbp, file, NULL, NULL, 0);
 	if (ret == ENOENT)
 		return VUDB_ENOTFOUND;
-	return ret == 0 ? VUDB_OK : bdb_status(db, st, ret == EINVAL ?
+	return ret == 0 ? VUDB_OK : bdb_status(db, ret == EINVAL ?
 	    DB_VERIFY_BAD : ret, file);
 }
 
@@ -521,4 +707,6 @@ const struct vudb_backend vudb__backend_bdb = {
 	.commit = bdb_commit,
 	.abort = bdb_abort,
 	.verify = bdb_verify,
+	.alive = bdb_alive,
+	.reopen = bdb_reopen,
 };

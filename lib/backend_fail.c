@@ -204,6 +204,22 @@ fail_verify(struct vudb *db, void *st, const char *domain)
 	return FS(st)->real->verify(db, FS(st)->st, domain);
 }
 
+static int
+fail_alive(struct vudb *db, void *st)
+{
+	if (FS(st)->real->alive == NULL)
+		return 1;
+	return FS(st)->real->alive(db, FS(st)->st);
+}
+
+static int
+fail_reopen(struct vudb *db, void *st)
+{
+	if (FS(st)->real->reopen == NULL)
+		return VUDB_ENOTSUP;
+	return FS(st)->real->reopen(db, FS(st)->st);
+}
+
 const struct vudb_backend vudb__backend_fail = {
 	.abi = VUDB_BACKEND_ABI,
 	.name = "fail",
@@ -222,4 +238,6 @@ const struct vudb_backend vudb__backend_fail = {
 	.commit = fail_commit,
 	.abort = fail_abort,
 	.verify = fail_verify,
+	.alive = fail_alive,
+	.reopen = fail_reopen,
 };

@@ -616,7 +616,8 @@ change(struct vudb *db, enum op_kind kind, int type, const char *name,
 	if (db == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if ((rc = writable(db)) != VUDB_OK)
 		return rc;
 	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
@@ -724,7 +725,8 @@ vudb_del(struct vudb *db, int type, const char *name)
 	if (type != VUDB_DOMAIN)
 		return change(db, OP_DEL, type, name, NULL);
 	vudb__clearerr(db);
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if ((rc = writable(db)) != VUDB_OK)
 		return rc;
 	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
@@ -745,7 +747,8 @@ vudb_begin(struct vudb *db, const char *domain)
 	if (db == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if ((rc = writable(db)) != VUDB_OK)
 		return rc;
 	if (db->txn != NULL)
@@ -958,7 +961,8 @@ vudb_get(struct vudb *db, int type, const char *name, struct vudb_obj **obj_r)
 	if (db == NULL || obj_r == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
 	    VUDB_OK)
 		return rc;
@@ -1143,7 +1147,8 @@ vudb_list(struct vudb *db, int type, const char *domain,
 	    type > VUDB_SENDER)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if ((it = calloc(1, sizeof(*it))) == NULL)
 		return VUDB_ENOMEM;
 	it->db = db;
@@ -1260,7 +1265,8 @@ vudb_password_hash(struct vudb *db, const char *scheme, const char *password,
 		return VUDB_EINVAL;
 	if (db != NULL) {
 		vudb__clearerr(db);
-		vudb__refresh(db);
+		if ((rc = vudb__refresh(db)) != VUDB_OK)
+			return rc;
 	} else
 		vudb__pwparams_default(&def);
 	if (scheme == NULL)
@@ -1299,7 +1305,8 @@ vudb_set_password(struct vudb *db, const char *address, const char *password)
 	if (db == NULL || password == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if ((rc = vudb__split(db, VUDB_USER, address, local, domain,
 	    &catchall)) != VUDB_OK)
 		return rc;
@@ -1336,7 +1343,8 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 	if (db == NULL || password == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if (split_name(VUDB_USER, address, local, domain, &catchall) != NULL)
 		rc = VUDB_ENOTFOUND;
 	else

@@ -432,7 +432,8 @@ vudb_lookup(struct vudb *db, const char *map, const char *key,
 	if ((m = map_id(map)) < 0)
 		return vudb__seterr(db, VUDB_ENOMAP, "no such map: %s",
 		    map != NULL ? map : "(null)");
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if (key == NULL)
 		return VUDB_ENOTFOUND;
 	len = strnlen(key, VUDB__ADDR_MAX + 1);

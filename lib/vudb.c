@@ -275,7 +275,7 @@ conf_write(struct vudb *db, const char *name, const char *value)
 int
 vudb_setting_get(struct vudb *db, const char *name, const char **value_r)
 {
-	int i;
+	int i, rc;
 
 	if (value_r != NULL)
 		*value_r = NULL;
@@ -285,7 +285,8 @@ vudb_setting_get(struct vudb *db, const char *name, const char **value_r)
 	if ((i = setting_index(name)) < 0)
 		return vudb__seterr(db, VUDB_EINVAL, "unknown setting: %s",
 		    name != NULL ? name : "(null)");
-	vudb__refresh(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	*value_r = vudb__setting(db, i);
 	return VUDB_OK;
 }
@@ -368,30 +369,47 @@ vudb__bump_gen(struct vudb *db)
 }
 
 /*
- * vudb__refresh - at the start of a call: if the store changed since the
- * last one, re-read the settings; cached domain records are re-read as they
- * are next used.
+ * vudb__refresh - at the start of a call: if the backend lost its store
+ * (a Berkeley DB panic after a crash or a damaged page), reopen it; if the
+ * store changed since the last call, re-read the settings (cached domain
+ * records are re-read as they are next used).  Returns VUDB_OK or the
+ * failure of a reopen.
  */
-void
+int
 vudb__refresh(struct vudb *db)
 {
 	struct stat sb;
 	char path[4096];
 	uint64_t g;
+	int rc;
 
+	if (db->be->alive != NULL && !db->be->alive(db, db->st)) {
+		if (db->txn != NULL) {
+			db->be->abort(db, db->st, db->txn);
+			db->txn = NULL;
+			db->txn_dom = NULL;
+		}
+		while (db->lru_head != NULL)
+			vudb__dom_drop(db, db->lru_head);
+		if (db->be->reopen == NULL)
+			return vudb__seterr(db, VUDB_ETEMP, "store lost");
+		if ((rc = db->be->reopen(db, db->st)) != VUDB_OK)
+			return rc;
+		db->localgen++;
+	}
 	if (db->genp != NULL) {
 		g = __atomic_load_n(db->genp, __ATOMIC_ACQUIRE) +
 		    db->localgen;
 		if (g == db->gen)
-			return;
+			return VUDB_OK;
 		db->gen = g;
 	} else
 		db->gen++;
 	snprintf(path, sizeof(path), "%s/%s", db->root, CONF_FILE);
 	if (stat(path, &sb) == 0 && (long long)sb.st_mtim.tv_sec *
 	    1000000000LL + sb.st_mtim.tv_nsec == db->conf_mtime)
-		return;
-	(void)vudb__settings_load(db, 0);
+		return VUDB_OK;
+	return vudb__settings_load(db, 0);
 }
 
 /* ------------------------------------------------------------ domain cache */

@@ -68,6 +68,10 @@ struct vudb_backend {
 	void	(*abort)(struct vudb *, void *st, void *txn);
 	/* Structural check of one domain database. */
 	int	(*verify)(struct vudb *, void *st, const char *domain);
+	/* Whether the store is usable; if not, the core closes its domain
+	 * databases and calls reopen (both may be NULL). */
+	int	(*alive)(struct vudb *, void *st);
+	int	(*reopen)(struct vudb *, void *st);
 };
 
 #ifdef WITH_BDB

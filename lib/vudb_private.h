@@ -263,7 +263,7 @@ void	 vudb__open_seterr(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
 /* vudb.c */
-void	 vudb__refresh(struct vudb *);
+int	 vudb__refresh(struct vudb *);
 void	 vudb__bump_gen(struct vudb *);
 int	 vudb__dom_get(struct vudb *, const char *domain, int create,
 	    struct vudb__dom **dom_r);

@@ -1,0 +1,851 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * check_api.c - the public API end to end: every function's bad inputs
+ * (NULL, empty, too long, path traversal, invalid UTF-8), store opening,
+ * settings, domain life cycle, limits, batches, passwords and vudb_auth,
+ * objects and lists, damaged records and files (a failure, never "not
+ * found", and only in the damaged domain), and readers that do not wait
+ * behind a writer.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "testutil.h"
+#include "vudb_private.h"
+
+static char *dir;
+static struct vudb *db;
+
+static const char *const pw_attrs[] = { "password", TEST_HASH_SECRET, NULL };
+
+static void
+setup(void)
+{
+	dir = tu_mkstore();
+	db = tu_open(dir, VUDB_CREATE);
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "pc1.example", NULL), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "pc2.example", NULL), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "matsui@pc1.example",
+	    pw_attrs), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "matsui@pc2.example", NULL),
+	    0);
+}
+
+static void
+teardown(void)
+{
+	vudb_close(db);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* ------------------------------------------------------------ open */
+
+START_TEST(test_open_bad_arguments)
+{
+	struct vudb *h = (struct vudb *)1;
+	char *p;
+
+	ck_assert_int_eq(vudb_open(dir, 0, NULL), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_open(dir, 0x80, &h), VUDB_EINVAL);
+	ck_assert_ptr_null(h);
+	ck_assert_int_eq(vudb_open(dir, VUDB_RDONLY | VUDB_CREATE, &h),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_open("", 0, &h), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_open("bdb:", 0, &h), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_open("nosuch:/tmp/x", 0, &h), VUDB_EINVAL);
+	ck_assert_ptr_nonnull(strstr(vudb_open_errmsg(), "unknown backend"));
+	ck_assert_int_eq(vudb_open("lmdb:/tmp/x", 0, &h), VUDB_ENOTSUP);
+	ck_assert_ptr_nonnull(strstr(vudb_open_errmsg(), "not compiled in"));
+	p = tu_path(dir, "nostore");
+	ck_assert_int_eq(vudb_open(p, 0, &h), VUDB_ENOSTORE);
+	ck_assert_int_eq(vudb_open(p, VUDB_RDONLY, &h), VUDB_ENOSTORE);
+	ck_assert_ptr_nonnull(strstr(vudb_open_errmsg(), "vudbadm init"));
+	free(p);
+	p = tu_path(dir, "no/such/parent");
+	ck_assert_int_eq(vudb_open(p, VUDB_CREATE, &h), VUDB_ENOSTORE);
+	free(p);
+	ck_assert_ptr_null(h);
+	/* $VUDB_STORE names the default store */
+	setenv("VUDB_STORE", dir, 1);
+	ck_assert_int_eq(vudb_open(NULL, VUDB_RDONLY, &h), VUDB_OK);
+	vudb_close(h);
+	ck_assert_str_eq(vudb_version(NULL, NULL, NULL), VUDB_VERSION_STRING);
+}
+END_TEST
+
+START_TEST(test_open_bad_conf)
+{
+	struct vudb *h;
+	char *p = tu_path(dir, "vudb.conf");
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(fp = fopen(p, "a"));
+	fputs("uid = lots\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(vudb_open(dir, VUDB_RDONLY, &h), VUDB_EINVAL);
+	ck_assert_ptr_nonnull(strstr(vudb_open_errmsg(), "uid"));
+	ck_assert_ptr_nonnull(fp = fopen(p, "w"));
+	fputs("# comment\nfuture_setting = 1\n  uid=7\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(vudb_open(dir, VUDB_RDONLY, &h), VUDB_OK);
+	vudb_close(h);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_open_rdonly_refuses_writes)
+{
+	struct vudb *r = tu_open(dir, VUDB_RDONLY);
+
+	ck_assert_int_eq(vudb_add(r, VUDB_USER, "x@pc1.example", NULL),
+	    VUDB_ERDONLY);
+	ck_assert_int_eq(vudb_update(r, VUDB_USER, "matsui@pc1.example",
+	    pw_attrs), VUDB_ERDONLY);
+	ck_assert_int_eq(vudb_del(r, VUDB_USER, "matsui@pc1.example"),
+	    VUDB_ERDONLY);
+	ck_assert_int_eq(vudb_del(r, VUDB_DOMAIN, "pc1.example"),
+	    VUDB_ERDONLY);
+	ck_assert_int_eq(vudb_setting_set(r, "uid", "1"), VUDB_ERDONLY);
+	ck_assert_int_eq(vudb_begin(r, "pc1.example"), VUDB_ERDONLY);
+	ck_assert_str_eq(vudb_errmsg(r), "store opened read-only");
+	vudb_close(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------ names */
+
+static const struct {
+	int		 type;
+	const char	*name;
+} bad_names[] = {
+	{ VUDB_DOMAIN, NULL },
+	{ VUDB_DOMAIN, "" },
+	{ VUDB_DOMAIN, "../etc" },
+	{ VUDB_DOMAIN, "a/b.example" },
+	{ VUDB_DOMAIN, ".." },
+	{ VUDB_DOMAIN, "x\xff.example" },
+	{ VUDB_DOMAIN, "-x.example" },
+	{ VUDB_DOMAIN, "x..example" },
+	{ VUDB_DOMAIN, "x.example." },
+	{ VUDB_DOMAIN, "x_y.example" },
+	{ VUDB_DOMAIN, "[127.0.0.1]" },
+	{ VUDB_USER, "matsui" },
+	{ VUDB_USER, "@pc1.example" },
+	{ VUDB_USER, "matsui@" },
+	{ VUDB_USER, "../x@pc1.example" },
+	{ VUDB_USER, "a/b@pc1.example" },
+	{ VUDB_USER, "a b@pc1.example" },
+	{ VUDB_USER, "a\x01@pc1.example" },
+	{ VUDB_USER, "\xc3\x28@pc1.example" },
+	{ VUDB_USER, "a,b@pc1.example" },
+	{ VUDB_USER, ".a@pc1.example" },
+	{ VUDB_USER, "a.@pc1.example" },
+	{ VUDB_USER, "matsui@../pc1.example" },
+	{ VUDB_SENDER, "@pc1.example" },
+	{ 0, "matsui@pc1.example" },
+	{ 9, "matsui@pc1.example" },
+};
+
+START_TEST(test_names_refused_everywhere)
+{
+	struct vudb_iter *it;
+	struct vudb_obj *o;
+	char *norm, *p;
+	struct stat sb;
+	int t = bad_names[_i].type;
+	const char *n = bad_names[_i].name;
+
+	ck_assert_ptr_nonnull(vudb_name_error(t, n));
+	ck_assert_int_eq(vudb_normalize(t, n, &norm), VUDB_EINVAL);
+	ck_assert_ptr_null(norm);
+	ck_assert_int_eq(vudb_add(db, t, n, NULL), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_update(db, t, n, NULL), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_del(db, t, n), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_get(db, t, n, &o), VUDB_EINVAL);
+	ck_assert_ptr_null(o);
+	ck_assert_str_ne(vudb_errmsg(db), "");
+	if (t == VUDB_DOMAIN) {
+		ck_assert_int_eq(vudb_begin(db, n), VUDB_EINVAL);
+		ck_assert_int_eq(vudb_list(db, VUDB_USER, n, &it),
+		    VUDB_EINVAL);
+		ck_assert_ptr_null(it);
+	}
+	if (t == VUDB_USER) {
+		ck_assert_int_eq(vudb_set_password(db, n, "x"), VUDB_EINVAL);
+		ck_assert_int_eq(vudb_auth(db, n, "x", NULL, &o), VUDB_EAUTH);
+	}
+	/* nothing was made outside the store */
+	p = tu_path(dir, "../etc.db");
+	ck_assert_int_ne(stat(p, &sb), 0);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_names_too_long)
+{
+	char name[600], *norm;
+	struct vudb_obj *o;
+
+	memset(name, 'a', 64);
+	strcpy(name + 64, "@pc1.example");
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, name, NULL), VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, name, &o), VUDB_OK);
+	vudb_obj_free(o);
+	memset(name, 'a', 65);
+	strcpy(name + 65, "@pc1.example");
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, name, NULL), VUDB_EINVAL);
+	/* a 63-octet label is fine, 64 is not; 253 octets in all at most */
+	memset(name, 'b', 63);
+	strcpy(name + 63, ".example");
+	ck_assert_int_eq(vudb_normalize(VUDB_DOMAIN, name, &norm), VUDB_OK);
+	free(norm);
+	memset(name, 'b', 64);
+	strcpy(name + 64, ".example");
+	ck_assert_int_eq(vudb_normalize(VUDB_DOMAIN, name, &norm),
+	    VUDB_EINVAL);
+	memset(name, 'c', 599);
+	name[599] = '\0';
+	for (int i = 50; i < 599; i += 51)
+		name[i] = '.';
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, name, NULL), VUDB_EINVAL);
+}
+END_TEST
+
+START_TEST(test_normalize)
+{
+	char *norm;
+
+	ck_assert_int_eq(vudb_normalize(VUDB_USER, "Matsui@PC1.Example",
+	    &norm), VUDB_OK);
+	ck_assert_str_eq(norm, "matsui@pc1.example");
+	vudb_free(norm);
+	ck_assert_int_eq(vudb_normalize(VUDB_DOMAIN, "B\xc3\x9c" "cher.example",
+	    &norm), VUDB_OK);
+	ck_assert_str_eq(norm, "xn--bcher-kva.example");
+	vudb_free(norm);
+	ck_assert_int_eq(vudb_normalize(VUDB_ALIAS, "@Pc1.example", &norm),
+	    VUDB_OK);
+	ck_assert_str_eq(norm, "@pc1.example");
+	vudb_free(norm);
+	ck_assert_int_eq(vudb_normalize(VUDB_USER, "x@y", NULL), VUDB_EINVAL);
+	ck_assert_ptr_null(vudb_name_error(VUDB_USER, "a+b@c.example"));
+}
+END_TEST
+
+/* ------------------------------------------------------------ entries */
+
+START_TEST(test_entry_bad_attributes)
+{
+	static const char *const bad[][3] = {
+		{ "nosuch", "1", NULL },
+		{ "created", "1", NULL },
+		{ "quota_bytes", "lots", NULL },
+		{ "uid", "-1", NULL },
+		{ "services", "ftp", NULL },
+		{ "home", "relative/path", NULL },
+		{ "maildir", "/abs/", NULL },
+		{ "password", "plaintext", NULL },
+		{ "enabled", "", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(vudb_add(db, VUDB_USER, "n@pc1.example",
+		    bad[i]), VUDB_EINVAL);
+		ck_assert_ptr_nonnull(strstr(vudb_errmsg(db), bad[i][0]));
+	}
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "a@pc1.example", NULL),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "a@pc1.example",
+	    (const char *[]){ "dest", "not an address", NULL }), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "x@nosuch.example", NULL),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "self.example",
+	    (const char *[]){ "target", "self.example", NULL }), VUDB_EINVAL);
+	/* nothing of the refused adds exists */
+	ck_assert_int_eq(vudb_del(db, VUDB_USER, "n@pc1.example"),
+	    VUDB_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(test_entry_update_and_effective)
+{
+	const char *set[] = { "quota_bytes", "1G", "name", "Matsui Taro",
+	    NULL };
+	const char *unset[] = { "quota_bytes", NULL, "name", "", NULL };
+	struct vudb_obj *o;
+	const char *n, *v;
+	size_t i;
+
+	ck_assert_int_eq(vudb_update(db, VUDB_USER, "matsui@pc1.example",
+	    set), VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "MATSUI@pc1.example", &o),
+	    VUDB_OK);
+	ck_assert_str_eq(vudb_obj_name(o), "matsui@pc1.example");
+	ck_assert_str_eq(vudb_obj_get(o, "quota_bytes"), "1073741824");
+	ck_assert_str_eq(vudb_obj_get(o, "name"), "Matsui Taro");
+	ck_assert_str_eq(vudb_obj_effective(o, "home"),
+	    "/var/vmail/pc1.example/matsui");
+	ck_assert_str_eq(vudb_obj_effective(o, "maildir"),
+	    "pc1.example/matsui/Maildir/");
+	ck_assert_str_eq(vudb_obj_effective(o, "uid"), "5000");
+	ck_assert_str_eq(vudb_obj_effective(o, "enabled"), "yes");
+	ck_assert_ptr_null(vudb_obj_get(o, "uid"));
+	ck_assert_ptr_null(vudb_obj_get(o, NULL));
+	for (i = 0; vudb_obj_attr(o, i, &n, &v) == VUDB_OK; i++)
+		ck_assert(n != NULL && v != NULL);
+	ck_assert_int_eq(vudb_obj_attr(o, i, &n, &v), VUDB_ENOTFOUND);
+	ck_assert_ptr_null(n);
+	vudb_obj_free(o);
+	/* the domain's value, then the store's */
+	ck_assert_int_eq(vudb_update(db, VUDB_DOMAIN, "pc1.example",
+	    (const char *[]){ "uid", "6001", "quota_bytes", "2G", NULL }), 0);
+	ck_assert_int_eq(vudb_setting_set(db, "mail_base", "/srv/mail"), 0);
+	ck_assert_int_eq(vudb_update(db, VUDB_USER, "matsui@pc1.example",
+	    unset), VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "matsui@pc1.example", &o),
+	    VUDB_OK);
+	ck_assert_ptr_null(vudb_obj_get(o, "name"));
+	ck_assert_str_eq(vudb_obj_effective(o, "uid"), "6001");
+	ck_assert_str_eq(vudb_obj_effective(o, "quota_bytes"), "2147483648");
+	ck_assert_str_eq(vudb_obj_effective(o, "home"),
+	    "/srv/mail/pc1.example/matsui");
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_obj_type(NULL), 0);
+	ck_assert_ptr_null(vudb_obj_name(NULL));
+	vudb_obj_free(NULL);
+}
+END_TEST
+
+START_TEST(test_entry_user_deletion_takes_grants)
+{
+	struct vudb_obj *o;
+
+	ck_assert_int_eq(vudb_add(db, VUDB_SENDER, "matsui@pc2.example",
+	    (const char *[]){ "logins", "boss@pc2.example", NULL }), 0);
+	ck_assert_int_eq(vudb_del(db, VUDB_USER, "matsui@pc2.example"), 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_SENDER, "matsui@pc2.example", &o),
+	    VUDB_ENOTFOUND);
+	/* the same name in the other domain is untouched */
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "matsui@pc1.example", &o),
+	    VUDB_OK);
+	vudb_obj_free(o);
+}
+END_TEST
+
+START_TEST(test_domain_lifecycle)
+{
+	struct vudb_obj *o;
+	struct vudb *rd;
+	char *answer, *p;
+	struct stat sb;
+
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "@pc2.example",
+	    (const char *[]){ "dest", "matsui@pc2.example", NULL }), 0);
+	/* a reader holding the domain open does not stop the deletion */
+	rd = tu_open(dir, VUDB_RDONLY);
+	ck_assert_int_eq(vudb_lookup(rd, "mailbox", "matsui@pc2.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	ck_assert_int_eq(vudb_del(db, VUDB_DOMAIN, "pc2.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_lookup(rd, "mailbox", "matsui@pc2.example",
+	    &answer), VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_lookup(rd, "domain", "pc2.example", &answer),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_get(db, VUDB_DOMAIN, "pc2.example", &o),
+	    VUDB_ENOTFOUND);
+	/* re-adding gives an empty domain */
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "pc2.example", NULL), 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "matsui@pc2.example", &o),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_lookup(rd, "alias", "x@pc2.example", &answer),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "matsui@pc2.example", NULL),
+	    VUDB_OK);
+	vudb_close(rd);
+	/* with no reader left, the file goes */
+	ck_assert_int_eq(vudb_del(db, VUDB_DOMAIN, "pc2.example"), VUDB_OK);
+	p = tu_path(dir, "domains/pc2.example.db");
+	ck_assert_int_ne(stat(p, &sb), 0);
+	free(p);
+	/* the other domain of the same user name is untouched */
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "matsui@pc1.example", &o),
+	    VUDB_OK);
+	vudb_obj_free(o);
+	/* no users in an alias domain */
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "al.example",
+	    (const char *[]){ "target", "pc1.example", NULL }), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "x@al.example", NULL),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_get(db, VUDB_DOMAIN, "al.example", &o), 0);
+	ck_assert_str_eq(vudb_obj_get(o, "kind"), "alias");
+	ck_assert_str_eq(vudb_obj_get(o, "target"), "pc1.example");
+	vudb_obj_free(o);
+}
+END_TEST
+
+START_TEST(test_domain_limits)
+{
+	ck_assert_int_eq(vudb_update(db, VUDB_DOMAIN, "pc1.example",
+	    (const char *[]){ "max_users", "2", "max_aliases", "1", NULL }),
+	    0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "two@pc1.example", NULL), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "three@pc1.example", NULL),
+	    VUDB_ELIMIT);
+	ck_assert_ptr_nonnull(strstr(vudb_errmsg(db), "limit"));
+	ck_assert_int_eq(vudb_del(db, VUDB_USER, "two@pc1.example"), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "three@pc1.example", NULL),
+	    0);
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "a@pc1.example",
+	    (const char *[]){ "dest", "three@pc1.example", NULL }), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "b@pc1.example",
+	    (const char *[]){ "dest", "three@pc1.example", NULL }),
+	    VUDB_ELIMIT);
+	/* the other domain has no limits */
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "x@pc2.example", NULL), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "y@pc2.example", NULL), 0);
+}
+END_TEST
+
+START_TEST(test_list)
+{
+	struct vudb_iter *it;
+	struct vudb_obj *o;
+	char *names[4];
+	size_t n = 0;
+
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "aaa@pc1.example", NULL), 0);
+	ck_assert_int_eq(vudb_list(db, VUDB_USER, "pc1.example", &it), 0);
+	while (vudb_iter_next(it, &o) == VUDB_OK) {
+		ck_assert(n < 4);
+		names[n++] = strdup(vudb_obj_name(o));
+		ck_assert_ptr_nonnull(vudb_obj_effective(o, "home"));
+	}
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(names[0], "aaa@pc1.example");
+	ck_assert_str_eq(names[1], "matsui@pc1.example");
+	free(names[0]);
+	free(names[1]);
+	vudb_iter_free(it);
+	ck_assert_int_eq(vudb_list(db, VUDB_DOMAIN, NULL, &it), 0);
+	n = 0;
+	while (vudb_iter_next(it, &o) == VUDB_OK)
+		names[n++] = strdup(vudb_obj_name(o));
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(names[0], "pc1.example");
+	ck_assert_str_eq(names[1], "pc2.example");
+	free(names[0]);
+	free(names[1]);
+	ck_assert_int_eq(vudb_iter_next(it, &o), VUDB_ENOTFOUND);
+	ck_assert_ptr_null(o);
+	vudb_iter_free(it);
+	vudb_iter_free(NULL);
+	ck_assert_int_eq(vudb_list(db, VUDB_USER, "nosuch.example", &it),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_list(db, 42, NULL, &it), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_list(db, VUDB_ALIAS, "pc1.example", NULL),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_iter_next(NULL, &o), VUDB_EINVAL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ batches */
+
+START_TEST(test_batch_commit_and_abort)
+{
+	struct vudb_obj *o;
+
+	ck_assert_int_eq(vudb_commit(db), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_abort(db), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_begin(db, "pc1.example"), 0);
+	ck_assert_int_eq(vudb_begin(db, "pc1.example"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "b1@pc1.example", NULL), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "b1@pc1.example", NULL),
+	    VUDB_EEXIST);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "b1@pc2.example", NULL),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "b1@pc1.example", &o), 0);
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_abort(db), 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "b1@pc1.example", &o),
+	    VUDB_ENOTFOUND);
+	/* a batch may create its domain */
+	ck_assert_int_eq(vudb_begin(db, "new.example"), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "new.example", NULL), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "u@new.example", NULL), 0);
+	ck_assert_int_eq(vudb_del(db, VUDB_DOMAIN, "new.example"),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_commit(db), 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "u@new.example", &o), 0);
+	vudb_obj_free(o);
+	/* an aborted batch that created its domain leaves no domain */
+	ck_assert_int_eq(vudb_begin(db, "gone.example"), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "gone.example", NULL), 0);
+	ck_assert_int_eq(vudb_abort(db), 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_DOMAIN, "gone.example", &o),
+	    VUDB_ENOTFOUND);
+	/* a failure inside a batch makes the commit fail, whole */
+	ck_assert_int_eq(vudb_begin(db, "pc1.example"), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "b2@pc1.example", NULL), 0);
+	setenv("VUDB_FAIL", "put", 1);
+	vudb_close(db);		/* aborts the open batch */
+	unsetenv("VUDB_FAIL");
+	db = tu_open(dir, 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "b2@pc1.example", &o),
+	    VUDB_ENOTFOUND);
+}
+END_TEST
+
+/* ------------------------------------------------------------ settings */
+
+START_TEST(test_settings)
+{
+	const char *v;
+	struct vudb *r;
+	size_t i;
+
+	for (i = 0; vudb_setting_name(i) != NULL; i++) {
+		ck_assert_int_eq(vudb_setting_get(db, vudb_setting_name(i), &v),
+		    VUDB_OK);
+		ck_assert_ptr_nonnull(v);
+	}
+	ck_assert_uint_ge(i, 4);
+	ck_assert_int_eq(vudb_setting_get(db, "mail_base", &v), 0);
+	ck_assert_str_eq(v, "/var/vmail");
+	ck_assert_int_eq(vudb_setting_get(db, "password_scheme", &v), 0);
+	ck_assert_str_eq(v, "ARGON2ID");
+	ck_assert_int_eq(vudb_setting_get(db, "nosuch", &v), VUDB_EINVAL);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(vudb_setting_get(db, NULL, &v), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_setting_set(db, "nosuch", "1"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_setting_set(db, "uid", "x"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_setting_set(db, "mail_base", "relative"),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_setting_set(db, "password_scheme", "PLAIN"),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_setting_set(db, "password_scheme",
+	    "sha512-crypt"), 0);
+	ck_assert_int_eq(vudb_setting_set(db, "quota_bytes", "10G"), 0);
+	/* kept across opens, seen by other handles */
+	r = tu_open(dir, VUDB_RDONLY);
+	ck_assert_int_eq(vudb_setting_get(r, "password_scheme", &v), 0);
+	ck_assert_str_eq(v, "SHA512-CRYPT");
+	ck_assert_int_eq(vudb_setting_get(r, "quota_bytes", &v), 0);
+	ck_assert_str_eq(v, "10737418240");
+	ck_assert_int_eq(vudb_setting_set(db, "quota_bytes", NULL), 0);
+	ck_assert_int_eq(vudb_setting_get(r, "quota_bytes", &v), 0);
+	ck_assert_str_eq(v, "0");
+	vudb_close(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------ passwords */
+
+START_TEST(test_password_api)
+{
+	char *hash;
+
+	ck_assert_int_eq(vudb_password_hash(db, "SHA512-CRYPT", "pw", &hash),
+	    0);
+	ck_assert(strncmp(hash, "{SHA512-CRYPT}$6$", 17) == 0);
+	ck_assert_int_eq(vudb_password_verify(hash, "pw"), VUDB_OK);
+	ck_assert_int_eq(vudb_password_verify(hash, "pW"), VUDB_EAUTH);
+	vudb_free(hash);
+	ck_assert_int_eq(vudb_password_hash(NULL, "BLF-CRYPT", "pw", &hash),
+	    0);
+	ck_assert_int_eq(vudb_password_verify(hash, "pw"), VUDB_OK);
+	vudb_free(hash);
+	ck_assert_int_eq(vudb_password_hash(db, "MD5-CRYPT", "pw", &hash),
+	    VUDB_ENOTSUP);
+	ck_assert_ptr_null(hash);
+	ck_assert_int_eq(vudb_password_hash(db, NULL, NULL, &hash),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_password_hash(db, NULL, "x", NULL), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_password_verify(NULL, "x"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_password_verify("{NOPE}x", "x"), VUDB_ENOTSUP);
+	ck_assert_int_eq(vudb_password_scheme_valid("argon2id"), 1);
+	ck_assert_int_eq(vudb_password_scheme_valid("PLAIN"), 0);
+	ck_assert_int_eq(vudb_password_scheme_valid(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_auth)
+{
+	struct vudb_obj *o;
+
+	/* cheap hashes in tests */
+	ck_assert_int_eq(vudb_setting_set(db, "password_scheme",
+	    "SHA512-CRYPT"), 0);
+	ck_assert_int_eq(vudb_set_password(db, "matsui@pc2.example", "two"),
+	    0);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "secret", "imap",
+	    &o), VUDB_OK);
+	ck_assert_str_eq(vudb_obj_name(o), "matsui@pc1.example");
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_auth(db, "Matsui@PC2.example", "two", NULL,
+	    NULL), VUDB_OK);
+	/* the other domain's password does not open this one */
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "two", NULL, &o),
+	    VUDB_EAUTH);
+	ck_assert_ptr_null(o);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc2.example", "secret", NULL,
+	    &o), VUDB_EAUTH);
+	ck_assert_int_eq(vudb_auth(db, "nobody@pc1.example", "secret", NULL,
+	    &o), VUDB_EAUTH);
+	ck_assert_int_eq(vudb_auth(db, "matsui", "secret", NULL, &o),
+	    VUDB_EAUTH);
+	ck_assert_int_eq(vudb_auth(db, "matsui@nosuch.example", "secret",
+	    NULL, &o), VUDB_EAUTH);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "", NULL, &o),
+	    VUDB_EAUTH);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", NULL, NULL, &o),
+	    VUDB_EINVAL);
+	/* services: smtp counts as submission; doveadm is not limited */
+	ck_assert_int_eq(vudb_update(db, VUDB_USER, "matsui@pc1.example",
+	    (const char *[]){ "services", "imap", NULL }), 0);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "secret", "pop3",
+	    &o), VUDB_EDISABLED);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "secret", "smtp",
+	    &o), VUDB_EDISABLED);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "secret",
+	    "doveadm", NULL), VUDB_OK);
+	/* a wrong password on a disabled user is still a wrong password */
+	ck_assert_int_eq(vudb_update(db, VUDB_USER, "matsui@pc1.example",
+	    (const char *[]){ "enabled", "no", NULL }), 0);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "wrong", "imap",
+	    &o), VUDB_EAUTH);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "secret", "imap",
+	    &o), VUDB_EDISABLED);
+	/* a disabled domain */
+	ck_assert_int_eq(vudb_update(db, VUDB_DOMAIN, "pc2.example",
+	    (const char *[]){ "enabled", "no", NULL }), 0);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc2.example", "two", NULL, &o),
+	    VUDB_EDISABLED);
+}
+END_TEST
+
+/* ------------------------------------------------------------ damage */
+
+START_TEST(test_damaged_record_is_a_failure)
+{
+	struct vudb_obj *o;
+	struct vudb__dom *d;
+	char *answer;
+
+	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "ubad", 4, "garbage", 7),
+	    0);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "bad@pc1.example",
+	    &answer), VUDB_ECORRUPT);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "bad@pc1.example", &o),
+	    VUDB_ECORRUPT);
+	ck_assert_int_eq(vudb_auth(db, "bad@pc1.example", "x", NULL, &o),
+	    VUDB_ECORRUPT);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "matsui@pc1.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	/* a damaged domain record */
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "D", 1, "V\x01", 2), 0);
+	vudb__bump_gen(db);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "matsui@pc1.example",
+	    &answer), VUDB_ECORRUPT);
+	ck_assert_int_eq(vudb_lookup(db, "domain", "pc1.example", &answer),
+	    VUDB_ECORRUPT);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "matsui@pc2.example",
+	    &answer), VUDB_OK);
+	free(answer);
+}
+END_TEST
+
+/* A domain file overwritten with garbage fails alone. */
+START_TEST(test_damaged_file_is_isolated)
+{
+	struct vudb *r;
+	char *answer, *p, junk[16384];
+	int fd, rc;
+
+	vudb_close(db);
+	p = tu_path(dir, "domains/pc1.example.db");
+	memset(junk, 0x5a, sizeof(junk));
+	ck_assert_int_ge(fd = open(p, O_WRONLY | O_TRUNC), 0);
+	ck_assert_int_eq(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	free(p);
+	r = tu_open(dir, VUDB_RDONLY);
+	rc = vudb_lookup(r, "mailbox", "matsui@pc1.example", &answer);
+	ck_assert_msg(rc != VUDB_OK && rc != VUDB_ENOTFOUND, "rc %d", rc);
+	ck_assert_str_ne(vudb_errmsg(r), "");
+	ck_assert_int_eq(vudb_lookup(r, "mailbox", "matsui@pc2.example",
+	    &answer), VUDB_OK);
+	ck_assert_str_eq(answer, "pc2.example/matsui/Maildir/");
+	free(answer);
+	vudb_close(r);
+	db = tu_open(dir, 0);
+}
+END_TEST
+
+/*
+ * A damaged page panics Berkeley DB's environment: the damaged domain is
+ * quarantined and fails alone; the others answer again after a reopen.
+ */
+START_TEST(test_damaged_page_is_isolated)
+{
+	struct vudb *r;
+	char *answer, *p, name[64], page[64];
+	int fd, i, rc;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "user%d@pc1.example", i);
+		ck_assert_int_eq(vudb_add(db, VUDB_USER, name, NULL), 0);
+	}
+	vudb_close(db);
+	/* as after a reboot: no shared memory regions cache the pages */
+	for (i = 1; i <= 6; i++) {
+		snprintf(name, sizeof(name), "__db.%03d", i);
+		p = tu_path(dir, name);
+		(void)unlink(p);
+		free(p);
+	}
+	p = tu_path(dir, "domains/pc1.example.db");
+	ck_assert_int_ge(fd = open(p, O_RDWR), 0);
+	ck_assert_int_eq(pread(fd, page, sizeof(page), 4096 + 300), 64);
+	for (i = 0; i < 64; i++)
+		page[i] ^= 0xff;
+	ck_assert_int_eq(pwrite(fd, page, sizeof(page), 4096 + 300), 64);
+	close(fd);
+	free(p);
+	r = tu_open(dir, VUDB_RDONLY);
+	rc = vudb_lookup(r, "mailbox", "user1@pc1.example", &answer);
+	ck_assert_int_eq(rc, VUDB_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(vudb_errmsg(r), "quarantined"));
+	ck_assert_int_eq(vudb_lookup(r, "mailbox", "matsui@pc2.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	ck_assert_int_eq(vudb_lookup(r, "mailbox", "user2@pc1.example",
+	    &answer), VUDB_ECORRUPT);
+	ck_assert_int_eq(vudb_lookup(r, "domain", "pc2.example", &answer),
+	    VUDB_OK);
+	free(answer);
+	vudb_close(r);
+	db = tu_open(dir, 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "matsui@pc2.example", NULL),
+	    VUDB_EINVAL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ readers */
+
+/* A reader is not held up by a writer's open transaction. */
+START_TEST(test_reader_does_not_wait)
+{
+	int go[2], done[2];
+	struct vudb *w, *r;
+	char *answer, c;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	vudb_close(db);
+	db = NULL;
+	if ((pid = fork()) == 0) {
+		w = tu_open(dir, 0);
+		if (vudb_begin(w, "pc1.example") != 0 ||
+		    vudb_add(w, VUDB_USER, "pending@pc1.example", NULL) != 0 ||
+		    vudb_update(w, VUDB_USER, "matsui@pc1.example",
+		    (const char *[]){ "name", "changing", NULL }) != 0)
+			_exit(2);
+		(void)write(go[1], "g", 1);
+		(void)read(done[0], &c, 1);
+		vudb_abort(w);
+		vudb_close(w);
+		_exit(0);
+	}
+	ck_assert_int_eq(read(go[0], &c, 1), 1);
+	alarm(10);
+	r = tu_open(dir, VUDB_RDONLY);
+	ck_assert_int_eq(vudb_lookup(r, "mailbox", "matsui@pc1.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	/* uncommitted work is not seen */
+	ck_assert_int_eq(vudb_lookup(r, "mailbox", "pending@pc1.example",
+	    &answer), VUDB_ENOTFOUND);
+	alarm(0);
+	vudb_close(r);
+	(void)write(done[1], "d", 1);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	db = tu_open(dir, 0);
+}
+END_TEST
+
+static Suite *
+api_suite(void)
+{
+	Suite *s = suite_create("api");
+	TCase *tc;
+
+	tc = tcase_create("vudb_open");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_open_bad_arguments);
+	tcase_add_test(tc, test_open_bad_conf);
+	tcase_add_test(tc, test_open_rdonly_refuses_writes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("names");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_names_refused_everywhere, 0,
+	    (int)(sizeof(bad_names) / sizeof(bad_names[0])));
+	tcase_add_test(tc, test_names_too_long);
+	tcase_add_test(tc, test_normalize);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("entries");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_entry_bad_attributes);
+	tcase_add_test(tc, test_entry_update_and_effective);
+	tcase_add_test(tc, test_entry_user_deletion_takes_grants);
+	tcase_add_test(tc, test_domain_lifecycle);
+	tcase_add_test(tc, test_domain_limits);
+	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_batch_commit_and_abort);
+	tcase_add_test(tc, test_settings);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("passwords");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_password_api);
+	tcase_add_test(tc, test_auth);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("damage");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_damaged_record_is_a_failure);
+	tcase_add_test(tc, test_damaged_file_is_isolated);
+	tcase_add_test(tc, test_damaged_page_is_isolated);
+	tcase_add_test(tc, test_reader_does_not_wait);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(api_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
