@@ -142,10 +142,8 @@ bdb_fail(struct vudb *db, DB *dbp, int ret, const char *what)
 	e = dbp->dbenv->app_private;
 	damaged = strstr(lastmsg, "pgin") != NULL ||
 	    strstr(lastmsg, "checksum") != NULL;
-	pthread_mutex_lock(&envs_lock);
 	if (e != NULL)
-		e->dead = 1;
-	pthread_mutex_unlock(&envs_lock);
+		__atomic_store_n(&e->dead, 1, __ATOMIC_RELEASE);
 	if (damaged && e != NULL &&
 	    dbp->get_dbname(dbp, &fname, &dname) == 0 && fname != NULL) {
 		snprintf(path, sizeof(path), "%s/%s%s", e->path, fname,
@@ -638,9 +636,8 @@ bdb_alive(struct vudb *db, void *vst)
 	(void)db;
 	if (st->shared == NULL)
 		return 0;
-	pthread_mutex_lock(&envs_lock);
-	dead = st->shared->dead;
-	pthread_mutex_unlock(&envs_lock);
+	/* on every call: a plain atomic load, no lock */
+	dead = __atomic_load_n(&st->shared->dead, __ATOMIC_ACQUIRE);
 	return !dead;
 }
 

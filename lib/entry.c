@@ -282,6 +282,21 @@ put_rec(struct vudb *db, struct vudb__dom *d, void *txn, const char *key,
 	return rc;
 }
 
+/* rec_fits - whether rec can be stored (before anything is written) */
+static int
+rec_fits(struct vudb *db, const struct vudb__rec *rec)
+{
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = vudb__rec_encode(rec, &buf, &len)) != VUDB_OK)
+		return vudb__seterr(db, rc, "record too large");
+	vudb__wipe(buf, len);
+	free(buf);
+	return VUDB_OK;
+}
+
 /* get_rec_txn - read and decode one record inside txn */
 static int
 get_rec_txn(struct vudb *db, struct vudb__dom *d, void *txn, int type,
@@ -385,6 +400,8 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 		}
 		set_now(&rec, tag_created(op->type));
 		set_now(&rec, tag_updated(op->type));
+		if ((rc = rec_fits(db, &rec)) != VUDB_OK)
+			break;
 		if (ctag != 0 && (rc = count_add(db, d, txn, ctag, 1, maxtag,
 		    1)) != VUDB_OK)
 			break;
@@ -629,6 +646,16 @@ change(struct vudb *db, enum op_kind kind, int type, const char *name,
 	op.attrs = attrs;
 	op.name = name;
 	if (type == VUDB_DOMAIN) {
+		if (kind == OP_ADD) {
+			/* check the attributes before a file is made */
+			struct vudb__rec scratch;
+
+			vudb__rec_init(&scratch, VUDB_DOMAIN);
+			rc = apply_attrs(db, &scratch, attrs, 0);
+			vudb__rec_clear(&scratch);
+			if (rc != VUDB_OK)
+				return rc;
+		}
 		rc = vudb__dom_get(db, domain, kind == OP_ADD, &d);
 		if (rc == VUDB_ENOTFOUND)
 			return vudb__seterr(db, rc, "%s: no such domain",
@@ -1345,17 +1372,25 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 	vudb__clearerr(db);
 	if ((rc = vudb__refresh(db)) != VUDB_OK)
 		return rc;
-	if (split_name(VUDB_USER, address, local, domain, &catchall) != NULL)
+	if (split_name(VUDB_USER, address, local, domain, &catchall) != NULL) {
+		domain[0] = '\0';
 		rc = VUDB_ENOTFOUND;
+	}
 	else
 		rc = vudb_get(db, VUDB_USER, address, &user);
 	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
 		return rc;		/* a failure is not a wrong password */
 	hash = user != NULL ? vudb_obj_get(user, "password") : NULL;
 	if (hash == NULL) {
-		/* unknown user, or no password: the same work as a check */
-		vudb__pw_dummy(&db->pw, vudb__setting(db, VUDB__S_SCHEME),
-		    password);
+		/* unknown user, or no password: the same work as a check of
+		 * a hash this user would have */
+		struct vudb__dom *d = NULL;
+
+		if (rc == VUDB_ENOTFOUND && domain[0] != '\0' &&
+		    open_domain(db, domain, &d) != VUDB_OK)
+			d = NULL;
+		vudb__pw_dummy(&db->pw, vudb__dom_value(db, d, VUDB__D_SCHEME,
+		    VUDB__S_SCHEME), password);
 		vudb_obj_free(user);
 		return vudb__seterr(db, VUDB_EAUTH, "%s: %s",
 		    address != NULL ? address : "(null)",

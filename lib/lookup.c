@@ -73,8 +73,12 @@ find_domain(struct vudb *db, const char *domain, struct vudb__dom **d_r)
 		return rc;
 	if ((rc = vudb__dom_meta(db, d)) != VUDB_OK)
 		return rc;
-	if (d->meta_state != VUDB__META_OK)
+	if (d->meta_state != VUDB__META_OK) {
+		/* deleted: let go of the file, so that it can be removed */
+		if (db->txn_dom != d)
+			vudb__dom_drop(db, d);
 		return VUDB_ENOTFOUND;
+	}
 	*d_r = d;
 	return VUDB_OK;
 }
@@ -204,8 +208,14 @@ lookup_user(struct vudb *db, enum map m, struct vudb__dom *d,
 		if (v[VUDB__U_MAILDIR] != NULL)
 			return answer_str(answer_r, v[VUDB__U_MAILDIR],
 			    l[VUDB__U_MAILDIR]);
-		n = snprintf(buf, sizeof(buf), "%s/%.*s/Maildir/", d->name,
-		    (int)llen, k->local);
+		/* domain/local/Maildir/, without printf on the hot path */
+		n = (int)strlen(d->name);
+		memcpy(buf, d->name, (size_t)n);
+		buf[n++] = '/';
+		memcpy(buf + n, k->local, llen);
+		n += (int)llen;
+		memcpy(buf + n, "/Maildir/", 9);
+		n += 9;
 		return answer_str(answer_r, buf, (size_t)n);
 	}
 	utag = m == M_UID ? VUDB__U_UID : VUDB__U_GID;
@@ -463,7 +473,7 @@ vudb_lookup(struct vudb *db, const char *map, const char *key,
 		return VUDB_ENOTFOUND;
 	if (parse_key(db, d, key, len, at, &k) != 0)
 		return VUDB_ENOTFOUND;
-	memcpy(k.domain, domain, sizeof(k.domain));
+	memcpy(k.domain, domain, strlen(domain) + 1);
 	switch (m) {
 	case M_MAILBOX:
 	case M_UID:

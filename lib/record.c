@@ -254,7 +254,7 @@ vudb__rec_scan(const void *buf, size_t len, int type, const char **vals,
     size_t *lens, unsigned int maxtag)
 {
 	const unsigned char *p = buf, *end = p + len;
-	size_t tag, flen;
+	size_t tag, flen, other[VUDB__REC_MAXF], nother = 0, n = 0, j;
 	unsigned int i;
 	int rc;
 
@@ -262,16 +262,24 @@ vudb__rec_scan(const void *buf, size_t len, int type, const char **vals,
 		vals[i] = NULL;
 	if ((rc = check_header(p, len, type)) != VUDB_OK)
 		return rc;
+	/* the same checks as vudb__rec_decode, so both agree on damage */
 	for (p += 3; p < end; p += flen) {
 		if (get_varint(&p, end, &tag) != 0 || tag == 0 ||
 		    get_varint(&p, end, &flen) != 0 ||
-		    flen > (size_t)(end - p) || memchr(p, '\0', flen) != NULL)
+		    flen > (size_t)(end - p) || n++ == VUDB__REC_MAXF ||
+		    memchr(p, '\0', flen) != NULL)
 			return VUDB_ECORRUPT;
 		if (tag < maxtag) {
 			if (vals[tag] != NULL)
 				return VUDB_ECORRUPT;
 			vals[tag] = (const char *)p;
 			lens[tag] = flen;
+		} else {
+			/* tags of a newer writer: rare, checked the slow way */
+			for (j = 0; j < nother; j++)
+				if (other[j] == tag)
+					return VUDB_ECORRUPT;
+			other[nother++] = tag;
 		}
 	}
 	return VUDB_OK;
@@ -614,7 +622,8 @@ vudb__value_norm(enum vudb__kind kind, const char *in, char **out_r,
 	case VUDB__K_RELPATH:
 		if (in[0] == '/' || in[0] == '\0' || !text_ok(in, 1024) ||
 		    strncmp(in, "../", 3) == 0 || strstr(in, "/../") ||
-		    strcmp(in, "..") == 0) {
+		    strcmp(in, "..") == 0 || (strlen(in) >= 3 &&
+		    strcmp(in + strlen(in) - 3, "/..") == 0)) {
 			*why_r = "expected a relative path without ..";
 			return VUDB_EINVAL;
 		}
@@ -653,6 +662,8 @@ vudb__value_norm(enum vudb__kind kind, const char *in, char **out_r,
 				*p = (char)toupper((unsigned char)*p);
 		break;
 	case VUDB__K_DELIM:
+		if (strcmp(in, "none") == 0)
+			in = "";
 		for (const char *p = in; *p != '\0'; p++)
 			if (isalnum((unsigned char)*p) || *p == '@' ||
 			    *p == '.' || *p < 0x21 || *p > 0x7e) {

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -198,7 +199,9 @@ vudb__settings_load(struct vudb *db, int strict)
 		for (i = 0; i < VUDB__S_COUNT; i++)
 			free(newset[i]);
 		if (!strict) {
-			vudb__log(db, VUDB_LOG_ERR, "%s", db->errmsg);
+			vudb__log(db, VUDB_LOG_ERR, "%s (previous settings "
+			    "kept)", db->errmsg);
+			vudb__clearerr(db);
 			return VUDB_OK;
 		}
 		return rc;
@@ -218,18 +221,28 @@ conf_write(struct vudb *db, const char *name, const char *value)
 {
 	char path[4096], tmp[4096], *line = NULL, *copy, *n, *v;
 	size_t cap = 0;
-	int fd, done = 0, rc = VUDB_OK;
+	int fd = -1, lockfd, done = 0, rc = VUDB_OK;
 	FILE *in, *out;
 
 	snprintf(path, sizeof(path), "%s/%s", db->root, CONF_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", db->root, CONF_FILE,
-	    (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0660)) == -1 ||
-	    (out = fdopen(fd, "w")) == NULL) {
+	snprintf(tmp, sizeof(tmp), "%s/.%s.lock", db->root, CONF_FILE);
+	/* one writer at a time: read, change and replace under a lock */
+	if ((lockfd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) == -1 ||
+	    flock(lockfd, LOCK_EX) == -1) {
+		rc = vudb__seterr(db, VUDB_ESYS, "%s: %s", tmp,
+		    strerror(errno));
+		if (lockfd != -1)
+			close(lockfd);
+		return rc;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", db->root, CONF_FILE);
+	if ((fd = mkstemp(tmp)) == -1 || (out = fdopen(fd, "w")) == NULL) {
+		rc = vudb__seterr(db, VUDB_ESYS, "%s: %s", tmp,
+		    strerror(errno));
 		if (fd != -1)
 			close(fd);
-		return vudb__seterr(db, VUDB_ESYS, "%s: %s", tmp,
-		    strerror(errno));
+		close(lockfd);
+		return rc;
 	}
 	if ((in = fopen(path, "r")) != NULL) {
 		while (getline(&line, &cap, in) != -1) {
@@ -269,6 +282,7 @@ conf_write(struct vudb *db, const char *name, const char *value)
 		(void)fsync(fd);
 		close(fd);
 	}
+	close(lockfd);
 	return rc;
 }
 

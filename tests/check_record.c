@@ -117,6 +117,8 @@ static const struct {
 	{ "V\x01\x02\x81\x81\x81\x81\x81\x01", 10, VUDB_ECORRUPT },
 	{ "V\x01\x02\x01\xff\xff\xff\xff\x0f", 10, VUDB_ECORRUPT },
 	{ "V\x01\x02\x0b\x03" "abc", 8, VUDB_OK },
+	{ "V\x01\x02\x49\x00\x49\x00", 7, VUDB_ECORRUPT },	/* dup, new tag */
+	{ "V\x01\x02\xbc\x00\x00", 6, VUDB_OK },		/* overlong tag */
 };
 
 START_TEST(test_rec_damaged)
@@ -220,6 +222,7 @@ static const struct {
 	{ VUDB__K_RELPATH, "a/b/", "a/b/" },
 	{ VUDB__K_RELPATH, "/a", NULL },
 	{ VUDB__K_RELPATH, "../a", NULL },
+	{ VUDB__K_RELPATH, "x/..", NULL },
 	{ VUDB__K_ADDRLIST, " A@X.example ,b@y.example,a@x.example",
 	    "a@x.example,b@y.example" },
 	{ VUDB__K_ADDRLIST, "a@x.example,", NULL },
@@ -233,6 +236,7 @@ static const struct {
 	{ VUDB__K_DELIM, "+-", "+-" },
 	{ VUDB__K_DELIM, "a", NULL },
 	{ VUDB__K_DELIM, "@", NULL },
+	{ VUDB__K_DELIM, "none", "" },
 	{ VUDB__K_DOMAIN, "Pc1.Example", "pc1.example" },
 	{ VUDB__K_DOMAIN, "../etc", NULL },
 	{ VUDB__K_HASH, "{SHA512-CRYPT}$6$x$y", "{SHA512-CRYPT}$6$x$y" },

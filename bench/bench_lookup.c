@@ -1,0 +1,465 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * bench_lookup.c - how fast vudb_lookup() answers the "mailbox" map,
+ * against the best simple code that reads the same records straight from
+ * Berkeley DB.  It builds a store of 100,000 users in one domain in a new
+ * directory under $TMPDIR with the public API (batches of 10,000, a fixed
+ * {SHA512-CRYPT} hash so that no hashing is timed), then, in turns, times
+ * random hits through a store handle opened read-only, as vudb-mapd opens
+ * one, and through a DB->get of the record "u" LOCAL with no transaction
+ * into a user buffer, on an environment and database opened with the
+ * flags and cache size the backend uses.  The two never run at the same
+ * time (an environment joined with DB_REGISTER takes one handle per
+ * process): each turn opens its handle, warms it with one pass over every
+ * key and times the same pseudo-random key sequence, as long as makes
+ * about half a second of vudb_lookup() (-n sets it); the best of five
+ * turns each counts.  Every answer's status is checked and a sample of
+ * the answers is compared with the expected one.  The store is removed at
+ * the end.
+ *
+ *	bench_lookup [-d domains] [-n lookups] [-r rounds] [-u users]
+ *
+ * Output (DESIGN.md, "Benchmarks"): a summary line for a reader, then
+ *	BENCH build.rate R users/s
+ *	BENCH lookup.vudb X us/op
+ *	BENCH lookup.bdb_get Y us/op
+ *	RATIO lookup.vudb/bdb_get Y/X	(throughput, ours/baseline)
+ * With -d n (n > 1) the users are spread over n domains and every name
+ * ends in ".<n>dom".
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <db.h>
+
+#include "vudb.h"
+
+#define DEF_USERS	100000
+#define MAX_USERS	1000000		/* "user%06u" */
+#define PASS_SECONDS	0.5		/* a timed pass, unless -n */
+#define MIN_OPS		100000
+#define MAX_OPS		10000000
+#define DEF_ROUNDS	5
+#define MAX_DOMAINS	100
+#define BATCH		10000
+#define SAMPLE_MASK	1023		/* compare every 1024th answer */
+#define SEED		0x9e3779b97f4a7c15ULL
+
+/* As backend_bdb.c opens them (env_open, bdb_dom_open) read-only. */
+#define ENV_FLAGS	(DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | \
+			    DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER | \
+			    DB_THREAD)
+#define DB_OFLAGS	(DB_AUTO_COMMIT | DB_MULTIVERSION | DB_RDONLY)
+#define FILE_MODE	0660
+
+/* A fixed hash: adding users must not time the hashing. */
+static const char hash[] = "{SHA512-CRYPT}$6$8rV2qj0aTn5Lw1cE$bGC6GslBjMjiV"
+    "hJiiYHUzN64laCwY.iMn4PERn.deZx/zwUCy4Lrp832Hg/GOq7halDHuNaVO3rIrjmyAH8"
+    "Kh.";
+
+struct user {
+	char		 addr[48];	/* "user000042@bench.example" */
+	char		 key[16];	/* "uuser000042" */
+	unsigned int	 klen;
+	unsigned int	 dom;
+};
+
+static char		 tmpdir[PATH_MAX];
+static char		 store[PATH_MAX + 8];
+static char		 domains[MAX_DOMAINS][32];
+static unsigned int	 ndomains = 1;
+static struct user	*users;
+static unsigned int	 nusers = DEF_USERS;
+static unsigned long	 nops;		/* 0: from the first warm-up */
+static unsigned long long cache_bytes;
+static uint64_t		 rng;
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) == -1 && errno != ENOENT)
+		fprintf(stderr, "bench_lookup: remove %s: %s\n", path,
+		    strerror(errno));
+	return 0;
+}
+
+static void
+cleanup(void)
+{
+	if (tmpdir[0] != '\0')
+		(void)nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir[0] = '\0';
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("bench_lookup: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cleanup();
+	exit(1);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		die("clock_gettime: %s", strerror(errno));
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* pick - a user index in [0, nusers), xorshift64* */
+static inline unsigned int
+pick(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (unsigned int)((((rng * 0x2545f4914f6cdd1dULL) >> 32) *
+	    nusers) >> 32);
+}
+
+static void
+make_users(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ndomains; i++) {
+		if (ndomains == 1)
+			snprintf(domains[i], sizeof(domains[i]),
+			    "bench.example");
+		else
+			snprintf(domains[i], sizeof(domains[i]),
+			    "bench%u.example", i);
+	}
+	if ((users = calloc(nusers, sizeof(*users))) == NULL)
+		die("out of memory");
+	for (i = 0; i < nusers; i++) {
+		users[i].dom = i % ndomains;
+		snprintf(users[i].addr, sizeof(users[i].addr), "user%06u@%s",
+		    i, domains[users[i].dom]);
+		users[i].klen = (unsigned int)snprintf(users[i].key,
+		    sizeof(users[i].key), "uuser%06u", i);
+	}
+}
+
+/* check_answer - die unless ans is what the mailbox map gives user i */
+static void
+check_answer(unsigned int i, const char *ans)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "%s/user%06u/Maildir/",
+	    domains[users[i].dom], i);
+	if (ans == NULL || strcmp(ans, want) != 0)
+		die("lookup %s: answer \"%s\", expected \"%s\"",
+		    users[i].addr, ans != NULL ? ans : "(null)", want);
+}
+
+static void
+vcheck(struct vudb *db, int rc, const char *what, const char *name)
+{
+	if (rc != VUDB_OK)
+		die("%s %s: %s: %s", what, name, vudb_strerror(rc),
+		    vudb_errmsg(db));
+}
+
+/* build - the store, with the public API; returns users per second */
+static double
+build(void)
+{
+	static const char *const attrs[] = { "password", hash, NULL };
+	const char *v;
+	struct vudb *db;
+	unsigned int d, i, n;
+	double t0, t1;
+	char *end;
+	int rc;
+
+	if ((rc = vudb_open(store, VUDB_CREATE, &db)) != VUDB_OK)
+		die("vudb_open %s: %s: %s", store, vudb_strerror(rc),
+		    vudb_open_errmsg());
+	for (d = 0; d < ndomains; d++)
+		vcheck(db, vudb_add(db, VUDB_DOMAIN, domains[d], NULL),
+		    "add domain", domains[d]);
+	vcheck(db, vudb_setting_get(db, "cache_size", &v), "setting",
+	    "cache_size");
+	errno = 0;
+	cache_bytes = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0')
+		die("cache_size %s: not a number", v);
+	t0 = now();
+	for (d = 0; d < ndomains; d++) {
+		n = 0;
+		for (i = d; i < nusers; i += ndomains) {
+			if (n == 0)
+				vcheck(db, vudb_begin(db, domains[d]),
+				    "begin", domains[d]);
+			vcheck(db, vudb_add(db, VUDB_USER, users[i].addr,
+			    attrs), "add user", users[i].addr);
+			if (++n == BATCH) {
+				vcheck(db, vudb_commit(db), "commit",
+				    domains[d]);
+				n = 0;
+			}
+		}
+		if (n > 0)
+			vcheck(db, vudb_commit(db), "commit", domains[d]);
+	}
+	t1 = now();
+	vudb_close(db);
+	return nusers / (t1 - t0);
+}
+
+/* run_vudb - one turn of vudb_lookup(); returns seconds per lookup */
+static double
+run_vudb(void)
+{
+	struct vudb *db;
+	unsigned long n;
+	unsigned int i;
+	double t0, t1;
+	char *ans;
+	int rc;
+
+	if ((rc = vudb_open(store, VUDB_RDONLY, &db)) != VUDB_OK)
+		die("vudb_open %s: %s: %s", store, vudb_strerror(rc),
+		    vudb_open_errmsg());
+	/* Warm up: every key once, every answer checked. */
+	t0 = now();
+	for (i = 0; i < nusers; i++) {
+		rc = vudb_lookup(db, "mailbox", users[i].addr, &ans);
+		vcheck(db, rc, "lookup", users[i].addr);
+		check_answer(i, ans);
+		vudb_free(ans);
+	}
+	t1 = now();
+	if (nops == 0) {
+		/* About PASS_SECONDS a pass on this machine. */
+		nops = (unsigned long)(PASS_SECONDS * nusers / (t1 - t0));
+		nops = nops < MIN_OPS ? MIN_OPS : nops > MAX_OPS ? MAX_OPS :
+		    nops / 1000 * 1000;
+	}
+	rng = SEED;
+	t0 = now();
+	for (n = 0; n < nops; n++) {
+		i = pick();
+		rc = vudb_lookup(db, "mailbox", users[i].addr, &ans);
+		if (rc != VUDB_OK)
+			vcheck(db, rc, "lookup", users[i].addr);
+		if ((n & SAMPLE_MASK) == 0)
+			check_answer(i, ans);
+		vudb_free(ans);
+	}
+	t1 = now();
+	vudb_close(db);
+	return (t1 - t0) / nops;
+}
+
+static void
+bcheck(int ret, const char *what)
+{
+	if (ret != 0)
+		die("bdb: %s: %s", what, db_strerror(ret));
+}
+
+/* env_open - the environment, configured as env_create() does */
+static DB_ENV *
+env_open(void)
+{
+	DB_ENV *env;
+
+	bcheck(db_env_create(&env, 0), "db_env_create");
+	(void)env->set_cachesize(env, (u_int32_t)(cache_bytes >> 30),
+	    (u_int32_t)(cache_bytes & ((1ULL << 30) - 1)), 1);
+	(void)env->set_lk_detect(env, DB_LOCK_DEFAULT);
+	(void)env->set_lk_max_locks(env, 100000);
+	(void)env->set_lk_max_objects(env, 100000);
+	(void)env->set_lk_max_lockers(env, 20000);
+	(void)env->set_tx_max(env, 500);
+	(void)env->set_lg_filemode(env, FILE_MODE);
+	(void)env->set_lg_max(env, 16 * 1024 * 1024);
+	(void)env->set_lg_bsize(env, 1024 * 1024);
+	(void)env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+	(void)env->set_flags(env, DB_TXN_SNAPSHOT, 1);
+	bcheck(env->open(env, store, ENV_FLAGS, FILE_MODE), "open environment");
+	return env;
+}
+
+/* run_bdb - one turn of DB->get; returns seconds per get */
+static double
+run_bdb(void)
+{
+	DB *dbs[MAX_DOMAINS], *dbp;
+	unsigned char buf[4096];
+	char file[sizeof(domains[0]) + 16];
+	DB_ENV *env;
+	unsigned long n;
+	unsigned int d, i;
+	double t0, t1;
+	DBT k, v;
+	int ret;
+
+	env = env_open();
+	for (d = 0; d < ndomains; d++) {
+		snprintf(file, sizeof(file), "domains/%.*s.db",
+		    (int)sizeof(domains[0]) - 1, domains[d]);
+		bcheck(db_create(&dbs[d], env, 0), "db_create");
+		(void)dbs[d]->set_flags(dbs[d], DB_CHKSUM);
+		bcheck(dbs[d]->open(dbs[d], NULL, file, NULL, DB_BTREE,
+		    DB_OFLAGS, FILE_MODE), file);
+	}
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	v.flags = DB_DBT_USERMEM;
+	v.data = buf;
+	v.ulen = sizeof(buf);
+	for (i = 0; i < nusers; i++) {
+		k.data = users[i].key;
+		k.size = users[i].klen;
+		dbp = dbs[users[i].dom];
+		if ((ret = dbp->get(dbp, NULL, &k, &v, 0)) != 0)
+			die("bdb: get %s: %s", users[i].addr,
+			    db_strerror(ret));
+		if (v.size == 0)
+			die("bdb: get %s: empty record", users[i].addr);
+	}
+	rng = SEED;
+	t0 = now();
+	for (n = 0; n < nops; n++) {
+		i = pick();
+		k.data = users[i].key;
+		k.size = users[i].klen;
+		dbp = dbs[users[i].dom];
+		if ((ret = dbp->get(dbp, NULL, &k, &v, 0)) != 0)
+			die("bdb: get %s: %s", users[i].addr,
+			    db_strerror(ret));
+	}
+	t1 = now();
+	for (d = 0; d < ndomains; d++)
+		bcheck(dbs[d]->close(dbs[d], 0), "close database");
+	bcheck(env->close(env, 0), "close environment");
+	return (t1 - t0) / nops;
+}
+
+static unsigned long
+number(const char *s, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < min || v > max)
+		die("%s: expected a number from %lu to %lu", s, min, max);
+	return v;
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: bench_lookup [-d domains] [-n lookups] "
+	    "[-r rounds] [-u users]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *base;
+	char sfx[16] = "";
+	double rate, tv, tb, best_v = 0, best_b = 0;
+	int ch, r, rounds = DEF_ROUNDS;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((ch = getopt(argc, argv, "d:n:r:u:")) != -1) {
+		switch (ch) {
+		case 'd':
+			ndomains = (unsigned int)number(optarg, 1,
+			    MAX_DOMAINS);
+			break;
+		case 'n':
+			nops = number(optarg, 1, ULONG_MAX);
+			break;
+		case 'r':
+			rounds = (int)number(optarg, 1, 100);
+			break;
+		case 'u':
+			nusers = (unsigned int)number(optarg, 1, MAX_USERS);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (ndomains > nusers)
+		die("more domains than users");
+	if (ndomains > 1)
+		snprintf(sfx, sizeof(sfx), ".%udom", ndomains);
+
+	if ((base = getenv("TMPDIR")) == NULL || base[0] == '\0')
+		base = "/tmp";
+	if ((size_t)snprintf(tmpdir, sizeof(tmpdir), "%s/vudb-bench.XXXXXX",
+	    base) >= sizeof(tmpdir) - 16)
+		die("TMPDIR too long");
+	if (mkdtemp(tmpdir) == NULL) {
+		tmpdir[0] = '\0';
+		die("mkdtemp %s: %s", base, strerror(errno));
+	}
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+
+	make_users();
+	rate = build();
+	printf("build: %u users in %u domain%s, batches of %u: %.0f users/s\n",
+	    nusers, ndomains, ndomains == 1 ? "" : "s", BATCH, rate);
+	printf("BENCH build.rate%s %.0f users/s\n", sfx, rate);
+
+	/* In turns, so that noise on a shared machine hits both alike. */
+	for (r = 0; r < rounds; r++) {
+		tv = run_vudb();
+		tb = run_bdb();
+		if (r == 0 || tv < best_v)
+			best_v = tv;
+		if (r == 0 || tb < best_b)
+			best_b = tb;
+	}
+	printf("lookup: %lu random hits of %u users in %u domain%s, best of "
+	    "%d: vudb_lookup %.3f us/op (%.0f/s), DB->get %.3f us/op "
+	    "(%.0f/s); throughput vudb/bdb_get %.2f (1.00 = parity)\n",
+	    nops, nusers, ndomains, ndomains == 1 ? "" : "s", rounds,
+	    best_v * 1e6, 1 / best_v, best_b * 1e6, 1 / best_b,
+	    best_b / best_v);
+	printf("BENCH lookup.vudb%s %.3f us/op\n", sfx, best_v * 1e6);
+	printf("BENCH lookup.bdb_get%s %.3f us/op\n", sfx, best_b * 1e6);
+	printf("RATIO lookup.vudb/bdb_get%s %.2f\n", sfx, best_b / best_v);
+
+	free(users);
+	cleanup();
+	return 0;
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# test.sh - Quick start, command 2 (and CI): install, build with
+# AddressSanitizer and UndefinedBehaviorSanitizer and -Werror, run the whole
+# test suite, then make distcheck.  Ends with one line "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/install-deps.sh" || exit 1
+(cd "$top" && autoreconf -fi >/dev/null 2>&1) || { echo "autoreconf failed"; exit 1; }
+build=$top/build-check
+rm -rf "$build"
+status=0
+if ! "$top/scripts/build.sh" "$build" --enable-sanitizers --enable-werror; then
+	echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+cd "$build"
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
+make -j"$(nproc)" check >make-check.out 2>&1 || status=1
+# Check's own summary lines, then the automake summary
+for log in tests/*.log; do
+	case $log in */test-suite.log) continue ;; esac
+	grep -H -E '^[0-9]+%: Checks:' "$log" || true
+	grep -H -E '^(crash test|lint-man|fuzz_)' "$log" || true
+done
+sed -n '/^=====/,/^=====/p' make-check.out | grep -E '^# ' || true
+if [ $status -ne 0 ]; then
+	cat tests/test-suite.log 2>/dev/null | tail -100
+fi
+# distcheck: a tarball that builds, installs (DESTDIR) and passes alone
+dist=$top/build-dist
+rm -rf "$dist"
+if "$top/scripts/build.sh" "$dist" >/dev/null 2>&1 &&
+    (cd "$dist" && make distcheck >make-distcheck.out 2>&1); then
+	echo "distcheck: ok"
+	dist_ok=1
+else
+	echo "distcheck: FAILED"; tail -60 "$dist/make-distcheck.out" 2>/dev/null
+	dist_ok=0
+	status=1
+fi
+# one line: Check cases plus script tests, passed and failed
+passed=0 failed=0
+for log in tests/*.log; do
+	case $log in */test-suite.log) continue ;; esac
+	line=$(grep -E '^[0-9]+%: Checks:' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		c=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+		f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+		e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+		passed=$((passed + c - f - e)); failed=$((failed + f + e))
+	else
+		trs=${log%.log}.trs
+		if grep -q ':test-result: PASS' "$trs" 2>/dev/null; then
+			passed=$((passed + 1))
+		elif grep -q ':test-result: SKIP' "$trs" 2>/dev/null; then
+			:
+		else
+			failed=$((failed + 1))
+		fi
+	fi
+done
+[ "$dist_ok" -eq 1 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+[ $status -ne 0 ] && [ $failed -eq 0 ] && failed=1
+echo "$passed passed, $failed failed"
+exit $status
