@@ -872,6 +872,35 @@ eff(const struct vudb *db, const struct vudb__dom *d, const char *mine,
 	return mine != NULL ? mine : vudb__dom_value(db, d, dtag, sidx);
 }
 
+/* counters_add - a domain's user and alias counts, as "users", "aliases" */
+static int
+counters_add(struct vudb *db, struct vudb__dom *d, struct vudb_obj *o)
+{
+	struct vudb_buf buf = { NULL, 0, 0 };
+	const char *v[4] = { NULL };
+	size_t l[4] = { 0 };
+	char n[32];
+	int rc;
+
+	rc = db->be->get(db, d->h, db->txn_dom == d ? db->txn : NULL, "#", 1,
+	    &buf);
+	if (rc == VUDB_OK)
+		rc = vudb__rec_scan(buf.data, buf.len, VUDB__REC_COUNTERS, v,
+		    l, 4);
+	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND) {
+		free(buf.data);
+		return VUDB_OK;		/* counts are informative only */
+	}
+	snprintf(n, sizeof(n), "%.*s", v[VUDB__C_USERS] ? (int)l[VUDB__C_USERS]
+	    : 1, v[VUDB__C_USERS] ? v[VUDB__C_USERS] : "0");
+	rc = obj_add(o, "users", n, 1);
+	snprintf(n, sizeof(n), "%.*s", v[VUDB__C_ALIASES] ?
+	    (int)l[VUDB__C_ALIASES] : 1, v[VUDB__C_ALIASES] ?
+	    v[VUDB__C_ALIASES] : "0");
+	free(buf.data);
+	return rc | obj_add(o, "aliases", n, 1);
+}
+
 /* make_obj - an object from a decoded record (and its domain) */
 static int
 make_obj(struct vudb *db, struct vudb__dom *d, const struct vudb__rec *rec,
@@ -954,6 +983,7 @@ make_obj(struct vudb *db, struct vudb__dom *d, const struct vudb__rec *rec,
 		    VUDB__D_DELIM, VUDB__S_DELIM), 1);
 		rc |= obj_add(o, "password_scheme", eff(db, d, NULL,
 		    VUDB__D_SCHEME, VUDB__S_SCHEME), 1);
+		rc |= counters_add(db, d, o);
 	}
 	if (rc != VUDB_OK) {
 		vudb_obj_free(o);
@@ -1433,5 +1463,405 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 		*user_r = user;
 	else
 		vudb_obj_free(user);
+	return VUDB_OK;
+}
+
+/* ------------------------------------------------------------ renames */
+
+/*
+ * list_replace - a comma list with every item equal to from (or, with
+ * domain_only, every address of domain from) rewritten to to; NULL when
+ * nothing changed or on failure (*rc_r says which).
+ */
+static char *
+list_replace(const char *list, const char *from, const char *to,
+    int domain_only, int *rc_r)
+{
+	const char *p, *e, *at;
+	size_t n, flen = strlen(from), cap, len = 0;
+	char *out;
+	int changed = 0;
+
+	*rc_r = VUDB_OK;
+	cap = strlen(list) + 1;
+	for (p = list; *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, ",");
+		cap += strlen(to) + 2;
+	}
+	if ((out = malloc(cap)) == NULL) {
+		*rc_r = VUDB_ENOMEM;
+		return NULL;
+	}
+	for (p = list; ; p = e + 1) {
+		e = p + strcspn(p, ",");
+		n = (size_t)(e - p);
+		if (len > 0)
+			out[len++] = ',';
+		at = memrchr(p, '@', n);
+		if (!domain_only && n == flen && memcmp(p, from, n) == 0) {
+			memcpy(out + len, to, strlen(to));
+			len += strlen(to);
+			changed = 1;
+		} else if (domain_only && at != NULL &&
+		    (size_t)(e - at - 1) == flen &&
+		    memcmp(at + 1, from, flen) == 0) {
+			memcpy(out + len, p, (size_t)(at - p) + 1);
+			len += (size_t)(at - p) + 1;
+			memcpy(out + len, to, strlen(to));
+			len += strlen(to);
+			changed = 1;
+		} else {
+			memcpy(out + len, p, n);
+			len += n;
+		}
+		if (*e == '\0')
+			break;
+	}
+	out[len] = '\0';
+	if (!changed) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+struct recs {
+	size_t		  n, cap;
+	char		**keys;
+	size_t		 *klens;
+	unsigned char	**vals;
+	size_t		 *vlens;
+};
+
+static int
+collect_all(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct recs *r = arg;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		void *p;
+
+		if ((p = realloc(r->keys, cap * sizeof(*r->keys))) == NULL)
+			return VUDB_ENOMEM;
+		r->keys = p;
+		if ((p = realloc(r->klens, cap * sizeof(*r->klens))) == NULL)
+			return VUDB_ENOMEM;
+		r->klens = p;
+		if ((p = realloc(r->vals, cap * sizeof(*r->vals))) == NULL)
+			return VUDB_ENOMEM;
+		r->vals = p;
+		if ((p = realloc(r->vlens, cap * sizeof(*r->vlens))) == NULL)
+			return VUDB_ENOMEM;
+		r->vlens = p;
+		r->cap = cap;
+	}
+	if ((r->keys[r->n] = malloc(klen + 1)) == NULL)
+		return VUDB_ENOMEM;
+	if ((r->vals[r->n] = malloc(vlen ? vlen : 1)) == NULL) {
+		free(r->keys[r->n]);
+		return VUDB_ENOMEM;
+	}
+	memcpy(r->keys[r->n], key, klen);
+	r->keys[r->n][klen] = '\0';
+	r->klens[r->n] = klen;
+	memcpy(r->vals[r->n], val, vlen);
+	r->vlens[r->n++] = vlen;
+	return 0;
+}
+
+static void
+recs_free(struct recs *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->keys[i]);
+		vudb__wipe(r->vals[i], r->vlens[i]);
+		free(r->vals[i]);
+	}
+	free(r->keys);
+	free(r->klens);
+	free(r->vals);
+	free(r->vlens);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+type_of_key(char c)
+{
+	switch (c) {
+	case 'D':	return VUDB_DOMAIN;
+	case 'u':	return VUDB_USER;
+	case 'a':	return VUDB_ALIAS;
+	case 'r':	return VUDB_RELOCATED;
+	case 's':	return VUDB_SENDER;
+	case '#':	return VUDB__REC_COUNTERS;
+	}
+	return 0;
+}
+
+/*
+ * keep_mailbox - a user whose name changes keeps its mail where it is:
+ * pin home and maildir to the values in force before the change.
+ */
+static int
+keep_mailbox(struct vudb *db, struct vudb__rec *rec, const char *local,
+    const char *domain)
+{
+	char buf[4200];
+	int rc = VUDB_OK;
+
+	if (vudb__rec_get(rec, VUDB__U_HOME) == NULL) {
+		snprintf(buf, sizeof(buf), "%s/%s/%s",
+		    vudb__setting(db, VUDB__S_MAIL_BASE), domain, local);
+		rc = vudb__rec_set(rec, VUDB__U_HOME, buf);
+	}
+	if (rc == VUDB_OK && vudb__rec_get(rec, VUDB__U_MAILDIR) == NULL) {
+		snprintf(buf, sizeof(buf), "%s/%s/Maildir/", domain, local);
+		rc = vudb__rec_set(rec, VUDB__U_MAILDIR, buf);
+	}
+	return rc;
+}
+
+/* rewrite_lists - in d, point alias destinations and send-as logins that
+ * name from at to instead */
+static int
+rewrite_lists(struct vudb *db, struct vudb__dom *d, void *txn,
+    const char *from, const char *to)
+{
+	static const char prefixes[] = { 'a', 's' };
+	struct recs r = { 0 };
+	struct vudb__rec rec;
+	const char *v;
+	char *nv;
+	size_t i, k;
+	int rc = VUDB_OK;
+
+	for (k = 0; k < sizeof(prefixes) && rc == VUDB_OK; k++) {
+		rc = db->be->iter(db, d->h, txn, &prefixes[k], 1, collect_all,
+		    &r);
+		for (i = 0; rc == VUDB_OK && i < r.n; i++) {
+			rc = vudb__rec_decode(r.vals[i], r.vlens[i],
+			    type_of_key(prefixes[k]), &rec);
+			if (rc != VUDB_OK)
+				break;
+			if ((v = vudb__rec_get(&rec, VUDB__L_VALUE)) != NULL &&
+			    (nv = list_replace(v, from, to, 0, &rc)) != NULL) {
+				rc = vudb__rec_set(&rec, VUDB__L_VALUE, nv);
+				free(nv);
+				if (rc == VUDB_OK)
+					rc = put_rec(db, d, txn, r.keys[i],
+					    r.klens[i], &rec);
+			}
+			vudb__rec_clear(&rec);
+		}
+		recs_free(&r);
+	}
+	return rc;
+}
+
+/* move_entry - the transaction of a rename of a non-domain entry */
+static int
+move_entry(struct vudb *db, void *txn, int type, struct vudb__dom *ds,
+    const char *fl, struct vudb__dom *dd, const char *tl)
+{
+	char fkey[VUDB__LOCAL_MAX + 2], tkey[VUDB__LOCAL_MAX + 2];
+	char from[VUDB__ADDR_MAX + 1], to[VUDB__ADDR_MAX + 1];
+	struct vudb__rec rec, grants;
+	size_t fk, tk;
+	unsigned int ctag = 0, maxtag = 0;
+	int rc;
+
+	fk = vudb__key(type, fl, strlen(fl), fkey);
+	tk = vudb__key(type, tl, strlen(tl), tkey);
+	rc = get_rec_txn(db, ds, txn, type, fkey, fk, &rec);
+	if (rc != VUDB_OK)
+		return rc == VUDB_ENOTFOUND ? vudb__seterr(db, rc, "%s@%s: not "
+		    "found", fl, ds->name) : rc;
+	rc = db->be->get(db, dd->h, txn, tkey, tk, &db->buf);
+	if (rc == VUDB_OK)
+		rc = vudb__seterr(db, VUDB_EEXIST, "%s@%s: already exists",
+		    tl, dd->name);
+	if (rc != VUDB_ENOTFOUND)
+		goto out;
+	if (type == VUDB_USER) {
+		ctag = VUDB__C_USERS;
+		maxtag = VUDB__D_MAX_USERS;
+		if ((rc = keep_mailbox(db, &rec, fl, ds->name)) != VUDB_OK)
+			goto out;
+	} else if (type == VUDB_ALIAS) {
+		ctag = VUDB__C_ALIASES;
+		maxtag = VUDB__D_MAX_ALIASES;
+	}
+	set_now(&rec, tag_updated(type));
+	if (ctag != 0 && ds != dd) {
+		if ((rc = count_add(db, dd, txn, ctag, 1, maxtag, 1)) != 0 ||
+		    (rc = count_add(db, ds, txn, ctag, -1, 0, 0)) != 0)
+			goto out;
+	}
+	if ((rc = put_rec(db, dd, txn, tkey, tk, &rec)) != VUDB_OK ||
+	    (rc = db->be->del(db, ds->h, txn, fkey, fk)) != VUDB_OK)
+		goto out;
+	if (type != VUDB_USER)
+		goto out;
+	/* the user's send-as grants move with it */
+	fk = vudb__key(VUDB_SENDER, fl, strlen(fl), fkey);
+	tk = vudb__key(VUDB_SENDER, tl, strlen(tl), tkey);
+	rc = get_rec_txn(db, ds, txn, VUDB_SENDER, fkey, fk, &grants);
+	if (rc == VUDB_OK) {
+		rc = put_rec(db, dd, txn, tkey, tk, &grants);
+		if (rc == VUDB_OK)
+			rc = db->be->del(db, ds->h, txn, fkey, fk);
+		vudb__rec_clear(&grants);
+	} else if (rc == VUDB_ENOTFOUND)
+		rc = VUDB_OK;
+	/* and aliases and grants that name it follow */
+	snprintf(from, sizeof(from), "%s@%s", fl, ds->name);
+	snprintf(to, sizeof(to), "%s@%s", tl, dd->name);
+	if (rc == VUDB_OK)
+		rc = rewrite_lists(db, ds, txn, from, to);
+	if (rc == VUDB_OK && dd != ds)
+		rc = rewrite_lists(db, dd, txn, from, to);
+out:
+	vudb__rec_clear(&rec);
+	return rc;
+}
+
+/* copy_domain - the transaction of a domain rename */
+static int
+copy_domain(struct vudb *db, void *txn, struct vudb__dom *ds,
+    struct vudb__dom *dd)
+{
+	struct recs r = { 0 };
+	struct vudb__rec rec, tomb;
+	const char *v, *local;
+	char *nv;
+	size_t i;
+	int rc, type;
+
+	rc = get_rec_txn(db, dd, txn, VUDB_DOMAIN, "D", 1, &tomb);
+	if (rc == VUDB_OK) {
+		v = vudb__rec_get(&tomb, VUDB__D_DELETED);
+		if (v == NULL || strcmp(v, "yes") != 0)
+			rc = vudb__seterr(db, VUDB_EEXIST, "%s: already "
+			    "exists", dd->name);
+		else
+			rc = wipe_domain(db, dd, txn);
+		vudb__rec_clear(&tomb);
+		if (rc != VUDB_OK)
+			return rc;
+	} else if (rc != VUDB_ENOTFOUND)
+		return rc;
+	if ((rc = db->be->iter(db, ds->h, txn, "", 0, collect_all, &r)) != 0)
+		goto out;
+	for (i = 0; rc == VUDB_OK && i < r.n; i++) {
+		if ((type = type_of_key(r.keys[i][0])) == 0)
+			continue;
+		if ((rc = vudb__rec_decode(r.vals[i], r.vlens[i], type,
+		    &rec)) != VUDB_OK) {
+			rc = vudb__seterr(db, rc, "%s: damaged record",
+			    ds->name);
+			break;
+		}
+		local = r.keys[i] + 1;
+		if (type == VUDB_USER)
+			rc = keep_mailbox(db, &rec, local, ds->name);
+		if (rc == VUDB_OK && (type == VUDB_ALIAS ||
+		    type == VUDB_SENDER) &&
+		    (v = vudb__rec_get(&rec, VUDB__L_VALUE)) != NULL &&
+		    (nv = list_replace(v, ds->name, dd->name, 1, &rc)) != NULL) {
+			rc = vudb__rec_set(&rec, VUDB__L_VALUE, nv);
+			free(nv);
+		}
+		if (rc == VUDB_OK && type == VUDB_DOMAIN)
+			set_now(&rec, VUDB__D_UPDATED);
+		if (rc == VUDB_OK)
+			rc = put_rec(db, dd, txn, r.keys[i], r.klens[i], &rec);
+		vudb__rec_clear(&rec);
+	}
+	if (rc != VUDB_OK)
+		goto out;
+	/* the old name becomes a tombstone */
+	if ((rc = get_rec_txn(db, ds, txn, VUDB_DOMAIN, "D", 1, &tomb)) != 0)
+		goto out;
+	if ((rc = wipe_domain(db, ds, txn)) == VUDB_OK) {
+		(void)vudb__rec_set(&tomb, VUDB__D_DELETED, "yes");
+		set_now(&tomb, VUDB__D_UPDATED);
+		rc = put_rec(db, ds, txn, "D", 1, &tomb);
+	}
+	vudb__rec_clear(&tomb);
+out:
+	recs_free(&r);
+	return rc;
+}
+
+int
+vudb_rename(struct vudb *db, int type, const char *from, const char *to)
+{
+	char fl[VUDB__LOCAL_MAX + 1], fd[VUDB__DOMAIN_MAX + 1];
+	char tl[VUDB__LOCAL_MAX + 1], td[VUDB__DOMAIN_MAX + 1];
+	struct vudb__dom *ds, *dd;
+	void *txn;
+	int rc, c1, c2, tries;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
+	if ((rc = writable(db)) != VUDB_OK)
+		return rc;
+	if (db->txn != NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "cannot rename inside a "
+		    "batch");
+	if ((rc = vudb__split(db, type, from, fl, fd, &c1)) != VUDB_OK ||
+	    (rc = vudb__split(db, type, to, tl, td, &c2)) != VUDB_OK)
+		return rc;
+	if (c1 != c2)
+		return vudb__seterr(db, VUDB_EINVAL, "a catch-all can only be "
+		    "renamed to a catch-all");
+	if (strcmp(fl, tl) == 0 && strcmp(fd, td) == 0)
+		return vudb__seterr(db, VUDB_EEXIST, "%s: same name", to);
+	if ((rc = open_domain(db, fd, &ds)) != VUDB_OK)
+		return rc;
+	if (type == VUDB_DOMAIN) {
+		if ((rc = vudb__dom_get(db, td, 1, &dd)) != VUDB_OK)
+			return rc;
+	} else if ((rc = open_domain(db, td, &dd)) != VUDB_OK)
+		return rc;
+	if (type != VUDB_DOMAIN && type != VUDB_RELOCATED &&
+	    (ds->is_alias || dd->is_alias))
+		return vudb__seterr(db, VUDB_EINVAL, "no such entries in an "
+		    "alias domain");
+	/* both databases stay open: neither is the LRU victim below */
+	db->txn_dom = dd;
+	for (tries = 0; ; tries++) {
+		if ((rc = db->be->begin(db, db->st, &txn)) != VUDB_OK)
+			break;
+		if (type == VUDB_DOMAIN)
+			rc = copy_domain(db, txn, ds, dd);
+		else
+			rc = move_entry(db, txn, type, ds, fl, dd, tl);
+		if (rc == VUDB_OK)
+			rc = db->be->commit(db, db->st, txn);
+		else
+			db->be->abort(db, db->st, txn);
+		if (rc != VUDB_ETEMP || tries + 1 == MAX_TRIES)
+			break;
+	}
+	db->txn_dom = NULL;
+	ds->meta_state = dd->meta_state = VUDB__META_UNKNOWN;
+	if (rc != VUDB_OK || type != VUDB_DOMAIN)
+		return rc;
+	vudb__bump_gen(db);
+	vudb__dom_drop(db, ds);
+	if (db->be->dom_remove != NULL &&
+	    db->be->dom_remove(db, db->st, fd) != VUDB_OK) {
+		vudb__log(db, VUDB_LOG_INFO, "%s: renamed; the old file stays "
+		    "until every reader has closed it (%s)", fd, db->errmsg);
+		vudb__clearerr(db);
+	}
 	return VUDB_OK;
 }

@@ -152,6 +152,29 @@ int		 vudb_get(struct vudb *db, int type, const char *name,
 		    struct vudb_obj **obj_r);
 
 /*
+ * vudb_rename - give an entry a new name, atomically.  A user may move to
+ * another domain; it keeps its password and its mail (home and maildir are
+ * pinned to where they were), and its send-as grants, the aliases and the
+ * grants of both domains that name it follow it.  A domain keeps all its
+ * entries; addresses of the domain inside it follow the new name.
+ * Returns VUDB_OK, VUDB_ENOTFOUND, VUDB_EEXIST, VUDB_EINVAL, VUDB_ELIMIT,
+ * VUDB_ERDONLY or a failure.
+ */
+int		 vudb_rename(struct vudb *db, int type, const char *from,
+		    const char *to);
+
+/*
+ * vudb_verify - check the store (domain NULL) or one domain: every
+ * database file structurally, every record decodes, names are canonical,
+ * counters match.  Each problem is passed to report (may be NULL).
+ * Returns VUDB_OK when none was found, VUDB_ECORRUPT when some were,
+ * VUDB_ENOTFOUND for an unknown domain, or a failure.
+ */
+int		 vudb_verify(struct vudb *db, const char *domain,
+		    void (*report)(void *arg, const char *domain,
+		    const char *problem), void *arg);
+
+/*
  * vudb_list - iterate over the entries of one type: VUDB_DOMAIN (domain
  * NULL) or the users, aliases, relocated entries or grants of one domain,
  * in name order.  vudb_iter_next() gives VUDB_OK and a borrowed *obj_r,

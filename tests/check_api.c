@@ -790,6 +790,146 @@ START_TEST(test_reader_does_not_wait)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ renames */
+
+START_TEST(test_rename_user)
+{
+	struct vudb_obj *o;
+	char *answer;
+
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "info@pc1.example",
+	    (const char *[]){ "dest", "matsui@pc1.example,x@other.example",
+	    NULL }), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_SENDER, "matsui@pc1.example",
+	    (const char *[]){ "logins", "boss@pc1.example", NULL }), 0);
+	ck_assert_int_eq(vudb_rename(db, VUDB_USER, "matsui@pc1.example",
+	    "Taro@pc1.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "matsui@pc1.example", &o),
+	    VUDB_ENOTFOUND);
+	/* the password, the mailbox, the alias and the grants follow */
+	ck_assert_int_eq(vudb_auth(db, "taro@pc1.example", "secret", NULL,
+	    NULL), VUDB_OK);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "taro@pc1.example",
+	    &answer), VUDB_OK);
+	ck_assert_str_eq(answer, "pc1.example/matsui/Maildir/");
+	free(answer);
+	ck_assert_int_eq(vudb_lookup(db, "alias", "info@pc1.example",
+	    &answer), VUDB_OK);
+	ck_assert_str_eq(answer, "taro@pc1.example,x@other.example");
+	free(answer);
+	ck_assert_int_eq(vudb_lookup(db, "sender", "taro@pc1.example",
+	    &answer), VUDB_OK);
+	ck_assert_str_eq(answer, "taro@pc1.example,boss@pc1.example");
+	free(answer);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "taro@pc1.example", &o), 0);
+	ck_assert_str_eq(vudb_obj_get(o, "home"),
+	    "/var/vmail/pc1.example/matsui");
+	vudb_obj_free(o);
+	/* refusals */
+	ck_assert_int_eq(vudb_rename(db, VUDB_USER, "taro@pc1.example",
+	    "matsui@pc2.example"), VUDB_EEXIST);
+	ck_assert_int_eq(vudb_rename(db, VUDB_USER, "nobody@pc1.example",
+	    "x@pc1.example"), VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_rename(db, VUDB_USER, "taro@pc1.example",
+	    "x@nosuch.example"), VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_rename(db, VUDB_USER, "taro@pc1.example",
+	    "../x@pc1.example"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_rename(db, VUDB_ALIAS, "@pc1.example",
+	    "x@pc1.example"), VUDB_EINVAL);
+	/* a move to another domain obeys its limits */
+	ck_assert_int_eq(vudb_update(db, VUDB_DOMAIN, "pc2.example",
+	    (const char *[]){ "max_users", "1", NULL }), 0);
+	ck_assert_int_eq(vudb_rename(db, VUDB_USER, "taro@pc1.example",
+	    "taro@pc2.example"), VUDB_ELIMIT);
+	ck_assert_int_eq(vudb_update(db, VUDB_DOMAIN, "pc2.example",
+	    (const char *[]){ "max_users", "2", NULL }), 0);
+	ck_assert_int_eq(vudb_rename(db, VUDB_USER, "taro@pc1.example",
+	    "taro@pc2.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_auth(db, "taro@pc2.example", "secret", NULL,
+	    NULL), VUDB_OK);
+	ck_assert_int_eq(vudb_lookup(db, "alias", "info@pc1.example",
+	    &answer), VUDB_OK);
+	ck_assert_str_eq(answer, "taro@pc2.example,x@other.example");
+	free(answer);
+	ck_assert_int_eq(vudb_verify(db, NULL, NULL, NULL), VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_DOMAIN, "pc1.example", &o), 0);
+	ck_assert_str_eq(vudb_obj_effective(o, "users"), "0");
+	vudb_obj_free(o);
+}
+END_TEST
+
+START_TEST(test_rename_domain)
+{
+	struct vudb_obj *o;
+	struct vudb *rd;
+	char *answer;
+
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "@pc2.example",
+	    (const char *[]){ "dest", "matsui@pc2.example", NULL }), 0);
+	rd = tu_open(dir, VUDB_RDONLY);
+	ck_assert_int_eq(vudb_lookup(rd, "mailbox", "matsui@pc2.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	ck_assert_int_eq(vudb_rename(db, VUDB_DOMAIN, "pc2.example",
+	    "pc3.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_lookup(rd, "mailbox", "matsui@pc2.example",
+	    &answer), VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_lookup(rd, "mailbox", "matsui@pc3.example",
+	    &answer), VUDB_OK);
+	ck_assert_str_eq(answer, "pc2.example/matsui/Maildir/");
+	free(answer);
+	ck_assert_int_eq(vudb_lookup(rd, "alias", "any@pc3.example",
+	    &answer), VUDB_OK);
+	ck_assert_str_eq(answer, "matsui@pc3.example");
+	free(answer);
+	vudb_close(rd);
+	ck_assert_int_eq(vudb_get(db, VUDB_DOMAIN, "pc3.example", &o), 0);
+	ck_assert_str_eq(vudb_obj_effective(o, "users"), "1");
+	ck_assert_str_eq(vudb_obj_effective(o, "aliases"), "1");
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_rename(db, VUDB_DOMAIN, "pc3.example",
+	    "pc1.example"), VUDB_EEXIST);
+	ck_assert_int_eq(vudb_rename(db, VUDB_DOMAIN, "pc2.example",
+	    "pc4.example"), VUDB_ENOTFOUND);
+	/* the old name can be used again */
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "pc2.example", NULL), 0);
+	ck_assert_int_eq(vudb_verify(db, NULL, NULL, NULL), VUDB_OK);
+}
+END_TEST
+
+static void
+count_problem(void *arg, const char *domain, const char *problem)
+{
+	(void)domain;
+	ck_assert_ptr_nonnull(problem);
+	(*(int *)arg)++;
+}
+
+START_TEST(test_verify_finds_problems)
+{
+	struct vudb__dom *d;
+	int n = 0;
+
+	ck_assert_int_eq(vudb_verify(db, NULL, count_problem, &n), VUDB_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(vudb_verify(db, "pc1.example", NULL, NULL), VUDB_OK);
+	ck_assert_int_eq(vudb_verify(db, "nosuch.example", NULL, NULL),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "ubad", 4, "garbage", 7),
+	    0);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uBAD", 4, "V\x01\x02",
+	    3), 0);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "?", 1, "x", 1), 0);
+	ck_assert_int_eq(vudb_verify(db, NULL, count_problem, &n),
+	    VUDB_ECORRUPT);
+	/* garbage, a non-canonical name, an unknown key, the counters */
+	ck_assert_int_eq(n, 4);
+	ck_assert_ptr_nonnull(strstr(vudb_errmsg(db), "4 problems"));
+}
+END_TEST
+
 static Suite *
 api_suite(void)
 {
@@ -820,6 +960,13 @@ api_suite(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_batch_commit_and_abort);
 	tcase_add_test(tc, test_settings);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("renames");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_rename_user);
+	tcase_add_test(tc, test_rename_domain);
+	tcase_add_test(tc, test_verify_finds_problems);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("passwords");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -1,0 +1,269 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * verify.c - vudb_verify(): check a store or one domain and report every
+ * problem found.  The backend checks each database file's structure; then
+ * every record must decode as the type its key names, every name in a key
+ * must be canonical, the domain record must be there, and the user and
+ * alias counters that enforce the limits must match what is stored.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vudb_private.h"
+
+struct vctx {
+	struct vudb	*db;
+	const char	*domain;
+	void		(*report)(void *, const char *, const char *);
+	void		*arg;
+	unsigned long	 problems;
+	unsigned long long users, aliases;
+	int		 has_d, has_c;
+	unsigned long long c_users, c_aliases;
+};
+
+static void
+problem(struct vctx *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct vctx *v, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	v->problems++;
+	if (v->report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v->report(v->arg, v->domain, msg);
+}
+
+static int
+check_record(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct vctx *v = arg;
+	char local[VUDB__LOCAL_MAX + 1], name[VUDB__LOCAL_MAX + 2];
+	struct vudb__rec rec;
+	const char *k = key, *s;
+	unsigned long long n;
+	int type, rc;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(klen > 1 ? klen - 1 : 0),
+	    k + 1);
+	switch (klen > 0 ? k[0] : 0) {
+	case 'D': type = VUDB_DOMAIN; break;
+	case '#': type = VUDB__REC_COUNTERS; break;
+	case 'u': type = VUDB_USER; break;
+	case 'a': type = VUDB_ALIAS; break;
+	case 'r': type = VUDB_RELOCATED; break;
+	case 's': type = VUDB_SENDER; break;
+	default:
+		problem(v, "unknown key of %zu bytes", klen);
+		return 0;
+	}
+	if ((type == VUDB_DOMAIN || type == VUDB__REC_COUNTERS) && klen != 1) {
+		problem(v, "unknown key %c%s", k[0], name);
+		return 0;
+	}
+	if (type != VUDB_DOMAIN && type != VUDB__REC_COUNTERS) {
+		if (klen == 1 && type != VUDB_ALIAS && type != VUDB_RELOCATED)
+			problem(v, "%c: entry without a name", k[0]);
+		else if (klen > 1 && (klen - 1 > VUDB__LOCAL_MAX ||
+		    vudb__local_norm(k + 1, klen - 1, local) != NULL ||
+		    strlen(local) != klen - 1 ||
+		    memcmp(local, k + 1, klen - 1) != 0))
+			problem(v, "%s: not a canonical name", name);
+	}
+	rc = vudb__rec_decode(val, vlen, type, &rec);
+	if (rc != VUDB_OK) {
+		problem(v, "%s%s%s: record cannot be read: %s",
+		    type == VUDB_DOMAIN ? "domain record" :
+		    type == VUDB__REC_COUNTERS ? "counters" : name,
+		    type == VUDB_USER ? " (user)" : "", "", vudb_strerror(rc));
+		return 0;
+	}
+	switch (type) {
+	case VUDB_DOMAIN:
+		v->has_d = 1;
+		s = vudb__rec_get(&rec, VUDB__D_DELETED);
+		if (s != NULL && strcmp(s, "yes") == 0)
+			v->has_d = 2;
+		break;
+	case VUDB__REC_COUNTERS:
+		v->has_c = 1;
+		if ((s = vudb__rec_get(&rec, VUDB__C_USERS)) != NULL &&
+		    vudb__parse_u64(s, ~0ULL, &n) == 0)
+			v->c_users = n;
+		if ((s = vudb__rec_get(&rec, VUDB__C_ALIASES)) != NULL &&
+		    vudb__parse_u64(s, ~0ULL, &n) == 0)
+			v->c_aliases = n;
+		break;
+	case VUDB_USER:
+		v->users++;
+		break;
+	case VUDB_ALIAS:
+		v->aliases++;
+		/* FALLTHROUGH */
+	case VUDB_RELOCATED:
+	case VUDB_SENDER:
+		if (vudb__rec_get(&rec, VUDB__L_VALUE) == NULL)
+			problem(v, "%s: no destination", name);
+		break;
+	}
+	vudb__rec_clear(&rec);
+	return 0;
+}
+
+static int
+verify_domain(struct vctx *v, const char *domain)
+{
+	struct vudb *db = v->db;
+	struct vudb__dom *d;
+	int rc;
+
+	v->domain = domain;
+	v->users = v->aliases = v->c_users = v->c_aliases = 0;
+	v->has_d = v->has_c = 0;
+	/* the backend's structural check wants the file closed here */
+	for (d = db->lru_head; d != NULL; d = d->next)
+		if (strcmp(d->name, domain) == 0) {
+			vudb__dom_drop(db, d);
+			break;
+		}
+	if (db->be->verify != NULL) {
+		rc = db->be->verify(db, db->st, domain);
+		if (rc == VUDB_ENOTFOUND)
+			return rc;
+		if (rc != VUDB_OK) {
+			problem(v, "database file: %s", db->errmsg);
+			vudb__clearerr(db);
+			return VUDB_OK;
+		}
+	}
+	rc = vudb__dom_get(db, domain, 0, &d);
+	if (rc != VUDB_OK) {
+		if (rc == VUDB_ENOTFOUND)
+			return rc;
+		problem(v, "cannot open: %s", db->errmsg);
+		vudb__clearerr(db);
+		return VUDB_OK;
+	}
+	rc = db->be->iter(db, d->h, NULL, "", 0, check_record, v);
+	if (rc != VUDB_OK) {
+		problem(v, "cannot read every record: %s", db->errmsg);
+		vudb__clearerr(db);
+		return VUDB_OK;
+	}
+	if (v->has_d == 0)
+		problem(v, "no domain record: a file left by an unfinished "
+		    "add (harmless; vudbadm domain add reuses it)");
+	else if (v->has_d == 2)
+		problem(v, "a deleted domain whose file is still there "
+		    "(removed once no process holds it open)");
+	else if (v->users != v->c_users || v->aliases != v->c_aliases)
+		problem(v, "counters say %llu users and %llu aliases, the "
+		    "database holds %llu and %llu", v->c_users, v->c_aliases,
+		    v->users, v->aliases);
+	return VUDB_OK;
+}
+
+static int
+verify_one(void *arg, const char *domain)
+{
+	struct vctx *v = arg;
+	char copy[VUDB__DOMAIN_MAX + 1];
+
+	snprintf(copy, sizeof(copy), "%s", domain);
+	if (vudb__domain_norm(copy, strlen(copy), copy) != NULL ||
+	    strcmp(copy, domain) != 0) {
+		v->domain = domain;
+		problem(v, "file name is not a canonical domain name");
+		return 0;
+	}
+	(void)verify_domain(v, domain);
+	return 0;
+}
+
+struct names {
+	char	**v;
+	size_t	  n, cap;
+};
+
+static int
+collect_name(void *arg, const char *domain)
+{
+	struct names *nm = arg;
+	char **p;
+
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap ? nm->cap * 2 : 64;
+		if ((p = realloc(nm->v, nm->cap * sizeof(*p))) == NULL)
+			return VUDB_ENOMEM;
+		nm->v = p;
+	}
+	if ((nm->v[nm->n] = strdup(domain)) == NULL)
+		return VUDB_ENOMEM;
+	nm->n++;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+vudb_verify(struct vudb *db, const char *domain,
+    void (*report)(void *, const char *, const char *), void *arg)
+{
+	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
+	struct names nm = { NULL, 0, 0 };
+	struct vctx v;
+	size_t i;
+	int rc, catchall;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
+	if (db->txn != NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "a batch is open");
+	memset(&v, 0, sizeof(v));
+	v.db = db;
+	v.report = report;
+	v.arg = arg;
+	if (domain != NULL) {
+		if ((rc = vudb__split(db, VUDB_DOMAIN, domain, local, dom,
+		    &catchall)) != VUDB_OK)
+			return rc;
+		if ((rc = verify_domain(&v, dom)) == VUDB_ENOTFOUND)
+			return vudb__seterr(db, rc, "%s: no such domain", dom);
+	} else {
+		/* in name order, so that reports are stable */
+		rc = db->be->dom_list(db, db->st, collect_name, &nm);
+		if (rc == VUDB_OK) {
+			qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
+			for (i = 0; i < nm.n; i++)
+				(void)verify_one(&v, nm.v[i]);
+		}
+		for (i = 0; i < nm.n; i++)
+			free(nm.v[i]);
+		free(nm.v);
+		if (rc != VUDB_OK)
+			return rc;
+	}
+	if (v.problems > 0)
+		return vudb__seterr(db, VUDB_ECORRUPT, "%lu problem%s found",
+		    v.problems, v.problems == 1 ? "" : "s");
+	return VUDB_OK;
+}
