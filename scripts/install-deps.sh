@@ -8,7 +8,17 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential autoconf automake libtool pkg-config
       libdb5.3-dev db5.3-util libargon2-dev libcrypt-dev libidn2-dev
-      check mandoc clang libclang-rt-14-dev"
+      check mandoc clang libclang-rt-14-dev
+      postfix postfix-lmdb dovecot-core dovecot-imapd dovecot-lmtpd
+      swaks python3 procps"
+# Postfix and Dovecot are only run as private instances by the tests:
+# install them unconfigured and let no package start a daemon.
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+fi
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
