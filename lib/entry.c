@@ -241,7 +241,11 @@ apply_attrs(struct vudb *db, struct vudb__rec *rec, const char *const *attrs,
 
 	for (i = 0; attrs != NULL && attrs[i] != NULL; i += 2) {
 		a = vudb__attr_byname(rec->type, attrs[i]);
-		if (a == NULL || (a->flags & (VUDB__A_RDONLY | VUDB__A_HIDDEN)))
+		/* time stamps may be given when adding (an import keeps
+		 * them); otherwise the library sets them */
+		if (a == NULL || (a->flags & VUDB__A_HIDDEN) ||
+		    ((a->flags & VUDB__A_RDONLY) &&
+		    (remove || a->kind != VUDB__K_TIME)))
 			return vudb__seterr(db, VUDB_EINVAL, "%s: %s",
 			    attrs[i], a == NULL ? "unknown attribute" :
 			    "read-only attribute");
@@ -314,37 +318,94 @@ get_rec_txn(struct vudb *db, struct vudb__dom *d, void *txn, int type,
 	return VUDB_OK;
 }
 
-/* count_add - change a counter in the "#" record by delta */
+/* counters_write - set the "#" record's counts, keeping other fields */
 static int
-count_add(struct vudb *db, struct vudb__dom *d, void *txn, unsigned int tag,
-    int delta, unsigned int maxtag, int check)
+counters_write(struct vudb *db, struct vudb__dom *d, void *txn,
+    unsigned long long users, unsigned long long aliases)
 {
 	struct vudb__rec rec;
-	unsigned long long n = 0, max = 0;
-	const char *v;
 	char buf[32];
 	int rc;
 
 	rc = get_rec_txn(db, d, txn, VUDB__REC_COUNTERS, "#", 1, &rec);
 	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
 		return rc;
-	if ((v = vudb__rec_get(&rec, tag)) != NULL)
-		(void)vudb__parse_u64(v, ~0ULL, &n);
-	if (check && delta > 0 && maxtag != 0 &&
-	    (v = vudb__rec_get(&d->meta, maxtag)) != NULL &&
-	    vudb__parse_u64(v, ~0ULL, &max) == 0 && max > 0 && n >= max) {
-		vudb__rec_clear(&rec);
-		return vudb__seterr(db, VUDB_ELIMIT, "%s: limit of %llu %s "
-		    "reached", d->name, max, tag == VUDB__C_USERS ? "users" :
-		    "aliases");
-	}
-	n = delta < 0 ? (n > 0 ? n - 1 : 0) : n + 1;
-	snprintf(buf, sizeof(buf), "%llu", n);
-	rc = vudb__rec_set(&rec, tag, buf);
+	snprintf(buf, sizeof(buf), "%llu", users);
+	rc = vudb__rec_set(&rec, VUDB__C_USERS, buf);
+	snprintf(buf, sizeof(buf), "%llu", aliases);
+	if (rc == VUDB_OK)
+		rc = vudb__rec_set(&rec, VUDB__C_ALIASES, buf);
 	if (rc == VUDB_OK)
 		rc = put_rec(db, d, txn, "#", 1, &rec);
 	vudb__rec_clear(&rec);
 	return rc;
+}
+
+/* counters_read - the "#" record's counts */
+static int
+counters_read(struct vudb *db, struct vudb__dom *d, void *txn,
+    unsigned long long *users, unsigned long long *aliases)
+{
+	struct vudb__rec rec;
+	const char *v;
+	int rc;
+
+	*users = *aliases = 0;
+	rc = get_rec_txn(db, d, txn, VUDB__REC_COUNTERS, "#", 1, &rec);
+	if (rc == VUDB_ENOTFOUND)
+		return VUDB_OK;
+	if (rc != VUDB_OK)
+		return rc;
+	if ((v = vudb__rec_get(&rec, VUDB__C_USERS)) != NULL)
+		(void)vudb__parse_u64(v, ~0ULL, users);
+	if ((v = vudb__rec_get(&rec, VUDB__C_ALIASES)) != NULL)
+		(void)vudb__parse_u64(v, ~0ULL, aliases);
+	vudb__rec_clear(&rec);
+	return VUDB_OK;
+}
+
+/*
+ * count_add - change the user or alias count of d by delta (+1 or -1),
+ * refusing to pass the domain's limit when check is set.  Inside a batch
+ * the counts are kept in memory and written once, at commit.
+ */
+static int
+count_add(struct vudb *db, struct vudb__dom *d, void *txn, unsigned int tag,
+    int delta, unsigned int maxtag, int check)
+{
+	unsigned long long users, aliases, *n, max = 0;
+	const char *v;
+	int rc, batch = db->txn != NULL && txn == db->txn &&
+	    d == db->txn_dom;
+
+	if (batch) {
+		if (!db->txn_cnt_loaded) {
+			rc = counters_read(db, d, txn, &db->txn_users,
+			    &db->txn_aliases);
+			if (rc != VUDB_OK)
+				return rc;
+			db->txn_cnt_loaded = 1;
+		}
+		users = db->txn_users;
+		aliases = db->txn_aliases;
+	} else if ((rc = counters_read(db, d, txn, &users, &aliases)) !=
+	    VUDB_OK)
+		return rc;
+	n = tag == VUDB__C_USERS ? &users : &aliases;
+	if (check && delta > 0 && maxtag != 0 &&
+	    (v = vudb__rec_get(&d->meta, maxtag)) != NULL &&
+	    vudb__parse_u64(v, ~0ULL, &max) == 0 && max > 0 && *n >= max)
+		return vudb__seterr(db, VUDB_ELIMIT, "%s: limit of %llu %s "
+		    "reached", d->name, max, tag == VUDB__C_USERS ? "users" :
+		    "aliases");
+	*n = delta < 0 ? (*n > 0 ? *n - 1 : 0) : *n + 1;
+	if (batch) {
+		db->txn_users = users;
+		db->txn_aliases = aliases;
+		db->txn_cnt_dirty = 1;
+		return VUDB_OK;
+	}
+	return counters_write(db, d, txn, users, aliases);
 }
 
 /* ------------------------------------------------------------ changes */
@@ -398,8 +459,10 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 			    "dest");
 			break;
 		}
-		set_now(&rec, tag_created(op->type));
-		set_now(&rec, tag_updated(op->type));
+		if (vudb__rec_get(&rec, tag_created(op->type)) == NULL)
+			set_now(&rec, tag_created(op->type));
+		if (vudb__rec_get(&rec, tag_updated(op->type)) == NULL)
+			set_now(&rec, tag_updated(op->type));
 		if ((rc = rec_fits(db, &rec)) != VUDB_OK)
 			break;
 		if (ctag != 0 && (rc = count_add(db, d, txn, ctag, 1, maxtag,
@@ -534,7 +597,8 @@ op_domain(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 		target = vudb__rec_get(&rec, VUDB__D_TARGET);
 		(void)vudb__rec_set(&rec, VUDB__D_KIND, target != NULL ?
 		    "alias" : "mailbox");
-		set_now(&rec, VUDB__D_CREATED);
+		if (vudb__rec_get(&rec, VUDB__D_CREATED) == NULL)
+			set_now(&rec, VUDB__D_CREATED);
 	} else {
 		if (rc != VUDB_OK || tomb) {
 			vudb__rec_clear(&rec);
@@ -556,7 +620,8 @@ op_domain(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 		    "point to itself", d->name);
 		goto out;
 	}
-	set_now(&rec, VUDB__D_UPDATED);
+	if (op->kind != OP_ADD || vudb__rec_get(&rec, VUDB__D_UPDATED) == NULL)
+		set_now(&rec, VUDB__D_UPDATED);
 	rc = put_rec(db, d, txn, "D", 1, &rec);
 out:
 	vudb__rec_clear(&rec);
@@ -796,6 +861,8 @@ vudb_begin(struct vudb *db, const char *domain)
 static void
 batch_end(struct vudb *db)
 {
+	db->txn_cnt_loaded = db->txn_cnt_dirty = 0;
+	db->txn_users = db->txn_aliases = 0;
 	if (db->txn_dom != NULL)
 		db->txn_dom->meta_state = VUDB__META_UNKNOWN;
 	db->txn = NULL;
@@ -820,7 +887,14 @@ vudb_commit(struct vudb *db)
 		return vudb__seterr(db, VUDB_ETEMP, "a change in the batch "
 		    "failed: nothing was committed");
 	}
-	rc = db->be->commit(db, db->st, db->txn);
+	rc = VUDB_OK;
+	if (db->txn_cnt_dirty)
+		rc = counters_write(db, db->txn_dom, db->txn, db->txn_users,
+		    db->txn_aliases);
+	if (rc == VUDB_OK)
+		rc = db->be->commit(db, db->st, db->txn);
+	else
+		db->be->abort(db, db->st, db->txn);
 	if (rc == VUDB_OK && db->txn_gen)
 		vudb__bump_gen(db);
 	batch_end(db);

@@ -133,7 +133,9 @@ const char	*vudb_name_error(int type, const char *name);
  * NULL-terminated lists of name, value pairs: {"quota_bytes", "10G", NULL}.
  * Values are checked and stored in canonical form ("10G" -> "10737418240").
  * In vudb_update() a NULL or empty value removes the attribute, so that
- * the domain or store default applies again.
+ * the domain or store default applies again.  The time stamps "created"
+ * and "updated" are set by the library, but vudb_add accepts them too, so
+ * that an import keeps them.
  *
  * vudb_add: VUDB_OK, VUDB_EEXIST, VUDB_ENOTFOUND (no such domain),
  *     VUDB_EINVAL, VUDB_ELIMIT, VUDB_ERDONLY or a failure.

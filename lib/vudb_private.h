@@ -246,6 +246,11 @@ struct vudb {
 	struct vudb__dom	*txn_dom;
 	int			 txn_failed;
 	int			 txn_gen;	/* batch changed domain meta */
+	/* the batch's user and alias counts, written once at commit */
+	int			 txn_cnt_loaded;
+	int			 txn_cnt_dirty;
+	unsigned long long	 txn_users;
+	unsigned long long	 txn_aliases;
 	/* errors and log */
 	int			 err;
 	char			 errmsg[1024];

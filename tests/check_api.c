@@ -251,7 +251,8 @@ START_TEST(test_entry_bad_attributes)
 {
 	static const char *const bad[][3] = {
 		{ "nosuch", "1", NULL },
-		{ "created", "1", NULL },
+		{ "created", "soon", NULL },
+		{ "kind", "alias", NULL },
 		{ "quota_bytes", "lots", NULL },
 		{ "uid", "-1", NULL },
 		{ "services", "ftp", NULL },
@@ -267,6 +268,8 @@ START_TEST(test_entry_bad_attributes)
 		    bad[i]), VUDB_EINVAL);
 		ck_assert_ptr_nonnull(strstr(vudb_errmsg(db), bad[i][0]));
 	}
+	ck_assert_int_eq(vudb_update(db, VUDB_USER, "matsui@pc1.example",
+	    (const char *[]){ "created", "1", NULL }), VUDB_EINVAL);
 	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "a@pc1.example", NULL),
 	    VUDB_EINVAL);
 	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "a@pc1.example",
@@ -482,6 +485,27 @@ START_TEST(test_batch_commit_and_abort)
 	ck_assert_int_eq(vudb_abort(db), 0);
 	ck_assert_int_eq(vudb_get(db, VUDB_USER, "b1@pc1.example", &o),
 	    VUDB_ENOTFOUND);
+	/* limits hold inside a batch; counts are written at commit */
+	ck_assert_int_eq(vudb_update(db, VUDB_DOMAIN, "pc2.example",
+	    (const char *[]){ "max_users", "3", NULL }), 0);
+	ck_assert_int_eq(vudb_begin(db, "pc2.example"), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "c1@pc2.example",
+	    (const char *[]){ "created", "1000", "updated", "2000", NULL }),
+	    0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "c2@pc2.example", NULL), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "c3@pc2.example", NULL),
+	    VUDB_ELIMIT);
+	ck_assert_int_eq(vudb_del(db, VUDB_USER, "c2@pc2.example"), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "c3@pc2.example", NULL), 0);
+	ck_assert_int_eq(vudb_commit(db), 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_DOMAIN, "pc2.example", &o), 0);
+	ck_assert_str_eq(vudb_obj_effective(o, "users"), "3");
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "c1@pc2.example", &o), 0);
+	ck_assert_str_eq(vudb_obj_get(o, "created"), "1000");
+	ck_assert_str_eq(vudb_obj_get(o, "updated"), "2000");
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_verify(db, NULL, NULL, NULL), VUDB_OK);
 	/* a batch may create its domain */
 	ck_assert_int_eq(vudb_begin(db, "new.example"), 0);
 	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "new.example", NULL), 0);
