@@ -520,7 +520,7 @@ bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 
 static int
 bdb_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
-    const void *val, size_t vlen)
+    const void *val, size_t vlen, int flags)
 {
 	DB *dbp = h;
 	DBT k, v;
@@ -532,7 +532,11 @@ bdb_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 	k.size = (u_int32_t)klen;
 	v.data = (void *)val;
 	v.size = (u_int32_t)vlen;
-	if ((ret = dbp->put(dbp, txn, &k, &v, 0)) != 0)
+	ret = dbp->put(dbp, txn, &k, &v, (flags & VUDB_PUT_NEW) ?
+	    DB_NOOVERWRITE : 0);
+	if (ret == DB_KEYEXIST)
+		return VUDB_EEXIST;
+	if (ret != 0)
 		return bdb_fail(db, dbp, ret, "put");
 	return VUDB_OK;
 }

@@ -147,11 +147,11 @@ fail_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 
 static int
 fail_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
-    const void *val, size_t vlen)
+    const void *val, size_t vlen, int flags)
 {
 	if (failing(db, FS(db->st), "put"))
 		return VUDB_ETEMP;
-	return FS(db->st)->real->put(db, h, txn, key, klen, val, vlen);
+	return FS(db->st)->real->put(db, h, txn, key, klen, val, vlen, flags);
 }
 
 static int

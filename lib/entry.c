@@ -271,8 +271,8 @@ apply_attrs(struct vudb *db, struct vudb__rec *rec, const char *const *attrs,
 }
 
 static int
-put_rec(struct vudb *db, struct vudb__dom *d, void *txn, const char *key,
-    size_t klen, const struct vudb__rec *rec)
+put_rec_flags(struct vudb *db, struct vudb__dom *d, void *txn,
+    const char *key, size_t klen, const struct vudb__rec *rec, int flags)
 {
 	unsigned char *buf;
 	size_t len;
@@ -280,10 +280,17 @@ put_rec(struct vudb *db, struct vudb__dom *d, void *txn, const char *key,
 
 	if ((rc = vudb__rec_encode(rec, &buf, &len)) != VUDB_OK)
 		return vudb__seterr(db, rc, "record too large");
-	rc = db->be->put(db, d->h, txn, key, klen, buf, len);
+	rc = db->be->put(db, d->h, txn, key, klen, buf, len, flags);
 	vudb__wipe(buf, len);
 	free(buf);
 	return rc;
+}
+
+static int
+put_rec(struct vudb *db, struct vudb__dom *d, void *txn, const char *key,
+    size_t klen, const struct vudb__rec *rec)
+{
+	return put_rec_flags(db, d, txn, key, klen, rec, 0);
 }
 
 /* rec_fits - whether rec can be stored (before anything is written) */
@@ -428,7 +435,7 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 	struct vudb__rec rec;
 	unsigned int ctag = 0, maxtag = 0;
 	size_t klen;
-	int rc;
+	int rc = VUDB_OK;
 
 	klen = vudb__key(op->type, op->local, strlen(op->local), key);
 	if (op->type == VUDB_USER) {
@@ -438,17 +445,14 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 		ctag = VUDB__C_ALIASES;
 		maxtag = VUDB__D_MAX_ALIASES;
 	}
-	rc = get_rec_txn(db, d, txn, op->type, key, klen, &rec);
-	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
+	if (op->kind == OP_ADD)
+		vudb__rec_init(&rec, op->type);
+	else if ((rc = get_rec_txn(db, d, txn, op->type, key, klen, &rec)) !=
+	    VUDB_OK && rc != VUDB_ENOTFOUND)
 		return rc;
 	switch (op->kind) {
 	case OP_ADD:
-		if (rc == VUDB_OK) {
-			vudb__rec_clear(&rec);
-			return vudb__seterr(db, VUDB_EEXIST, "%s: already "
-			    "exists", op->name);
-		}
-		vudb__rec_init(&rec, op->type);
+		/* one put that refuses an existing key: no read first */
 		if ((rc = apply_attrs(db, &rec, op->attrs, 0)) != VUDB_OK)
 			break;
 		if ((op->type == VUDB_ALIAS || op->type == VUDB_SENDER ||
@@ -468,7 +472,14 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 		if (ctag != 0 && (rc = count_add(db, d, txn, ctag, 1, maxtag,
 		    1)) != VUDB_OK)
 			break;
-		rc = put_rec(db, d, txn, key, klen, &rec);
+		rc = put_rec_flags(db, d, txn, key, klen, &rec, VUDB_PUT_NEW);
+		if (rc == VUDB_EEXIST) {
+			/* undo the count (a batch keeps it in memory) */
+			if (ctag != 0)
+				(void)count_add(db, d, txn, ctag, -1, 0, 0);
+			rc = vudb__seterr(db, VUDB_EEXIST, "%s: already "
+			    "exists", op->name);
+		}
 		break;
 	case OP_UPDATE:
 		if (rc != VUDB_OK)

@@ -23,6 +23,8 @@ struct vudb;
 #define VUDB_CAP_WRITE		0x1
 #define VUDB_CAP_TXN		0x2
 
+#define VUDB_PUT_NEW		0x1
+
 /* A growable byte buffer owned by the caller; a backend's get fills it. */
 struct vudb_buf {
 	unsigned char	*data;
@@ -54,8 +56,9 @@ struct vudb_backend {
 	 * waiting for writers. */
 	int	(*get)(struct vudb *, void *h, void *txn, const void *key,
 		    size_t klen, struct vudb_buf *val);
+	/* VUDB_PUT_NEW: VUDB_EEXIST if the key exists, nothing written */
 	int	(*put)(struct vudb *, void *h, void *txn, const void *key,
-		    size_t klen, const void *val, size_t vlen);
+		    size_t klen, const void *val, size_t vlen, int flags);
 	int	(*del)(struct vudb *, void *h, void *txn, const void *key,
 		    size_t klen);
 	/* Every record whose key starts with prefix, in key order; a

@@ -670,7 +670,7 @@ START_TEST(test_damaged_record_is_a_failure)
 	char *answer;
 
 	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "ubad", 4, "garbage", 7),
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "ubad", 4, "garbage", 7, 0),
 	    0);
 	ck_assert_int_eq(vudb_lookup(db, "mailbox", "bad@pc1.example",
 	    &answer), VUDB_ECORRUPT);
@@ -682,7 +682,7 @@ START_TEST(test_damaged_record_is_a_failure)
 	    &answer), VUDB_OK);
 	free(answer);
 	/* a damaged domain record */
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "D", 1, "V\x01", 2), 0);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "D", 1, "V\x01", 2, 0), 0);
 	vudb__bump_gen(db);
 	ck_assert_int_eq(vudb_lookup(db, "mailbox", "matsui@pc1.example",
 	    &answer), VUDB_ECORRUPT);
@@ -941,11 +941,11 @@ START_TEST(test_verify_finds_problems)
 	ck_assert_int_eq(vudb_verify(db, "nosuch.example", NULL, NULL),
 	    VUDB_ENOTFOUND);
 	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "ubad", 4, "garbage", 7),
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "ubad", 4, "garbage", 7, 0),
 	    0);
 	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uBAD", 4, "V\x01\x02",
-	    3), 0);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "?", 1, "x", 1), 0);
+	    3, 0), 0);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "?", 1, "x", 1, 0), 0);
 	ck_assert_int_eq(vudb_verify(db, NULL, count_problem, &n),
 	    VUDB_ECORRUPT);
 	/* garbage, a non-canonical name, an unknown key, the counters */

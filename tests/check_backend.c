@@ -108,28 +108,35 @@ START_TEST(test_backend_contract)
 	be->dom_close(db, db->st, h2);
 	/* get, put, overwrite, del */
 	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_ENOTFOUND);
-	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "one", 3), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "one", 3, 0), VUDB_OK);
 	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_OK);
 	ck_assert(buf.len == 3 && memcmp(buf.data, "one", 3) == 0);
-	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "three", 5), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "three", 5, 0), VUDB_OK);
+	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_OK);
+	ck_assert(buf.len == 5 && memcmp(buf.data, "three", 5) == 0);
+	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "new", 3,
+	    VUDB_PUT_NEW), VUDB_EEXIST);
 	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_OK);
 	ck_assert(buf.len == 5 && memcmp(buf.data, "three", 5) == 0);
 	ck_assert_int_eq(be->del(db, h, NULL, "ua", 2), VUDB_OK);
 	ck_assert_int_eq(be->del(db, h, NULL, "ua", 2), VUDB_ENOTFOUND);
+	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "new", 3,
+	    VUDB_PUT_NEW), VUDB_OK);
+	ck_assert_int_eq(be->del(db, h, NULL, "ua", 2), VUDB_OK);
 	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_ENOTFOUND);
 	/* a value larger than the buffer */
 	big = malloc(60000);
 	memset(big, 'b', 60000);
-	ck_assert_int_eq(be->put(db, h, NULL, "big", 3, big, 60000), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, NULL, "big", 3, big, 60000, 0), VUDB_OK);
 	ck_assert_int_eq(be->get(db, h, NULL, "big", 3, &buf), VUDB_OK);
 	ck_assert(buf.len == 60000 && memcmp(buf.data, big, 60000) == 0);
 	free(big);
 	/* prefix iteration in key order, and stopping */
-	ck_assert_int_eq(be->put(db, h, NULL, "uc", 2, "", 0), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "x", 1), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, NULL, "a1", 2, "x", 1), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, NULL, "ub", 2, "x", 1), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, NULL, "v", 1, "x", 1), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, NULL, "uc", 2, "", 0, 0), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "x", 1, 0), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, NULL, "a1", 2, "x", 1, 0), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, NULL, "ub", 2, "x", 1, 0), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, NULL, "v", 1, "x", 1, 0), VUDB_OK);
 	memset(&seen, 0, sizeof(seen));
 	ck_assert_int_eq(be->iter(db, h, NULL, "u", 1, record_key, &seen),
 	    VUDB_OK);
@@ -148,12 +155,12 @@ START_TEST(test_backend_contract)
 	ck_assert_str_eq(seen.keys[0], "a1");
 	/* transactions: abort leaves nothing, commit keeps everything */
 	ck_assert_int_eq(be->begin(db, db->st, &txn), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, txn, "ux", 2, "t", 1), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, txn, "ux", 2, "t", 1, 0), VUDB_OK);
 	ck_assert_int_eq(be->get(db, h, txn, "ux", 2, &buf), VUDB_OK);
 	be->abort(db, db->st, txn);
 	ck_assert_int_eq(be->get(db, h, NULL, "ux", 2, &buf), VUDB_ENOTFOUND);
 	ck_assert_int_eq(be->begin(db, db->st, &txn), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, txn, "ux", 2, "t", 1), VUDB_OK);
+	ck_assert_int_eq(be->put(db, h, txn, "ux", 2, "t", 1, 0), VUDB_OK);
 	ck_assert_int_eq(be->del(db, h, txn, "a1", 2), VUDB_OK);
 	ck_assert_int_eq(be->commit(db, db->st, txn), VUDB_OK);
 	be->dom_close(db, db->st, h);
