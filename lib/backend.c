@@ -21,7 +21,11 @@ static const struct {
 #else
 	{ "bdb",	NULL },
 #endif
+#ifdef WITH_LMDB
+	{ "lmdb",	&vudb__backend_lmdb },
+#else
 	{ "lmdb",	NULL },
+#endif
 	{ "fail",	&vudb__backend_fail },
 };
 
@@ -51,8 +55,10 @@ vudb__backend_find(const char *name, size_t len, int *compiled_r)
 const struct vudb_backend *
 vudb__backend_default(void)
 {
-#ifdef WITH_BDB
+#if defined(WITH_BDB)
 	return &vudb__backend_bdb;
+#elif defined(WITH_LMDB)
+	return &vudb__backend_lmdb;
 #else
 	return NULL;
 #endif
@@ -74,4 +80,19 @@ vudb__buf_reserve(struct vudb_buf *b, size_t need)
 	b->data = p;
 	b->cap = cap;
 	return VUDB_OK;
+}
+
+/* vudb__backend_named - a compiled-in backend by name, or a failure */
+const struct vudb_backend *
+vudb__backend_named(struct vudb *db, const char *name)
+{
+	const struct vudb_backend *be;
+	int compiled;
+
+	be = vudb__backend_find(name, strlen(name), &compiled);
+	if (be == NULL)
+		vudb__seterr(db, compiled < 0 ? VUDB_EINVAL : VUDB_ENOTSUP,
+		    "%s: %s", name, compiled < 0 ? "unknown backend" :
+		    "backend not compiled in");
+	return be;
 }

@@ -64,10 +64,11 @@ fail_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 	*st_r = NULL;
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
 		return VUDB_ENOMEM;
-	if ((fs->real = vudb__backend_default()) == NULL) {
+	/* the store's own backend underneath */
+	if ((fs->real = vudb__backend_named(db,
+	    vudb__setting(db, VUDB__S_BACKEND))) == NULL) {
 		free(fs);
-		return vudb__seterr(db, VUDB_ENOTSUP,
-		    "fail: no default backend compiled in");
+		return db->err;
 	}
 	if (asprintf(&fs->failfile, "%s/fail", path) < 0)
 		fs->failfile = NULL;

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ static const struct {
 	[VUDB__S_SHA_ROUNDS] =		{ "sha_rounds", VUDB__K_COUNT, "5000" },
 	[VUDB__S_CACHE_SIZE] =		{ "cache_size", VUDB__K_SIZE, "67108864" },
 	[VUDB__S_MAX_OPEN_DOMAINS] =	{ "max_open_domains", VUDB__K_COUNT, "1000" },
+	[VUDB__S_BACKEND] =		{ "backend", VUDB__K_TEXT, "bdb" },
 };
 
 const char *
@@ -320,6 +322,10 @@ vudb_setting_set(struct vudb *db, const char *name, const char *value)
 		    name != NULL ? name : "(null)");
 	if (db->flags & VUDB_RDONLY)
 		return vudb__seterr(db, VUDB_ERDONLY, "store opened read-only");
+	if (i == VUDB__S_BACKEND)
+		return vudb__seterr(db, VUDB_EINVAL, "backend: fixed when the "
+		    "store is made (vudbadm convert copies a store to another "
+		    "backend)");
 	if (value != NULL) {
 		rc = vudb__value_norm(settings[i].kind, value, &norm, &why);
 		if (rc != VUDB_OK)
@@ -580,46 +586,85 @@ vudb__dom_meta(struct vudb *db, struct vudb__dom *d)
 
 /* ------------------------------------------------------------ open, close */
 
-/* parse_url - split "scheme:path" or a plain path */
-static int
-parse_url(const char *url, const struct vudb_backend **be_r,
-    const char **path_r)
+/* parse_url - split "scheme:path"; *scheme_r NULL for a plain path */
+static void
+parse_url(const char *url, char *scheme, size_t size, const char **path_r)
 {
 	const char *colon, *p;
-	int compiled;
 
-	*be_r = NULL;
+	scheme[0] = '\0';
+	*path_r = url;
 	colon = strchr(url, ':');
 	for (p = url; colon != NULL && p < colon; p++)
 		if (!islower((unsigned char)*p))
 			colon = NULL;
-	if (colon == NULL || colon == url) {
-		*path_r = url;
-		if ((*be_r = vudb__backend_default()) == NULL) {
-			vudb__open_seterr("no default backend compiled in");
-			return VUDB_ENOTSUP;
-		}
-		return VUDB_OK;
-	}
+	if (colon == NULL || colon == url || (size_t)(colon - url) >= size)
+		return;
+	memcpy(scheme, url, (size_t)(colon - url));
+	scheme[colon - url] = '\0';
 	*path_r = colon + 1;
-	*be_r = vudb__backend_find(url, (size_t)(colon - url), &compiled);
-	if (*be_r == NULL) {
-		vudb__open_seterr(compiled < 0 ? "%.*s: unknown backend" :
-		    "%.*s: backend not compiled in", (int)(colon - url), url);
-		return compiled < 0 ? VUDB_EINVAL : VUDB_ENOTSUP;
+}
+
+/*
+ * detect_backend - for a store whose vudb.conf records no backend (an old
+ * one, or a hand-edited file): the kind of its domain files, so that an
+ * LMDB store is never read as an empty Berkeley DB one.
+ */
+static const char *
+detect_backend(struct vudb *db)
+{
+	const char *name = settings[VUDB__S_BACKEND].def;
+	struct dirent *de;
+	char path[4096];
+	size_t len;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/domains", db->root);
+	if ((d = opendir(path)) == NULL)
+		return name;
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len > 4 && strcmp(de->d_name + len - 4, ".mdb") == 0) {
+			name = "lmdb";
+			break;
+		}
+		if (len > 3 && strcmp(de->d_name + len - 3, ".db") == 0)
+			break;
 	}
+	closedir(d);
+	return name;
+}
+
+/*
+ * choose_backend - a plain path takes the backend recorded in the store's
+ * vudb.conf (bdb for stores that record none); a URL's scheme must agree
+ * with it.  "fail" wraps the store's own backend.
+ */
+static int
+choose_backend(struct vudb *db, const char *scheme)
+{
+	const char *stored = db->set[VUDB__S_BACKEND];
+	const char *name = scheme[0] != '\0' ? scheme : stored;
+
+	if (strcmp(scheme, "fail") != 0 && scheme[0] != '\0' &&
+	    stored != NULL && strcmp(stored, scheme) != 0)
+		return vudb__seterr(db, VUDB_EINVAL, "%s: a %s store, not %s",
+		    db->root, stored, scheme);
+	if (name == NULL)
+		name = detect_backend(db);
+	if ((db->be = vudb__backend_named(db, name)) == NULL)
+		return db->err;
 	return VUDB_OK;
 }
 
 int
 vudb_open(const char *store, int flags, struct vudb **db_r)
 {
-	const struct vudb_backend *be;
 	struct vudb *db = NULL;
 	const char *path;
-	char sub[4096];
+	char sub[4096], scheme[16];
 	struct stat sb;
-	int rc;
+	int rc, compiled;
 
 	vudb__open_seterr("%s", "");
 	if (db_r == NULL)
@@ -633,8 +678,13 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	}
 	if (store == NULL && (store = getenv("VUDB_STORE")) == NULL)
 		store = DEFAULT_STORE;
-	if ((rc = parse_url(store, &be, &path)) != VUDB_OK)
-		return rc;
+	parse_url(store, scheme, sizeof(scheme), &path);
+	if (scheme[0] != '\0' && vudb__backend_find(scheme, strlen(scheme),
+	    &compiled) == NULL) {
+		vudb__open_seterr("%s: %s", scheme, compiled < 0 ?
+		    "unknown backend" : "backend not compiled in");
+		return compiled < 0 ? VUDB_EINVAL : VUDB_ENOTSUP;
+	}
 	if (path[0] == '\0' || strlen(path) > 3000) {
 		vudb__open_seterr("invalid store path");
 		return VUDB_EINVAL;
@@ -645,7 +695,6 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		return VUDB_ENOMEM;
 	}
 	db->flags = flags;
-	db->be = be;
 	/* The store: a directory with a domains/ directory. */
 	if (flags & VUDB_CREATE) {
 		if (mkdir(path, 02770) == 0)
@@ -668,10 +717,19 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		vudb__open_seterr("%s", db->errmsg);
 		goto fail;
 	}
-	if ((flags & VUDB_CREATE) && db->conf_mtime == 0 &&
-	    (rc = conf_write(db, "mail_base", NULL)) != VUDB_OK) {
+	if ((rc = choose_backend(db, scheme)) != VUDB_OK) {
 		vudb__open_seterr("%s", db->errmsg);
 		goto fail;
+	}
+	/* a new store records its backend */
+	if ((flags & VUDB_CREATE) && db->set[VUDB__S_BACKEND] == NULL &&
+	    strcmp(db->be->name, "fail") != 0) {
+		if ((rc = conf_write(db, "backend", db->be->name)) != VUDB_OK ||
+		    (db->set[VUDB__S_BACKEND] = strdup(db->be->name)) == NULL) {
+			vudb__open_seterr("%s", db->errmsg);
+			rc = rc != VUDB_OK ? rc : VUDB_ENOMEM;
+			goto fail;
+		}
 	}
 	db->maxdoms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
 	if (db->maxdoms < 1)
@@ -684,7 +742,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		goto fail;
 	}
 	gen_map(db);
-	if ((rc = be->store_open(db, path, flags, &db->st)) != VUDB_OK) {
+	if ((rc = db->be->store_open(db, path, flags, &db->st)) != VUDB_OK) {
 		vudb__open_seterr("%s", db->errmsg[0] ? db->errmsg :
 		    vudb_strerror(rc));
 		goto fail;

@@ -80,12 +80,17 @@ struct vudb_backend {
 #ifdef WITH_BDB
 extern const struct vudb_backend vudb__backend_bdb;
 #endif
+#ifdef WITH_LMDB
+extern const struct vudb_backend vudb__backend_lmdb;
+#endif
 extern const struct vudb_backend vudb__backend_fail;
 
 /* backend.c */
 const struct vudb_backend *vudb__backend_find(const char *name, size_t len,
 	    int *compiled_r);
 const struct vudb_backend *vudb__backend_default(void);
+const struct vudb_backend *vudb__backend_named(struct vudb *,
+	    const char *name);
 
 int	vudb__buf_reserve(struct vudb_buf *, size_t);
 

@@ -7,7 +7,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential autoconf automake libtool pkg-config
-      libdb5.3-dev db5.3-util libargon2-dev libcrypt-dev libidn2-dev
+      libdb5.3-dev db5.3-util liblmdb-dev lmdb-utils libargon2-dev
+      libcrypt-dev libidn2-dev
       check mandoc clang libclang-rt-14-dev
       postfix postfix-lmdb dovecot-core dovecot-imapd dovecot-lmtpd
       swaks python3 procps"

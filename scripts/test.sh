@@ -19,7 +19,7 @@ make -j"$(nproc)" check >make-check.out 2>&1 || status=1
 for log in tests/*.log; do
 	case $log in */test-suite.log) continue ;; esac
 	grep -H -E '^[0-9]+%: Checks:' "$log" || true
-	grep -H -E '^(crash test|lint-man|fuzz_)' "$log" || true
+	grep -H -E '^(crash test|lint-man|fuzz_|[a-z_-]+: [0-9]+ passed)' "$log" || true
 done
 sed -n '/^=====/,/^=====/p' make-check.out | grep -E '^# ' || true
 if [ $status -ne 0 ]; then
@@ -41,12 +41,16 @@ fi
 passed=0 failed=0
 for log in tests/*.log; do
 	case $log in */test-suite.log) continue ;; esac
-	line=$(grep -E '^[0-9]+%: Checks:' "$log" | tail -n 1)
-	if [ -n "$line" ]; then
-		c=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
-		f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
-		e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
-		passed=$((passed + c - f - e)); failed=$((failed + f + e))
+	lines=$(grep -E '^[0-9]+%: Checks:' "$log")
+	if [ -n "$lines" ]; then
+		# a log may hold several suites' summaries (tests/lmdb.sh)
+		for line in $(echo "$lines" | sed -E 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1:\2:\3/'); do
+			c=${line%%:*}; r=${line#*:}; f=${r%%:*}; e=${r#*:}
+			passed=$((passed + c - f - e)); failed=$((failed + f + e))
+		done
+		# a script test may also fail outside its Check suites
+		trs=${log%.log}.trs
+		grep -q ':test-result: FAIL' "$trs" 2>/dev/null && failed=$((failed + 1))
 	else
 		trs=${log%.log}.trs
 		if grep -q ':test-result: PASS' "$trs" 2>/dev/null; then

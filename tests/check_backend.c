@@ -25,6 +25,9 @@ static const char *const backends[] = {
 #ifdef WITH_BDB
 	"bdb",
 #endif
+#ifdef WITH_LMDB
+	"lmdb",
+#endif
 	"fail",
 };
 #define NBACKENDS	((int)(sizeof(backends) / sizeof(backends[0])))

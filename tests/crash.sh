@@ -8,7 +8,10 @@ builddir=${top_builddir:-.}
 child=$builddir/tests/crash_child
 store=$(mktemp -d "${TMPDIR:-/tmp}/vudbcrash.XXXXXX") || exit 99
 trap 'rm -rf "$store"' EXIT
-verify=$(command -v db5.3_verify || command -v db_verify || true)
+backend=${VUDB_TEST_BACKEND:-bdb}
+url=$backend:$store
+verify=
+[ "$backend" = bdb ] && verify=$(command -v db5.3_verify || command -v db_verify || true)
 rounds=${CRASH_ROUNDS:-25}
 pass=0 fail=0
 
@@ -16,7 +19,7 @@ for round in $(seq 1 "$rounds"); do
 	prefix=r$round
 	batch=1
 	[ $((round % 3)) -eq 0 ] && batch=10
-	"$child" "$store" add "$prefix" "$batch" >"$store.acks" 2>"$store.err" &
+	"$child" "$url" add "$prefix" "$batch" >"$store.acks" 2>"$store.err" &
 	pid=$!
 	# let it run 50..550 ms, then kill it wherever it is
 	ms=$(( (($(od -An -N2 -tu2 /dev/urandom) % 500)) + 50 ))
@@ -32,7 +35,7 @@ for round in $(seq 1 "$rounds"); do
 	last=$(tail -n 1 "$store.acks")
 	case $last in *[!0-9]*|'') acked=$((acked - 1)) ;; esac
 	[ "$acked" -lt 0 ] && acked=0
-	if ! "$child" "$store" check "$prefix" "$acked"; then
+	if ! "$child" "$url" check "$prefix" "$acked"; then
 		echo "round $round: committed users lost (acked $acked)"
 		fail=$((fail + 1)); continue
 	fi
@@ -44,5 +47,5 @@ for round in $(seq 1 "$rounds"); do
 	pass=$((pass + 1))
 done
 rm -f "$store.acks" "$store.err"
-echo "crash test: $pass passed, $fail failed"
+echo "crash test ($backend): $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -ge 20 ]

@@ -53,13 +53,38 @@ tu_path(const char *dir, const char *sub)
 	return p;
 }
 
+/* tu_backend - the backend under test: $VUDB_TEST_BACKEND, else bdb */
+const char *
+tu_backend(void)
+{
+	const char *b = getenv("VUDB_TEST_BACKEND");
+
+	return b != NULL && *b != '\0' ? b : "bdb";
+}
+
+/* tu_domfile - a domain's file name under the backend under test */
+char *
+tu_domfile(const char *dir, const char *domain)
+{
+	char *p;
+
+	ck_assert(asprintf(&p, "%s/domains/%s.%s", dir, domain,
+	    strcmp(tu_backend(), "lmdb") == 0 ? "mdb" : "db") > 0);
+	return p;
+}
+
 struct vudb *
 tu_open(const char *store, int flags)
 {
 	struct vudb *db;
+	char *url = NULL;
 	int rc;
 
-	rc = vudb_open(store, flags, &db);
+	/* a new store is made with the backend under test */
+	if ((flags & VUDB_CREATE) && strchr(store, ':') == NULL)
+		ck_assert(asprintf(&url, "%s:%s", tu_backend(), store) > 0);
+	rc = vudb_open(url != NULL ? url : store, flags, &db);
+	free(url);
 	ck_assert_msg(rc == VUDB_OK, "vudb_open %s: %s: %s", store,
 	    vudb_strerror(rc), vudb_open_errmsg());
 	return db;

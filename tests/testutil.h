@@ -18,6 +18,8 @@ char	*tu_mkstore(void);		/* mkdtemp; free() the path */
 void	 tu_rmtree(const char *);
 char	*tu_path(const char *dir, const char *sub);	/* free() */
 struct vudb *tu_open(const char *store, int flags);	/* fails the test */
+const char *tu_backend(void);			/* $VUDB_TEST_BACKEND or bdb */
+char	*tu_domfile(const char *dir, const char *domain);	/* free() */
 /* tu_lookup - answer as a new string, "" for not found, "!code" else */
 char	*tu_lookup(struct vudb *, const char *map, const char *key);
 
