@@ -184,22 +184,12 @@ vudb__dom_value(const struct vudb *db, const struct vudb__dom *d,
 static int
 open_domain(struct vudb *db, const char *domain, struct vudb__dom **d_r)
 {
-	struct vudb__dom *d;
 	int rc;
 
-	*d_r = NULL;
-	rc = vudb__dom_get(db, domain, 0, &d);
+	rc = vudb__dom_find(db, domain, d_r);
 	if (rc == VUDB_ENOTFOUND)
 		return vudb__seterr(db, rc, "%s: no such domain", domain);
-	if (rc != VUDB_OK)
-		return rc;
-	if ((rc = vudb__dom_meta(db, d)) != VUDB_OK)
-		return rc;
-	if (d->meta_state != VUDB__META_OK)
-		return vudb__seterr(db, VUDB_ENOTFOUND, "%s: no such domain",
-		    domain);
-	*d_r = d;
-	return VUDB_OK;
+	return rc;
 }
 
 static void

@@ -66,21 +66,7 @@ vudb_map_valid(const char *map)
 static int
 find_domain(struct vudb *db, const char *domain, struct vudb__dom **d_r)
 {
-	struct vudb__dom *d;
-	int rc;
-
-	if ((rc = vudb__dom_get(db, domain, 0, &d)) != VUDB_OK)
-		return rc;
-	if ((rc = vudb__dom_meta(db, d)) != VUDB_OK)
-		return rc;
-	if (d->meta_state != VUDB__META_OK) {
-		/* deleted: let go of the file, so that it can be removed */
-		if (db->txn_dom != d)
-			vudb__dom_drop(db, d);
-		return VUDB_ENOTFOUND;
-	}
-	*d_r = d;
-	return VUDB_OK;
+	return vudb__dom_find(db, domain, d_r);
 }
 
 /* get - fetch the record of type for local[0..len) into db->buf */

@@ -584,6 +584,36 @@ vudb__dom_meta(struct vudb *db, struct vudb__dom *d)
 	return VUDB_OK;
 }
 
+/*
+ * vudb__dom_find - the open database of an existing domain, its record
+ * current.  A cached database whose domain is gone is closed and the
+ * domain looked for once more: the file may have been replaced (a domain
+ * deleted and added again).  Returns VUDB_OK, VUDB_ENOTFOUND or a failure.
+ */
+int
+vudb__dom_find(struct vudb *db, const char *domain, struct vudb__dom **d_r)
+{
+	struct vudb__dom *d;
+	int rc, tries;
+
+	*d_r = NULL;
+	for (tries = 0; tries < 2; tries++) {
+		if ((rc = vudb__dom_get(db, domain, 0, &d)) != VUDB_OK)
+			return rc;
+		if ((rc = vudb__dom_meta(db, d)) != VUDB_OK)
+			return rc;
+		if (d->meta_state == VUDB__META_OK) {
+			*d_r = d;
+			return VUDB_OK;
+		}
+		if (db->txn_dom == d)
+			break;
+		/* let go of the file, so that it can be removed */
+		vudb__dom_drop(db, d);
+	}
+	return VUDB_ENOTFOUND;
+}
+
 /* ------------------------------------------------------------ open, close */
 
 /* parse_url - split "scheme:path"; *scheme_r NULL for a plain path */

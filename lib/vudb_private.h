@@ -274,6 +274,8 @@ void	 vudb__bump_gen(struct vudb *);
 int	 vudb__dom_get(struct vudb *, const char *domain, int create,
 	    struct vudb__dom **dom_r);
 int	 vudb__dom_meta(struct vudb *, struct vudb__dom *);
+int	 vudb__dom_find(struct vudb *, const char *domain,
+	    struct vudb__dom **dom_r);
 void	 vudb__dom_drop(struct vudb *, struct vudb__dom *);
 const char *vudb__setting(const struct vudb *, int idx);
 unsigned long long vudb__setting_u64(const struct vudb *, int idx);

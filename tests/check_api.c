@@ -393,6 +393,10 @@ START_TEST(test_domain_lifecycle)
 	    VUDB_ENOTFOUND);
 	ck_assert_int_eq(vudb_add(db, VUDB_USER, "matsui@pc2.example", NULL),
 	    VUDB_OK);
+	/* the reader that held the old file finds the new domain */
+	ck_assert_int_eq(vudb_lookup(rd, "mailbox", "matsui@pc2.example",
+	    &answer), VUDB_OK);
+	free(answer);
 	vudb_close(rd);
 	/* with no reader left, the file goes */
 	ck_assert_int_eq(vudb_del(db, VUDB_DOMAIN, "pc2.example"), VUDB_OK);
