@@ -17,6 +17,7 @@
 
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -693,6 +694,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	struct vudb *db = NULL;
 	const char *path;
 	char sub[4096], scheme[16];
+	struct rlimit rl;
 	struct stat sb;
 	int rc, compiled;
 
@@ -762,6 +764,11 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		}
 	}
 	db->maxdoms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
+	/* open domains hold descriptors (two with LMDB): leave at least
+	 * half of the process's limit to the program */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    db->maxdoms > rl.rlim_cur / 4)
+		db->maxdoms = rl.rlim_cur / 4;
 	if (db->maxdoms < 1)
 		db->maxdoms = 1;
 	for (db->hsize = 64; db->hsize < db->maxdoms * 2 &&

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -976,6 +977,45 @@ START_TEST(test_verify_finds_problems)
 }
 END_TEST
 
+/* ------------------------------------------------------------ logs */
+
+/* The transaction logs of a busy store are removed as they age. */
+START_TEST(test_logs_do_not_grow)
+{
+	char name[64], text[1025], *p;
+	const char *attrs[] = { "name", text, NULL };
+	struct dirent *de;
+	int i, n, logs;
+	DIR *d;
+
+	if (strcmp(tu_backend(), "bdb") != 0)
+		return;		/* LMDB keeps no logs */
+	memset(text, 'x', 1024);
+	text[1024] = '\0';
+	/* about 60 MiB of log: four 16 MiB log files written */
+	for (n = 0; n < 60; n++) {
+		ck_assert_int_eq(vudb_begin(db, "pc1.example"), 0);
+		for (i = 0; i < 1000; i++) {
+			snprintf(name, sizeof(name), "u%d-%d@pc1.example", n,
+			    i);
+			ck_assert_int_eq(vudb_add(db, VUDB_USER, name, attrs),
+			    0);
+		}
+		ck_assert_int_eq(vudb_commit(db), 0);
+	}
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	logs = 0;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "log.", 4) == 0)
+			logs++;
+	closedir(d);
+	ck_assert_msg(logs <= 2, "%d log files left", logs);
+	p = tu_path(dir, "log.0000000001");
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+}
+END_TEST
+
 static Suite *
 api_suite(void)
 {
@@ -1027,6 +1067,11 @@ api_suite(void)
 	tcase_add_test(tc, test_damaged_file_is_isolated);
 	tcase_add_test(tc, test_damaged_page_is_isolated);
 	tcase_add_test(tc, test_reader_does_not_wait);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("logs");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_logs_do_not_grow);
 	suite_add_tcase(s, tc);
 	return s;
 }
