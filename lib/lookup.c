@@ -195,7 +195,7 @@ lookup_user(struct vudb *db, enum map m, struct vudb__dom *d,
 			return answer_str(answer_r, v[VUDB__U_MAILDIR],
 			    l[VUDB__U_MAILDIR]);
 		/* domain/local/Maildir/, without printf on the hot path */
-		n = (int)strlen(d->name);
+		n = (int)d->namelen;
 		memcpy(buf, d->name, (size_t)n);
 		buf[n++] = '/';
 		memcpy(buf + n, k->local, llen);
@@ -381,6 +381,41 @@ fail:
 	return rc;
 }
 
+/*
+ * key_domain - the domain of an address key.  A run of lookups in one
+ * domain (the common case on a busy server) skips the normalization and
+ * the cache search: the last domain is remembered by the key's own bytes.
+ */
+static int
+key_domain(struct vudb *db, const char *raw, size_t rawlen,
+    struct vudb__dom **d_r)
+{
+	char domain[VUDB__DOMAIN_MAX + 1];
+	struct vudb__dom *d;
+	int rc;
+
+	if ((d = db->last_dom) != NULL && rawlen == db->last_rawlen &&
+	    memcmp(raw, db->last_raw, rawlen) == 0) {
+		if ((rc = vudb__dom_meta(db, d)) != VUDB_OK)
+			return rc;
+		if (d->meta_state == VUDB__META_OK) {
+			*d_r = d;
+			return VUDB_OK;
+		}
+	}
+	if (vudb__domain_norm(raw, rawlen, domain) != NULL)
+		return VUDB_ENOTFOUND;
+	if ((rc = find_domain(db, domain, &d)) != VUDB_OK)
+		return rc;
+	if (rawlen <= VUDB__DOMAIN_MAX) {
+		db->last_dom = d;
+		db->last_rawlen = rawlen;
+		memcpy(db->last_raw, raw, rawlen);
+	}
+	*d_r = d;
+	return VUDB_OK;
+}
+
 /* parse_key - split and normalize an address key; -1 if malformed */
 static int
 parse_key(struct vudb *db, struct vudb__dom *d, const char *key, size_t len,
@@ -397,14 +432,10 @@ parse_key(struct vudb *db, struct vudb__dom *d, const char *key, size_t len,
 	k->base = k->len;
 	(void)len;
 	delim = d->delim != NULL ? d->delim : vudb__setting(db, VUDB__S_DELIM);
-	if (delim[0] != '\0') {
-		/* the first delimiter, not at the start */
-		for (i = 1; i < k->len; i++)
-			if (strchr(delim, k->local[i]) != NULL) {
-				k->base = i;
-				break;
-			}
-	}
+	/* the first delimiter, not at the start */
+	if (delim[0] != '\0' && k->len > 1 &&
+	    (i = 1 + strcspn(k->local + 1, delim)) < k->len)
+		k->base = i;
 	return 0;
 }
 
@@ -450,16 +481,14 @@ vudb_lookup(struct vudb *db, const char *map, const char *key,
 	}
 	if (m == M_DOMAIN)
 		return VUDB_ENOTFOUND;
-	if (vudb__domain_norm(at + 1, len - (size_t)(at - key) - 1,
-	    domain) != NULL)
-		return VUDB_ENOTFOUND;
-	if ((rc = find_domain(db, domain, &d)) != VUDB_OK)
+	if ((rc = key_domain(db, at + 1, len - (size_t)(at - key) - 1,
+	    &d)) != VUDB_OK)
 		return rc;
 	if (!d->enabled)
 		return VUDB_ENOTFOUND;
 	if (parse_key(db, d, key, len, at, &k) != 0)
 		return VUDB_ENOTFOUND;
-	memcpy(k.domain, domain, strlen(domain) + 1);
+	memcpy(k.domain, d->name, d->namelen + 1);
 	switch (m) {
 	case M_MAILBOX:
 	case M_UID:

@@ -484,6 +484,8 @@ vudb__dom_drop(struct vudb *db, struct vudb__dom *d)
 			break;
 		}
 	lru_unlink(db, d);
+	if (db->last_dom == d)
+		db->last_dom = NULL;
 	db->ndoms--;
 	db->be->dom_close(db, db->st, d->h);
 	vudb__rec_clear(&d->meta);
@@ -523,7 +525,7 @@ vudb__dom_get(struct vudb *db, const char *domain, int create,
 		db->be->dom_close(db, db->st, h);
 		return VUDB_ENOMEM;
 	}
-	snprintf(d->name, sizeof(d->name), "%s", domain);
+	d->namelen = (size_t)snprintf(d->name, sizeof(d->name), "%s", domain);
 	d->h = h;
 	vudb__rec_init(&d->meta, VUDB_DOMAIN);
 	d->hnext = db->htab[b];
@@ -552,8 +554,8 @@ vudb__dom_meta(struct vudb *db, struct vudb__dom *d)
 	const char *v;
 	int rc;
 
-	if (d->meta_state != VUDB__META_UNKNOWN && d->meta_gen == db->gen &&
-	    db->txn_dom != d)
+	/* a batch that changes the domain record marks it unknown */
+	if (d->meta_state != VUDB__META_UNKNOWN && d->meta_gen == db->gen)
 		return VUDB_OK;
 	vudb__rec_clear(&d->meta);
 	d->meta_state = VUDB__META_UNKNOWN;

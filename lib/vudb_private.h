@@ -203,6 +203,7 @@ enum {
 /* One open domain database, cached on the store handle (LRU). */
 struct vudb__dom {
 	char			 name[VUDB__DOMAIN_MAX + 1];
+	size_t			 namelen;
 	void			*h;		/* backend handle */
 	struct vudb__dom	*hnext;		/* hash chain */
 	struct vudb__dom	*prev, *next;	/* LRU, most recent first */
@@ -239,6 +240,10 @@ struct vudb {
 	size_t			 ndoms;
 	size_t			 maxdoms;
 	struct vudb__dom	*lru_head, *lru_tail;
+	/* the domain of the last lookup, by the key's bytes as given */
+	struct vudb__dom	*last_dom;
+	size_t			 last_rawlen;
+	char			 last_raw[VUDB__DOMAIN_MAX + 1];
 	/* scratch */
 	struct vudb_buf		 buf;
 	char			*setval;	/* vudb_setting_get result */
