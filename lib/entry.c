@@ -1600,19 +1600,12 @@ list_replace(const char *list, const char *from, const char *to,
 	return out;
 }
 
-struct recs {
-	size_t		  n, cap;
-	char		**keys;
-	size_t		 *klens;
-	unsigned char	**vals;
-	size_t		 *vlens;
-};
-
-static int
-collect_all(void *arg, const void *key, size_t klen, const void *val,
+/* vudb__recs_collect - an iteration callback keeping every record */
+int
+vudb__recs_collect(void *arg, const void *key, size_t klen, const void *val,
     size_t vlen)
 {
-	struct recs *r = arg;
+	struct vudb__recs *r = arg;
 
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 64;
@@ -1646,8 +1639,8 @@ collect_all(void *arg, const void *key, size_t klen, const void *val,
 	return 0;
 }
 
-static void
-recs_free(struct recs *r)
+void
+vudb__recs_free(struct vudb__recs *r)
 {
 	size_t i;
 
@@ -1707,7 +1700,7 @@ rewrite_lists(struct vudb *db, struct vudb__dom *d, void *txn,
     const char *from, const char *to)
 {
 	static const char prefixes[] = { 'a', 's' };
-	struct recs r = { 0 };
+	struct vudb__recs r = { 0 };
 	struct vudb__rec rec;
 	const char *v;
 	char *nv;
@@ -1715,8 +1708,8 @@ rewrite_lists(struct vudb *db, struct vudb__dom *d, void *txn,
 	int rc = VUDB_OK;
 
 	for (k = 0; k < sizeof(prefixes) && rc == VUDB_OK; k++) {
-		rc = db->be->iter(db, d->h, txn, &prefixes[k], 1, collect_all,
-		    &r);
+		rc = db->be->iter(db, d->h, txn, &prefixes[k], 1,
+		    vudb__recs_collect, &r);
 		for (i = 0; rc == VUDB_OK && i < r.n; i++) {
 			rc = vudb__rec_decode(r.vals[i], r.vlens[i],
 			    type_of_key(prefixes[k]), &rec);
@@ -1732,7 +1725,7 @@ rewrite_lists(struct vudb *db, struct vudb__dom *d, void *txn,
 			}
 			vudb__rec_clear(&rec);
 		}
-		recs_free(&r);
+		vudb__recs_free(&r);
 	}
 	return rc;
 }
@@ -1809,7 +1802,7 @@ static int
 copy_domain(struct vudb *db, void *txn, struct vudb__dom *ds,
     struct vudb__dom *dd)
 {
-	struct recs r = { 0 };
+	struct vudb__recs r = { 0 };
 	struct vudb__rec rec, tomb;
 	const char *v, *local;
 	char *nv;
@@ -1829,7 +1822,8 @@ copy_domain(struct vudb *db, void *txn, struct vudb__dom *ds,
 			return rc;
 	} else if (rc != VUDB_ENOTFOUND)
 		return rc;
-	if ((rc = db->be->iter(db, ds->h, txn, "", 0, collect_all, &r)) != 0)
+	rc = db->be->iter(db, ds->h, txn, "", 0, vudb__recs_collect, &r);
+	if (rc != VUDB_OK)
 		goto out;
 	for (i = 0; rc == VUDB_OK && i < r.n; i++) {
 		if ((type = type_of_key(r.keys[i][0])) == 0)
@@ -1868,7 +1862,7 @@ copy_domain(struct vudb *db, void *txn, struct vudb__dom *ds,
 	}
 	vudb__rec_clear(&tomb);
 out:
-	recs_free(&r);
+	vudb__recs_free(&r);
 	return rc;
 }
 

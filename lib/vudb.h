@@ -177,6 +177,20 @@ int		 vudb_verify(struct vudb *db, const char *domain,
 		    const char *problem), void *arg);
 
 /*
+ * vudb_convert - copy every domain of src (or only domain) into dst,
+ * usually a store of the other backend, with the store-wide settings when
+ * all domains are copied.  Records are copied as stored, byte for byte,
+ * one transaction per domain, and each domain's copy is read back and
+ * compared with the source; src is only read.  progress (may be NULL) is
+ * called after each domain with its number of records.  Returns VUDB_OK,
+ * VUDB_EEXIST (a domain is already in dst), VUDB_ENOTFOUND, VUDB_ECORRUPT
+ * (a copy differs), or a failure; details on dst.
+ */
+int		 vudb_convert(struct vudb *src, struct vudb *dst,
+		    const char *domain, void (*progress)(void *arg,
+		    const char *domain, unsigned long long records), void *arg);
+
+/*
  * vudb_list - iterate over the entries of one type: VUDB_DOMAIN (domain
  * NULL) or the users, aliases, relocated entries or grants of one domain,
  * in name order.  vudb_iter_next() gives VUDB_OK and a borrowed *obj_r,

@@ -287,6 +287,16 @@ unsigned long long vudb__setting_u64(const struct vudb *, int idx);
 int	 vudb__settings_load(struct vudb *, int strict);
 
 /* entry.c */
+struct vudb__recs {
+	size_t		  n, cap;
+	char		**keys;		/* NUL-terminated copies */
+	size_t		 *klens;
+	unsigned char	**vals;
+	size_t		 *vlens;
+};
+int	 vudb__recs_collect(void *, const void *, size_t, const void *,
+	    size_t);
+void	 vudb__recs_free(struct vudb__recs *);
 int	 vudb__split(struct vudb *, int type, const char *name,
 	    char local[VUDB__LOCAL_MAX + 1], char domain[VUDB__DOMAIN_MAX + 1],
 	    int *catchall_r);

@@ -977,6 +977,92 @@ START_TEST(test_verify_finds_problems)
 }
 END_TEST
 
+/* ------------------------------------------------------------ convert */
+
+static void
+count_domains(void *arg, const char *domain, unsigned long long n)
+{
+	(void)domain;
+	ck_assert_uint_gt(n, 0);
+	(*(int *)arg)++;
+}
+
+/* A store copied to the other backend answers the same, byte for byte. */
+START_TEST(test_convert_to_other_backend)
+{
+	static const char *const keys[][2] = {
+		{ "mailbox", "matsui@pc1.example" },
+		{ "mailbox", "Matsui+x@PC2.example" },
+		{ "alias", "any@pc2.example" },
+		{ "alias", "info+t@pc1.example" },
+		{ "uid", "matsui@pc1.example" },
+		{ "domain", "pc1.example" },
+		{ "alias", "al.example" },
+		{ "sender", "info@pc1.example" },
+	};
+	const char *other;
+	struct vudb *dst;
+	struct vudb__dom *d;
+	char *odir, *url, *a, *b;
+	size_t i;
+	int n = 0;
+
+#if !defined(WITH_LMDB) || !defined(WITH_BDB)
+	return;
+#endif
+	other = strcmp(tu_backend(), "bdb") == 0 ? "lmdb" : "bdb";
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "@pc2.example",
+	    (const char *[]){ "dest", "matsui@pc2.example", NULL }), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_ALIAS, "info@pc1.example",
+	    (const char *[]){ "dest", "matsui@pc1.example", NULL }), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "al.example",
+	    (const char *[]){ "target", "pc1.example", NULL }), 0);
+	ck_assert_int_eq(vudb_setting_set(db, "uid", "4321"), 0);
+	/* a field of a newer version travels too */
+	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "unew", 4,
+	    "V\x01\x02\x63\x03" "abc", 8, 0), 0);
+	odir = tu_mkstore();
+	ck_assert(asprintf(&url, "%s:%s", other, odir) > 0);
+	dst = tu_open(url, VUDB_CREATE);
+	ck_assert_int_eq(vudb_convert(db, dst, NULL, count_domains, &n), 0);
+	ck_assert_int_eq(n, 3);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		a = tu_lookup(db, keys[i][0], keys[i][1]);
+		b = tu_lookup(dst, keys[i][0], keys[i][1]);
+		ck_assert_msg(strcmp(a, b) == 0, "%s %s: %s, copy %s",
+		    keys[i][0], keys[i][1], a, b);
+		ck_assert_str_ne(a, "");
+		free(a);
+		free(b);
+	}
+	ck_assert_int_eq(vudb_auth(dst, "matsui@pc1.example", "secret", NULL,
+	    NULL), VUDB_OK);
+	/* the hand-made record upsets the counters in both, alike */
+	ck_assert_int_eq(vudb_verify(db, NULL, count_problem, &n),
+	    VUDB_ECORRUPT);
+	ck_assert_int_eq(vudb_verify(dst, NULL, count_problem, &n),
+	    VUDB_ECORRUPT);
+	ck_assert_int_eq(n, 3 + 2);
+	/* again: the domains are there now */
+	ck_assert_int_eq(vudb_convert(db, dst, "pc1.example", NULL, NULL),
+	    VUDB_EEXIST);
+	ck_assert_int_eq(vudb_convert(db, dst, "nosuch.example", NULL, NULL),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_convert(db, db, NULL, NULL, NULL), VUDB_EINVAL);
+	vudb_close(dst);
+	/* a plain path opens the copy with its own backend */
+	dst = tu_open(odir, VUDB_RDONLY);
+	a = tu_lookup(dst, "uid", "matsui@pc2.example");
+	ck_assert_str_eq(a, "4321");
+	free(a);
+	vudb_close(dst);
+	free(url);
+	tu_rmtree(odir);
+	free(odir);
+}
+END_TEST
+
 /* ------------------------------------------------------------ logs */
 
 /* The transaction logs of a busy store are removed as they age. */
@@ -1053,6 +1139,7 @@ api_suite(void)
 	tcase_add_test(tc, test_rename_user);
 	tcase_add_test(tc, test_rename_domain);
 	tcase_add_test(tc, test_verify_finds_problems);
+	tcase_add_test(tc, test_convert_to_other_backend);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("passwords");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -1,0 +1,197 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * copy.c - vudb_convert(): copy a store's domains into another store,
+ * usually of the other backend (the way off Berkeley DB).  Records are
+ * copied as they are stored, byte for byte, fields of newer versions
+ * included; each domain is written in one transaction and then read back
+ * and compared with the source record by record.  The store-wide settings
+ * come along, except the backend.  The source is only read.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vudb_private.h"
+
+struct names {
+	char	**v;
+	size_t	  n, cap;
+};
+
+static int
+add_name(void *arg, const char *domain)
+{
+	struct names *nm = arg;
+	char **p;
+
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap ? nm->cap * 2 : 64;
+		if ((p = realloc(nm->v, nm->cap * sizeof(*p))) == NULL)
+			return VUDB_ENOMEM;
+		nm->v = p;
+	}
+	if ((nm->v[nm->n] = strdup(domain)) == NULL)
+		return VUDB_ENOMEM;
+	nm->n++;
+	return 0;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The records of the source, to compare the copy with. */
+struct compare {
+	const struct vudb__recs	*src;
+	size_t			 i;
+	int			 differ;
+};
+
+static int
+compare_rec(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct compare *c = arg;
+	const struct vudb__recs *r = c->src;
+
+	if (c->i >= r->n || r->klens[c->i] != klen ||
+	    memcmp(r->keys[c->i], key, klen) != 0 ||
+	    r->vlens[c->i] != vlen || memcmp(r->vals[c->i], val, vlen) != 0) {
+		c->differ = 1;
+		return 1;
+	}
+	c->i++;
+	return 0;
+}
+
+/* copy_domain - one domain: copy in a transaction, then compare */
+static int
+copy_domain(struct vudb *src, struct vudb *dst, const char *domain,
+    unsigned long long *n_r)
+{
+	struct vudb__recs r = { 0 };
+	struct compare cmp;
+	struct vudb__dom *sd, *dd;
+	void *txn;
+	size_t i;
+	int rc;
+
+	*n_r = 0;
+	if ((rc = vudb__dom_find(src, domain, &sd)) != VUDB_OK)
+		return rc;	/* VUDB_ENOTFOUND: a leftover file, skipped */
+	rc = src->be->iter(src, sd->h, NULL, "", 0, vudb__recs_collect, &r);
+	if (rc != VUDB_OK)
+		goto out;
+	if ((rc = vudb__dom_get(dst, domain, 1, &dd)) != VUDB_OK ||
+	    (rc = vudb__dom_meta(dst, dd)) != VUDB_OK)
+		goto out;
+	if (dd->meta_state == VUDB__META_OK) {
+		rc = vudb__seterr(dst, VUDB_EEXIST, "%s: already in the "
+		    "destination store", domain);
+		goto out;
+	}
+	if ((rc = dst->be->begin(dst, dst->st, &txn)) != VUDB_OK)
+		goto out;
+	dst->txn_dom = dd;
+	/* a deleted domain's tombstone in the destination goes first */
+	rc = dst->be->del(dst, dd->h, txn, "D", 1);
+	if (rc == VUDB_ENOTFOUND)
+		rc = VUDB_OK;
+	for (i = 0; rc == VUDB_OK && i < r.n; i++)
+		rc = dst->be->put(dst, dd->h, txn, r.keys[i], r.klens[i],
+		    r.vals[i], r.vlens[i], 0);
+	if (rc == VUDB_OK)
+		rc = dst->be->commit(dst, dst->st, txn);
+	else
+		dst->be->abort(dst, dst->st, txn);
+	dst->txn_dom = NULL;
+	dd->meta_state = VUDB__META_UNKNOWN;
+	if (rc != VUDB_OK)
+		goto out;
+	/* read the copy back: every record, in order, byte for byte */
+	cmp.src = &r;
+	cmp.i = 0;
+	cmp.differ = 0;
+	rc = dst->be->iter(dst, dd->h, NULL, "", 0, compare_rec, &cmp);
+	if (rc == 1 || cmp.differ || cmp.i != r.n)
+		rc = vudb__seterr(dst, VUDB_ECORRUPT, "%s: the copy differs "
+		    "from the source (record %zu of %zu)", domain, cmp.i, r.n);
+	if (rc == VUDB_OK)
+		*n_r = r.n;
+out:
+	vudb__recs_free(&r);
+	return rc;
+}
+
+int
+vudb_convert(struct vudb *src, struct vudb *dst, const char *domain,
+    void (*progress)(void *, const char *, unsigned long long), void *arg)
+{
+	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
+	struct names nm = { NULL, 0, 0 };
+	unsigned long long n;
+	const char *v;
+	size_t i;
+	int rc, catchall, s;
+
+	if (src == NULL || dst == NULL || src == dst)
+		return VUDB_EINVAL;
+	vudb__clearerr(src);
+	vudb__clearerr(dst);
+	if ((rc = vudb__refresh(src)) != VUDB_OK)
+		return rc;
+	if ((rc = vudb__refresh(dst)) != VUDB_OK)
+		return rc;
+	if (dst->flags & VUDB_RDONLY)
+		return vudb__seterr(dst, VUDB_ERDONLY, "destination store "
+		    "opened read-only");
+	if (src->txn != NULL || dst->txn != NULL)
+		return vudb__seterr(dst, VUDB_EINVAL, "a batch is open");
+	if (strcmp(src->root, dst->root) == 0)
+		return vudb__seterr(dst, VUDB_EINVAL, "source and destination "
+		    "are the same store");
+	if (domain != NULL) {
+		if ((rc = vudb__split(dst, VUDB_DOMAIN, domain, local, dom,
+		    &catchall)) != VUDB_OK)
+			return rc;
+		rc = add_name(&nm, dom);
+	} else {
+		/* the settings first, so that the domains meet them */
+		for (s = 0; s < VUDB__S_COUNT; s++) {
+			if (s == VUDB__S_BACKEND || src->set[s] == NULL)
+				continue;
+			v = vudb_setting_name((size_t)s);
+			if ((rc = vudb_setting_set(dst, v, src->set[s])) !=
+			    VUDB_OK)
+				return rc;
+		}
+		rc = src->be->dom_list(src, src->st, add_name, &nm);
+		if (rc != VUDB_OK)
+			vudb__seterr(dst, rc, "%s", src->errmsg);
+	}
+	if (rc == VUDB_OK)
+		qsort(nm.v, nm.n, sizeof(*nm.v), cmp_name);
+	for (i = 0; rc == VUDB_OK && i < nm.n; i++) {
+		rc = copy_domain(src, dst, nm.v[i], &n);
+		if (rc == VUDB_ENOTFOUND && domain == NULL) {
+			rc = VUDB_OK;		/* not a live domain */
+			continue;
+		}
+		if (rc == VUDB_ENOTFOUND)
+			vudb__seterr(dst, rc, "%s: no such domain", nm.v[i]);
+		else if (rc != VUDB_OK && src->err == rc && dst->errmsg[0] ==
+		    '\0')
+			vudb__seterr(dst, rc, "%s", src->errmsg);
+		if (rc == VUDB_OK && progress != NULL)
+			progress(arg, nm.v[i], n);
+	}
+	for (i = 0; i < nm.n; i++)
+		free(nm.v[i]);
+	free(nm.v);
+	vudb__bump_gen(dst);
+	return rc;
+}
