@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vudb_private.h"
@@ -399,6 +400,7 @@ vudb__bump_gen(struct vudb *db)
 int
 vudb__refresh(struct vudb *db)
 {
+	struct timespec ts;
 	struct stat sb;
 	char path[4096];
 	uint64_t g;
@@ -421,8 +423,23 @@ vudb__refresh(struct vudb *db)
 	if (db->genp != NULL) {
 		g = __atomic_load_n(db->genp, __ATOMIC_ACQUIRE) +
 		    db->localgen;
-		if (g == db->gen)
-			return VUDB_OK;
+		if (g == db->gen) {
+			/* a hand edit of vudb.conf moves no counter: look
+			 * at the file once a second */
+			if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0 ||
+			    ts.tv_sec == db->conf_checked)
+				return VUDB_OK;
+			db->conf_checked = ts.tv_sec;
+			snprintf(path, sizeof(path), "%s/%s", db->root,
+			    CONF_FILE);
+			if (stat(path, &sb) != 0 ||
+			    (long long)sb.st_mtim.tv_sec * 1000000000LL +
+			    sb.st_mtim.tv_nsec == db->conf_mtime)
+				return VUDB_OK;
+			db->localgen++;	/* cached domain records too */
+			db->gen++;
+			return vudb__settings_load(db, 0);
+		}
 		db->gen = g;
 	} else
 		db->gen++;

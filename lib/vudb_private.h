@@ -234,6 +234,7 @@ struct vudb {
 	uint64_t		 gen;
 	uint64_t		 localgen;
 	long long		 conf_mtime;
+	long long		 conf_checked;	/* second of the last look */
 	/* domain handle cache */
 	struct vudb__dom	**htab;
 	size_t			 hsize;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -314,6 +315,21 @@ START_TEST(test_lookup_sees_changes)
 	free(got);
 	ck_assert_int_eq(vudb_setting_set(db, "recipient_delimiter", NULL),
 	    VUDB_OK);
+	/* a hand edit of vudb.conf is seen within a second or so */
+	{
+		char *path = tu_path(store, "vudb.conf");
+		FILE *fp = fopen(path, "a");
+
+		ck_assert_ptr_nonnull(fp);
+		fputs("uid = 4343\n", fp);
+		fclose(fp);
+		usleep(2100000);
+		got = tu_lookup(rd, "uid", "new@pc1.example");
+		ck_assert_str_eq(got, "4343");
+		free(got);
+		ck_assert_int_eq(vudb_setting_set(db, "uid", NULL), VUDB_OK);
+		free(path);
+	}
 	ck_assert_int_eq(vudb_del(db, VUDB_USER, "new@pc1.example"), VUDB_OK);
 	got = tu_lookup(rd, "mailbox", "new@pc1.example");
 	ck_assert_str_eq(got, "");
