@@ -1456,19 +1456,60 @@ vudb_set_password(struct vudb *db, const char *address, const char *password)
 	return rc;
 }
 
-int
-vudb_auth(struct vudb *db, const char *address, const char *password,
-    const char *service, struct vudb_obj **user_r)
+/*
+ * allowed - whether user may use service: VUDB_OK or VUDB_EDISABLED.  A
+ * login needs the user and its domain enabled and the service among the
+ * user's; a userdb lookup (lookup set) also needs "receive" for lmtp, and
+ * administration (doveadm) reaches every user.
+ */
+static int
+allowed(struct vudb *db, const struct vudb_obj *user, const char *service,
+    int lookup)
 {
 	static const char *const svc[] = {
 		"imap", "pop3", "sieve", "submission", "lmtp"
 	};
-	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
-	struct vudb_obj *user = NULL;
-	const char *hash, *v;
+	const char *v, *name = vudb_obj_name(user);
 	unsigned int bits;
 	size_t i;
-	int rc, ok, catchall;
+	int ok;
+
+	if (service != NULL && service[0] == '\0')
+		service = NULL;
+	if (lookup && service != NULL && strcasecmp(service, "doveadm") == 0)
+		return VUDB_OK;
+	v = vudb_obj_effective(user, "enabled");
+	if (v == NULL || strcmp(v, "yes") != 0)
+		return vudb__seterr(db, VUDB_EDISABLED, "%s: disabled", name);
+	if (service == NULL)
+		return VUDB_OK;
+	/* Dovecot names SMTP AUTH (submission) "smtp" */
+	if (strcasecmp(service, "smtp") == 0)
+		service = "submission";
+	if (lookup && strcasecmp(service, "lmtp") == 0 &&
+	    (v = vudb_obj_effective(user, "receive")) != NULL &&
+	    strcmp(v, "yes") != 0)
+		return vudb__seterr(db, VUDB_EDISABLED, "%s: receives no mail",
+		    name);
+	bits = vudb__services_parse(vudb_obj_effective(user, "services"), &ok);
+	for (i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+		if (strcasecmp(service, svc[i]) == 0)
+			break;
+	/* services we do not track (doveadm, ...) are not restricted */
+	if (i < sizeof(svc) / sizeof(svc[0]) && (bits & (1u << i)) == 0)
+		return vudb__seterr(db, VUDB_EDISABLED, "%s: service %s not "
+		    "allowed", name, service);
+	return VUDB_OK;
+}
+
+int
+vudb_auth(struct vudb *db, const char *address, const char *password,
+    const char *service, struct vudb_obj **user_r)
+{
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	struct vudb_obj *user = NULL;
+	const char *hash;
+	int rc, catchall;
 
 	if (user_r != NULL)
 		*user_r = NULL;
@@ -1480,8 +1521,7 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 	if (split_name(VUDB_USER, address, local, domain, &catchall) != NULL) {
 		domain[0] = '\0';
 		rc = VUDB_ENOTFOUND;
-	}
-	else
+	} else
 		rc = vudb_get(db, VUDB_USER, address, &user);
 	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
 		return rc;		/* a failure is not a wrong password */
@@ -1511,28 +1551,38 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 		return vudb__seterr(db, VUDB_EAUTH, "%s: wrong password",
 		    address);
 	}
-	v = vudb_obj_effective(user, "enabled");
-	if (v == NULL || strcmp(v, "yes") != 0) {
+	/* only a right password learns that the account is disabled */
+	if ((rc = allowed(db, user, service, 0)) != VUDB_OK) {
 		vudb_obj_free(user);
-		return vudb__seterr(db, VUDB_EDISABLED, "%s: disabled",
-		    address);
+		return rc;
 	}
-	if (service != NULL && service[0] != '\0') {
-		/* Dovecot names SMTP AUTH (submission) "smtp" */
-		if (strcasecmp(service, "smtp") == 0)
-			service = "submission";
-		bits = vudb__services_parse(vudb_obj_effective(user,
-		    "services"), &ok);
-		for (i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
-			if (strcasecmp(service, svc[i]) == 0)
-				break;
-		/* services we do not track (doveadm, smtp) are allowed */
-		if (i < sizeof(svc) / sizeof(svc[0]) &&
-		    (bits & (1u << i)) == 0) {
-			vudb_obj_free(user);
-			return vudb__seterr(db, VUDB_EDISABLED, "%s: service "
-			    "%s not allowed", address, service);
-		}
+	if (user_r != NULL)
+		*user_r = user;
+	else
+		vudb_obj_free(user);
+	return VUDB_OK;
+}
+
+int
+vudb_authorize(struct vudb *db, const char *address, const char *service,
+    struct vudb_obj **user_r)
+{
+	struct vudb_obj *user;
+	int rc;
+
+	if (user_r != NULL)
+		*user_r = NULL;
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if (address == NULL || vudb_name_error(VUDB_USER, address) != NULL)
+		return vudb__seterr(db, VUDB_ENOTFOUND, "%s: no such user",
+		    address != NULL ? address : "(null)");
+	if ((rc = vudb_get(db, VUDB_USER, address, &user)) != VUDB_OK)
+		return rc;
+	if ((rc = allowed(db, user, service, 1)) != VUDB_OK) {
+		vudb_obj_free(user);
+		return rc;
 	}
 	if (user_r != NULL)
 		*user_r = user;

@@ -271,6 +271,16 @@ int		 vudb_set_password(struct vudb *db, const char *address,
 int		 vudb_auth(struct vudb *db, const char *address,
 		    const char *password, const char *service,
 		    struct vudb_obj **user_r);
+/*
+ * vudb_authorize - a user lookup without a password (Dovecot's userdb,
+ * LMTP delivery): VUDB_OK and the user in *user_r (may be NULL);
+ * VUDB_ENOTFOUND for an unknown or invalid name; VUDB_EDISABLED for a
+ * disabled user or domain, a service the user may not use, or "lmtp" for
+ * a user that receives no mail; "doveadm" reaches every existing user.
+ * Or a failure.
+ */
+int		 vudb_authorize(struct vudb *db, const char *address,
+		    const char *service, struct vudb_obj **user_r);
 
 #ifdef __cplusplus
 }

@@ -678,6 +678,31 @@ START_TEST(test_auth)
 	    (const char *[]){ "enabled", "no", NULL }), 0);
 	ck_assert_int_eq(vudb_auth(db, "matsui@pc2.example", "two", NULL, &o),
 	    VUDB_EDISABLED);
+	/* lookups without a password follow the same rules */
+	ck_assert_int_eq(vudb_authorize(db, "matsui@pc2.example", "imap",
+	    &o), VUDB_EDISABLED);
+	ck_assert_ptr_null(o);
+	ck_assert_int_eq(vudb_authorize(db, "matsui@pc2.example", "doveadm",
+	    &o), VUDB_OK);
+	ck_assert_str_eq(vudb_obj_name(o), "matsui@pc2.example");
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_update(db, VUDB_USER, "matsui@pc1.example",
+	    (const char *[]){ "enabled", "yes", "services", "imap,lmtp",
+	    "receive", "no", NULL }), 0);
+	ck_assert_int_eq(vudb_authorize(db, "Matsui@PC1.example", "imap",
+	    NULL), VUDB_OK);
+	ck_assert_int_eq(vudb_authorize(db, "matsui@pc1.example", "lmtp",
+	    NULL), VUDB_EDISABLED);
+	ck_assert_int_eq(vudb_authorize(db, "matsui@pc1.example", "pop3",
+	    NULL), VUDB_EDISABLED);
+	ck_assert_int_eq(vudb_authorize(db, "nobody@pc1.example", "imap",
+	    NULL), VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_authorize(db, "../x", NULL, NULL),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_authorize(db, NULL, NULL, NULL),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(vudb_authorize(NULL, "a@b.example", NULL, NULL),
+	    VUDB_EINVAL);
 }
 END_TEST
 

@@ -1,0 +1,203 @@
+# Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+#
+# dovecot.sh - shell functions for tests that run a private Dovecot 2.3
+# with vudb-checkpassword as passdb and userdb: source it (". dovecot.sh")
+# from a test script.  It makes a test store with the group and modes
+# Dovecot's user needs, a "vmail" mail user, a free port in 21000-21999,
+# a dovecot.conf from adapters/dovecot/tests/dovecot.conf.in, and starts
+# and stops the instance by pid with bounded waits.  Nothing is written
+# outside the test's directory except the group vudb, the membership of
+# user dovecot in it and the system user vmail, all created only if
+# missing.  Every function returns non-zero on failure and says why on
+# stderr; dv_cleanup stops whatever dv_start started.
+#
+# Variables read: DV_LMTP_PORT (dv_conf: also serve LMTP on that port of
+# 127.0.0.1, for delivery tests), DV_KEEP (dv_cleanup: keep DV_DIR).
+# Variables (set by the functions, read by the caller):
+#   DV_DIR	the test's directory (dv_init)
+#   DV_CONF	the dovecot.conf in use (dv_conf)
+#   DV_PID	the Dovecot master's pid (dv_start)
+#   DV_UID, DV_GID	the ids of the vmail user (dv_vmail)
+
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+DV_SRC=$top_srcdir/adapters/dovecot/tests
+DV_HELPER=$(cd "$top_builddir" && pwd)/adapters/dovecot/vudb-checkpassword
+DV_MKSTORE=$top_builddir/adapters/dovecot/tests/mkstore
+DV_DIR= DV_CONF= DV_PID=
+
+# dv_skip_unless_ready - exit 77 (skip) unless this can run: root, the
+# Dovecot binaries, python3.
+dv_skip_unless_ready() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "not root: the real-Dovecot test is skipped"; exit 77
+	fi
+	for p in dovecot doveadm python3 groupadd usermod useradd; do
+		command -v "$p" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
+		if ! command -v "$p" >/dev/null 2>&1; then
+			echo "no $p: the real-Dovecot test is skipped"; exit 77
+		fi
+	done
+	if ! getent passwd dovecot >/dev/null; then
+		echo "no user dovecot: real-Dovecot test skipped"; exit 77
+	fi
+}
+
+# dv_init [PREFIX] - make DV_DIR, a temporary directory that Dovecot's
+# users may traverse (mode 0711)
+dv_init() {
+	DV_DIR=$(mktemp -d "${TMPDIR:-/tmp}/${1:-vudbdv}.XXXXXX") || return 1
+	chmod 0711 "$DV_DIR"
+}
+
+# dv_retry CMD... - run CMD up to 5 times, 1 s apart: another test may
+# hold the lock of /etc/passwd or /etc/group at this moment
+dv_retry() {
+	_t=0
+	until "$@"; do
+		_t=$((_t + 1))
+		[ $_t -lt 5 ] || return 1
+		sleep 1
+	done
+}
+
+# dv_in_vudb - whether user dovecot is in the group vudb
+dv_in_vudb() {
+	id -nG dovecot | tr ' ' '\n' | grep -qx vudb
+}
+
+# dv_group - the group vudb, with user dovecot in it
+dv_group() {
+	getent group vudb >/dev/null ||
+	    dv_retry sh -c 'getent group vudb >/dev/null || groupadd -f vudb' ||
+	    return 1
+	dv_in_vudb || dv_retry sh -c \
+	    'id -nG dovecot | tr " " "\n" | grep -qx vudb ||
+	    usermod -a -G vudb dovecot'
+}
+
+# dv_vmail - a system user vmail that owns the mail; sets DV_UID, DV_GID
+dv_vmail() {
+	getent passwd vmail >/dev/null || dv_retry sh -c \
+	    'getent passwd vmail >/dev/null ||
+	    useradd --system --user-group --no-create-home \
+	    --home-dir /nonexistent --shell /usr/sbin/nologin vmail' ||
+	    return 1
+	DV_UID=$(id -u vmail) && DV_GID=$(id -g vmail)
+}
+
+# dv_store STORE [SCRIPT...] - make a store with mkstore from the
+# settings mail_base (DV_DIR/mail), uid and gid (vmail) and the given
+# script files, then give it to the group vudb: directories 2770, files
+# 0660, as vudb-checkpassword(8) says.  The mail base belongs to vmail.
+dv_store() {
+	_st=$1; shift
+	mkdir -p "$DV_DIR/mail" && chown vmail:vmail "$DV_DIR/mail" &&
+	    chmod 0700 "$DV_DIR/mail" || return 1
+	{
+		echo "set mail_base $DV_DIR/mail"
+		echo "set uid $DV_UID"
+		echo "set gid $DV_GID"
+		cat "$@"
+	} | (umask 007 && "$DV_MKSTORE" "$_st") || return 1
+	dv_store_perms "$_st"
+}
+
+# dv_store_perms STORE - group vudb, 2770 directories, 0660 files
+dv_store_perms() {
+	chgrp -R vudb "$1" &&
+	    find "$1" -type d -exec chmod 2770 {} + &&
+	    find "$1" -type f -exec chmod 0660 {} +
+}
+
+# dv_port - print a port in 21000-21999 that nothing listens on now
+dv_port() {
+	python3 - <<'EOF'
+import random, socket
+ports = list(range(21000, 22000))
+random.shuffle(ports)
+for p in ports:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+else:
+    raise SystemExit(1)
+EOF
+}
+
+# dv_conf OUT STORE IMAP_PORT [HELPER_OPTS] - write a dovecot.conf from
+# the template; the helper runs with "-v -d STORE" (HELPER_OPTS replaces
+# "-v").  The helper is copied into DV_DIR/bin, where user dovecot can
+# reach it whatever the modes of the build tree (it links the library
+# statically, so the copy runs anywhere).
+dv_conf() {
+	mkdir -p "$DV_DIR/run" "$DV_DIR/state" "$DV_DIR/log" \
+	    "$DV_DIR/bin" || return 1
+	cp "$DV_HELPER" "$DV_DIR/bin/vudb-checkpassword" &&
+	    chmod 0755 "$DV_DIR/bin" "$DV_DIR/bin/vudb-checkpassword" ||
+	    return 1
+	sed -e "s|@DIR@|$DV_DIR|g" \
+	    -e "s|@HELPER@|$DV_DIR/bin/vudb-checkpassword|g" \
+	    -e "s|@STORE@|$2|g" -e "s|@IMAP_PORT@|$3|g" \
+	    -e "s|@UID@|$DV_UID|g" -e "s|@HELPER_OPTS@|${4:--v}|g" \
+	    -e "s|@PROTOCOLS@|imap${DV_LMTP_PORT:+ lmtp}|g" \
+	    -e "s|@LMTP_PORT@|${DV_LMTP_PORT:-0}|g" \
+	    "$DV_SRC/dovecot.conf.in" > "$1" || return 1
+	DV_CONF=$1
+}
+
+# dv_start - start Dovecot with DV_CONF; wait (at most 20 s) until its
+# auth service answers
+dv_start() {
+	dovecot -c "$DV_CONF" || { dv_log; return 1; }
+	_i=0
+	while [ $_i -lt 200 ]; do
+		if [ -s "$DV_DIR/run/master.pid" ] &&
+		    [ -S "$DV_DIR/run/auth-userdb" ]; then
+			DV_PID=$(cat "$DV_DIR/run/master.pid")
+			return 0
+		fi
+		sleep 0.1; _i=$((_i + 1))
+	done
+	echo "dovecot did not start in 20 s" >&2; dv_log
+	# stop it all the same, if it left a pid
+	DV_PID=$(cat "$DV_DIR/run/master.pid" 2>/dev/null)
+	dv_stop
+	return 1
+}
+
+# dv_stop - stop the instance started by dv_start (at most 10 s, then
+# SIGKILL to the master's pid)
+dv_stop() {
+	[ -n "$DV_PID" ] || return 0
+	doveadm -c "$DV_CONF" stop >/dev/null 2>&1 ||
+	    kill "$DV_PID" 2>/dev/null
+	_i=0
+	while kill -0 "$DV_PID" 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	if kill -0 "$DV_PID" 2>/dev/null; then
+		kill -9 "$DV_PID" 2>/dev/null
+	fi
+	DV_PID=
+}
+
+# dv_log - show the end of Dovecot's log
+dv_log() {
+	[ -f "$DV_DIR/log/dovecot.log" ] || return 0
+	echo "---- tail of $DV_DIR/log/dovecot.log" >&2
+	tail -30 "$DV_DIR/log/dovecot.log" >&2
+}
+
+# dv_cleanup - stop Dovecot and remove DV_DIR (unless DV_KEEP is set)
+dv_cleanup() {
+	dv_stop
+	if [ -n "$DV_DIR" ] && [ -z "${DV_KEEP:-}" ]; then
+		rm -rf "$DV_DIR"
+	fi
+}
