@@ -15,11 +15,12 @@ fi
 cd "$build"
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 make -j"$(nproc)" check >make-check.out 2>&1 || status=1
+# the logs of every test (TESTS), wherever its program lives
+logs=$(find . -name '*.trs' | sed 's/\.trs$/.log/' | sort)
 # Check's own summary lines, then the automake summary
-for log in tests/*.log; do
-	case $log in */test-suite.log) continue ;; esac
+for log in $logs; do
 	grep -H -E '^[0-9]+%: Checks:' "$log" || true
-	grep -H -E '^(crash test|lint-man|fuzz_|[a-z_-]+: [0-9]+ passed)' "$log" || true
+	grep -H -E '^(crash test|lint-man|fuzz|[A-Za-z0-9_. ()-]+: [0-9]+ (checks|passed), [0-9]+ failed)' "$log" | tail -n 3 || true
 done
 sed -n '/^=====/,/^=====/p' make-check.out | grep -E '^# ' || true
 if [ $status -ne 0 ]; then
@@ -39,8 +40,7 @@ else
 fi
 # one line: Check cases plus script tests, passed and failed
 passed=0 failed=0
-for log in tests/*.log; do
-	case $log in */test-suite.log) continue ;; esac
+for log in $logs; do
 	lines=$(grep -E '^[0-9]+%: Checks:' "$log")
 	if [ -n "$lines" ]; then
 		# a log may hold several suites' summaries (tests/lmdb.sh)
@@ -53,7 +53,17 @@ for log in tests/*.log; do
 		grep -q ':test-result: FAIL' "$trs" 2>/dev/null && failed=$((failed + 1))
 	else
 		trs=${log%.log}.trs
-		if grep -q ':test-result: PASS' "$trs" 2>/dev/null; then
+		# a script's own count: "name: N checks, M failed" (or passed)
+		line=$(grep -E '^[A-Za-z0-9_. ()-]+: [0-9]+ (checks|passed), [0-9]+ failed' "$log" | tail -n 1)
+		if [ -n "$line" ] && ! grep -q ':test-result: SKIP' "$trs" 2>/dev/null; then
+			c=$(echo "$line" | sed -E 's/.*: ([0-9]+) (checks|passed), ([0-9]+) failed.*/\1/')
+			f=$(echo "$line" | sed -E 's/.*: ([0-9]+) (checks|passed), ([0-9]+) failed.*/\3/')
+			case $line in *passed*) passed=$((passed + c)) ;;
+			*) passed=$((passed + c - f)) ;; esac
+			failed=$((failed + f))
+			grep -q ':test-result: FAIL' "$trs" 2>/dev/null &&
+			    [ "$f" -eq 0 ] && failed=$((failed + 1))
+		elif grep -q ':test-result: PASS' "$trs" 2>/dev/null; then
 			passed=$((passed + 1))
 		elif grep -q ':test-result: SKIP' "$trs" 2>/dev/null; then
 			:
