@@ -173,7 +173,7 @@ vudb_convert(struct vudb *src, struct vudb *dst, const char *domain,
 		if (rc != VUDB_OK)
 			vudb__seterr(dst, rc, "%s", src->errmsg);
 	}
-	if (rc == VUDB_OK)
+	if (rc == VUDB_OK && nm.n > 1)
 		qsort(nm.v, nm.n, sizeof(*nm.v), cmp_name);
 	for (i = 0; rc == VUDB_OK && i < nm.n; i++) {
 		rc = copy_domain(src, dst, nm.v[i], &n);

@@ -1289,7 +1289,7 @@ vudb_list(struct vudb *db, int type, const char *domain,
 	c.cap = 0;
 	if (type == VUDB_DOMAIN) {
 		rc = db->be->dom_list(db, db->st, collect_domain, &c);
-		if (rc == VUDB_OK)
+		if (rc == VUDB_OK && it->n > 1)
 			qsort(it->names, it->n, sizeof(*it->names), cmp_names);
 	} else {
 		rc = vudb__split(db, VUDB_DOMAIN, domain, local, dom,

@@ -252,7 +252,8 @@ vudb_verify(struct vudb *db, const char *domain,
 		/* in name order, so that reports are stable */
 		rc = db->be->dom_list(db, db->st, collect_name, &nm);
 		if (rc == VUDB_OK) {
-			qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
+			if (nm.n > 1)
+				qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
 			for (i = 0; i < nm.n; i++)
 				(void)verify_one(&v, nm.v[i]);
 		}

@@ -485,6 +485,24 @@ START_TEST(test_list)
 }
 END_TEST
 
+START_TEST(test_list_empty_store)
+{
+	struct vudb_iter *it;
+	struct vudb_obj *o;
+	struct vudb *e;
+	char *edir = tu_mkstore();
+
+	e = tu_open(edir, VUDB_CREATE);
+	ck_assert_int_eq(vudb_list(e, VUDB_DOMAIN, NULL, &it), VUDB_OK);
+	ck_assert_int_eq(vudb_iter_next(it, &o), VUDB_ENOTFOUND);
+	vudb_iter_free(it);
+	ck_assert_int_eq(vudb_verify(e, NULL, NULL, NULL), VUDB_OK);
+	vudb_close(e);
+	tu_rmtree(edir);
+	free(edir);
+}
+END_TEST
+
 /* ------------------------------------------------------------ batches */
 
 START_TEST(test_batch_commit_and_abort)
@@ -1155,6 +1173,7 @@ api_suite(void)
 	tcase_add_test(tc, test_domain_lifecycle);
 	tcase_add_test(tc, test_domain_limits);
 	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_list_empty_store);
 	tcase_add_test(tc, test_batch_commit_and_abort);
 	tcase_add_test(tc, test_settings);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,322 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * check_vudbadm.c - unit tests of the pure code of vudbadm: the JSON
+ * writer (escapes, commas, nesting), the JSON reader (every value kind,
+ * escapes and surrogates, and the errors it must report), and the helpers
+ * of format.c.  The commands themselves are tested by the shell scripts
+ * in tests/.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "format.h"
+
+/* ------------------------------------------------------------ writer */
+
+/* written - what fn wrote through a writer on a memory stream */
+static char *
+written(void (*fn)(struct jw *))
+{
+	struct jw w;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	fp = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(fp);
+	jw_init(&w, fp);
+	fn(&w);
+	fclose(fp);
+	return buf;
+}
+
+static void
+w_escapes(struct jw *w)
+{
+	jw_str(w, "a\"b\\c\n\t\x01\x7f/\xc3\xa9");
+	jw_end(w);
+}
+
+START_TEST(test_jw_str_escapes)
+{
+	char *s = written(w_escapes);
+
+	ck_assert_str_eq(s, "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f/\xc3\xa9\"\n");
+	free(s);
+}
+END_TEST
+
+static void
+w_nested(struct jw *w)
+{
+	jw_obj_begin(w);
+	jw_kv(w, "type", "user");
+	jw_key(w, "attrs");
+	jw_obj_begin(w);
+	jw_kv(w, "a", "1");
+	jw_kv(w, "b", "2");
+	jw_obj_end(w);
+	jw_key(w, "list");
+	jw_arr_begin(w);
+	jw_u64(w, 1);
+	jw_bool(w, 0);
+	jw_null(w);
+	jw_str(w, NULL);
+	jw_arr_end(w);
+	jw_kvb(w, "t", 1);
+	jw_kvu(w, "n", 18446744073709551615ULL);
+	jw_obj_end(w);
+	jw_end(w);
+	jw_obj_begin(w);
+	jw_obj_end(w);
+	jw_end(w);
+}
+
+START_TEST(test_jw_obj_commas_nested)
+{
+	char *s = written(w_nested);
+
+	ck_assert_str_eq(s, "{\"type\":\"user\",\"attrs\":{\"a\":\"1\","
+	    "\"b\":\"2\"},\"list\":[1,false,null,null],\"t\":true,"
+	    "\"n\":18446744073709551615}\n{}\n");
+	free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------ reader */
+
+static int
+parse(const char *s, struct jv *v, char *err, size_t errlen)
+{
+	return jv_parse(s, strlen(s), v, err, errlen);
+}
+
+START_TEST(test_jv_parse_object_values)
+{
+	struct jv v;
+	char err[128];
+	const struct jv *a;
+
+	ck_assert_int_eq(parse(" {\"s\":\"x\",\"n\":-1.5e3,\"t\":true,"
+	    "\"f\":false,\"z\":null,\"a\":[1,\"2\",{}],\"o\":{\"k\":\"v\"}} ",
+	    &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v.type, JV_OBJ);
+	ck_assert_uint_eq(v.n, 7);
+	ck_assert_str_eq(jv_get(&v, "s")->s, "x");
+	ck_assert_str_eq(jv_get(&v, "n")->s, "-1.5e3");
+	ck_assert_int_eq(jv_get(&v, "t")->b, 1);
+	ck_assert_int_eq(jv_get(&v, "f")->type, JV_BOOL);
+	ck_assert_int_eq(jv_get(&v, "f")->b, 0);
+	ck_assert_int_eq(jv_get(&v, "z")->type, JV_NULL);
+	a = jv_get(&v, "a");
+	ck_assert_int_eq(a->type, JV_ARR);
+	ck_assert_uint_eq(a->n, 3);
+	ck_assert_str_eq(a->v[1].s, "2");
+	ck_assert_int_eq(a->v[2].type, JV_OBJ);
+	ck_assert_str_eq(jv_get(jv_get(&v, "o"), "k")->s, "v");
+	ck_assert_ptr_null(jv_get(&v, "missing"));
+	ck_assert_ptr_null(jv_get(a, "s"));
+	jv_free(&v);
+}
+END_TEST
+
+START_TEST(test_jv_parse_string_escapes)
+{
+	struct jv v;
+	char err[128];
+
+	ck_assert_int_eq(parse("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u20ac"
+	    "\\ud83d\\ude00\xc3\xa9\"", &v, err, sizeof(err)), 0);
+	ck_assert_str_eq(v.s, "\"\\/\b\f\n\r\t\xc3\xa9\xe2\x82\xac"
+	    "\xf0\x9f\x98\x80\xc3\xa9");
+	jv_free(&v);
+}
+END_TEST
+
+START_TEST(test_jv_parse_roundtrip_writer)
+{
+	static const char in[] = "x\"\\\n\x01\x7f\xe2\x82\xac";
+	char *buf = NULL, err[128];
+	size_t len = 0;
+	struct jv v;
+	FILE *fp;
+
+	fp = open_memstream(&buf, &len);
+	jw_escape(fp, in);
+	fclose(fp);
+	ck_assert_int_eq(jv_parse(buf, len, &v, err, sizeof(err)), 0);
+	ck_assert_str_eq(v.s, in);
+	jv_free(&v);
+	free(buf);
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	const char	*err;
+} bad[] = {
+	{ "", "column 1: unexpected end" },
+	{ "{", "expected a key" },
+	{ "{\"a\"}", "expected ':'" },
+	{ "{\"a\":1,}", "expected a key" },
+	{ "{\"a\":1 \"b\":2}", "expected ',' or '}'" },
+	{ "[1,2", "expected ',' or ']'" },
+	{ "{\"a\":1,\"a\":2}", "duplicate key" },
+	{ "\"abc", "unterminated string" },
+	{ "\"a\tb\"", "control character in string" },
+	{ "\"\\x\"", "bad escape" },
+	{ "\"\\u12g4\"", "bad \\u escape" },
+	{ "\"\\ud800\"", "lone surrogate" },
+	{ "\"\\udc00\"", "lone surrogate" },
+	{ "\"\\ud800\\u0041\"", "bad surrogate pair" },
+	{ "\"\\u0000\"", "NUL in string" },
+	{ "01", "text after the document" },
+	{ "-", "bad number" },
+	{ "1.", "bad number" },
+	{ "1e", "bad number" },
+	{ "tru", "unexpected character" },
+	{ "{} {}", "text after the document" },
+	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	    "nested too deeply" },
+};
+
+START_TEST(test_jv_parse_errors_reported)
+{
+	struct jv v;
+	char err[128];
+
+	ck_assert_int_eq(parse(bad[_i].in, &v, err, sizeof(err)), -1);
+	if (strstr(err, bad[_i].err) == NULL)
+		ck_abort_msg("%s: got \"%s\", want \"%s\"", bad[_i].in, err,
+		    bad[_i].err);
+	ck_assert(strncmp(err, "column ", 7) == 0);
+	jv_free(&v);
+}
+END_TEST
+
+START_TEST(test_jv_parse_error_column)
+{
+	struct jv v;
+	char err[128];
+
+	ck_assert_int_eq(parse("{\"a\": tru}", &v, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "column 7: unexpected character");
+	jv_free(&v);
+}
+END_TEST
+
+START_TEST(test_jv_free_null_and_twice)
+{
+	struct jv v;
+	char err[16];
+
+	jv_free(NULL);
+	ck_assert_int_eq(parse("[\"a\",{\"b\":[]}]", &v, err, sizeof(err)),
+	    0);
+	jv_free(&v);
+	jv_free(&v);
+}
+END_TEST
+
+/* ------------------------------------------------------------ format */
+
+static const struct {
+	const char	*in;
+	const char	*out;
+	int		 rc;
+} sizes[] = {
+	{ "0", "unlimited", 0 },
+	{ "1", "1", 0 },
+	{ "1000", "1000", 0 },
+	{ "1024", "1K", 0 },
+	{ "1536", "1536", 0 },
+	{ "10737418240", "10G", 0 },
+	{ "524288000", "500M", 0 },
+	{ "1099511627776", "1T", 0 },
+	{ "1152921504606846976", "1E", 0 },
+	{ "18446744073709551615", "18446744073709551615", 0 },
+	{ "", "", -1 },
+	{ "12x", "12x", -1 },
+	{ "-5", "-5", -1 },
+	{ "99999999999999999999999", "99999999999999999999999", -1 },
+};
+
+START_TEST(test_fmt_size_table)
+{
+	char buf[64];
+
+	ck_assert_int_eq(fmt_size(sizes[_i].in, buf, sizeof(buf)),
+	    sizes[_i].rc);
+	ck_assert_str_eq(buf, sizes[_i].out);
+}
+END_TEST
+
+START_TEST(test_fmt_size_small_buffer_truncates)
+{
+	char buf[4];
+
+	ck_assert_int_eq(fmt_size("0", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "unl");
+}
+END_TEST
+
+START_TEST(test_attr_name_hyphen_and_quota)
+{
+	char buf[64];
+
+	ck_assert_str_eq(attr_name("max-users", buf, sizeof(buf)),
+	    "max_users");
+	ck_assert_str_eq(attr_name("quota", buf, sizeof(buf)), "quota_bytes");
+	ck_assert_str_eq(attr_name("quota-messages", buf, sizeof(buf)),
+	    "quota_messages");
+	ck_assert_str_eq(attr_name("name", buf, sizeof(buf)), "name");
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("vudbadm");
+	TCase *tc;
+
+	tc = tcase_create("jw");
+	tcase_add_test(tc, test_jw_str_escapes);
+	tcase_add_test(tc, test_jw_obj_commas_nested);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("jv_parse");
+	tcase_add_test(tc, test_jv_parse_object_values);
+	tcase_add_test(tc, test_jv_parse_string_escapes);
+	tcase_add_test(tc, test_jv_parse_roundtrip_writer);
+	tcase_add_loop_test(tc, test_jv_parse_errors_reported, 0,
+	    sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_jv_parse_error_column);
+	tcase_add_test(tc, test_jv_free_null_and_twice);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fmt_size");
+	tcase_add_loop_test(tc, test_fmt_size_table, 0,
+	    sizeof(sizes) / sizeof(sizes[0]));
+	tcase_add_test(tc, test_fmt_size_small_buffer_truncates);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("attr_name");
+	tcase_add_test(tc, test_attr_name_hyphen_and_quota);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

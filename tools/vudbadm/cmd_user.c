@@ -1,0 +1,284 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * cmd_user.c - "user add|del|list|show|set|unset|enable|disable|passwd|
+ * rename": mailbox users.  A new password is hashed by the library with
+ * the scheme in force for the user's domain and stored in the same
+ * change that adds the user; it comes from the terminal (asked twice),
+ * from standard input, as a prepared hash, or is generated and printed
+ * once.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vudbadm.h"
+
+static const struct aopt user_aopts[] = {
+	{ "--quota", "quota_bytes", NULL },
+	{ "--quota-messages", "quota_messages", NULL },
+	{ "--services", "services", NULL },
+	{ "--name", "name", NULL },
+	{ "--uid", "uid", NULL },
+	{ "--gid", "gid", NULL },
+	{ "--home", "home", NULL },
+	{ "--maildir", "maildir", NULL },
+	{ "--disabled", "enabled", "no" },
+	{ "--no-receive", "receive", "no" },
+	{ NULL, NULL, NULL }
+};
+
+/* pw_how - which password option was given: 0 none, 's', 'r', 'h' */
+static int
+pw_how(struct ctx *c, int in, int rnd, const char *hash)
+{
+	if (in + rnd + (hash != NULL) > 1)
+		return usage_error(c, "--password-stdin, --password-hash and "
+		    "--random-password exclude each other"), -1;
+	return in ? 's' : rnd ? 'r' : hash != NULL ? 'h' : 0;
+}
+
+/* check_name - a usage-level check of a name before the store is used */
+static int
+check_name(struct ctx *c, int type, const char *name)
+{
+	const char *why;
+
+	if ((why = vudb_name_error(type, name)) != NULL)
+		return fail_msg(c, EX_DATAERR, "%s: %s", name, why);
+	return EX_OK;
+}
+
+/* print_random - show a generated password, once */
+static void
+print_random(struct ctx *c, const char *addr, const char *pw)
+{
+	if (c->json) {
+		jw_obj_begin(&c->jw);
+		jw_kv(&c->jw, "name", addr);
+		jw_kv(&c->jw, "password", pw);
+		jw_obj_end(&c->jw);
+		jw_end(&c->jw);
+	} else
+		printf("%s\n", pw);
+	fflush(stdout);
+}
+
+static int
+cmd_add(struct ctx *c, int argc, char **argv)
+{
+	const char *attrs[2 * NELEM(user_aopts) + 3], *hash_arg = NULL;
+	const char *scheme;
+	struct vudb_obj *dom = NULL;
+	char pw[PW_MAX + 1], *pos[1], *hash = NULL;
+	int n, rc, in = 0, rnd = 0, how;
+	size_t k;
+	struct opt extra[] = {
+		{ "--password-stdin", 0, NULL, &in },
+		{ "--password-hash", 1, &hash_arg, NULL },
+		{ "--random-password", 0, NULL, &rnd },
+		{ NULL, 0, NULL, NULL }
+	};
+
+	if ((n = parse_attr_opts(c, argc, argv, user_aopts, extra, pos, 1,
+	    attrs)) < 0)
+		return EX_USAGE;
+	if (n != 1)
+		return usage_error(c, "address missing");
+	if ((how = pw_how(c, in, rnd, hash_arg)) < 0)
+		return EX_USAGE;
+	if (how == 0 && isatty(STDIN_FILENO))
+		how = 't';
+	if ((rc = check_name(c, VUDB_USER, pos[0])) != EX_OK)
+		return rc;
+	if ((rc = open_store(c, 0)) != EX_OK)
+		return rc;
+	for (k = 0; attrs[k] != NULL; k += 2)
+		;
+	pw[0] = '\0';
+	if (how == 'h') {
+		attrs[k++] = "password";
+		attrs[k++] = hash_arg;
+	} else if (how != 0) {
+		/* no password is asked for a user that exists */
+		if (how == 't' && vudb_get(c->db, VUDB_USER, pos[0], &dom) ==
+		    VUDB_OK) {
+			vudb_obj_free(dom);
+			return fail_msg(c, EX_CANTCREAT, "%s: already exists",
+			    pos[0]);
+		}
+		dom = NULL;
+		/* hash with the scheme in force for the domain */
+		rc = vudb_get(c->db, VUDB_DOMAIN, strrchr(pos[0], '@') + 1,
+		    &dom);
+		if (rc != VUDB_OK)
+			return fail(c, rc, pos[0]);
+		if ((rc = pw_get(c, how, pw, sizeof(pw))) != EX_OK) {
+			vudb_obj_free(dom);
+			return rc;
+		}
+		scheme = vudb_obj_effective(dom, "password_scheme");
+		rc = vudb_password_hash(c->db, scheme, pw, &hash);
+		vudb_obj_free(dom);
+		if (rc != VUDB_OK) {
+			pw_wipe(pw, sizeof(pw));
+			return fail(c, rc, "hashing the password");
+		}
+		attrs[k++] = "password";
+		attrs[k++] = hash;
+	}
+	attrs[k] = NULL;
+	rc = vudb_add(c->db, VUDB_USER, pos[0], attrs);
+	if (hash != NULL) {
+		pw_wipe(hash, strlen(hash));
+		vudb_free(hash);
+	}
+	if (rc != VUDB_OK) {
+		pw_wipe(pw, sizeof(pw));
+		return fail(c, rc, pos[0]);
+	}
+	if (how == 'r')
+		print_random(c, pos[0], pw);
+	pw_wipe(pw, sizeof(pw));
+	return EX_OK;
+}
+
+static int
+cmd_passwd(struct ctx *c, int argc, char **argv)
+{
+	const char *hash_arg = NULL, *attrs[3];
+	struct vudb_obj *u;
+	char pw[PW_MAX + 1], *pos[1];
+	int n, rc, in = 0, rnd = 0, how;
+	struct opt opts[] = {
+		{ "--password-stdin", 0, NULL, &in },
+		{ "--password-hash", 1, &hash_arg, NULL },
+		{ "--random-password", 0, NULL, &rnd },
+		{ NULL, 0, NULL, NULL }
+	};
+
+	if ((n = parse_opts(c, argc, argv, opts, pos, 1)) < 0)
+		return EX_USAGE;
+	if (n != 1)
+		return usage_error(c, "address missing");
+	if ((how = pw_how(c, in, rnd, hash_arg)) < 0)
+		return EX_USAGE;
+	if ((rc = check_name(c, VUDB_USER, pos[0])) != EX_OK)
+		return rc;
+	if ((rc = open_store(c, 0)) != EX_OK)
+		return rc;
+	/* no password is asked for a user that does not exist */
+	if ((rc = vudb_get(c->db, VUDB_USER, pos[0], &u)) != VUDB_OK)
+		return fail(c, rc, pos[0]);
+	vudb_obj_free(u);
+	if (how == 'h') {
+		attrs[0] = "password";
+		attrs[1] = hash_arg;
+		attrs[2] = NULL;
+		if ((rc = vudb_update(c->db, VUDB_USER, pos[0], attrs)) !=
+		    VUDB_OK)
+			return fail(c, rc, pos[0]);
+		return EX_OK;
+	}
+	if ((rc = pw_get(c, how == 0 ? 't' : how, pw, sizeof(pw))) != EX_OK)
+		return rc;
+	rc = vudb_set_password(c->db, pos[0], pw);
+	if (rc == VUDB_OK && how == 'r')
+		print_random(c, pos[0], pw);
+	pw_wipe(pw, sizeof(pw));
+	if (rc != VUDB_OK)
+		return fail(c, rc, pos[0]);
+	return EX_OK;
+}
+
+static int
+cmd_del(struct ctx *c, int argc, char **argv)
+{
+	return entry_del(c, VUDB_USER, argc, argv);
+}
+
+static int
+cmd_show(struct ctx *c, int argc, char **argv)
+{
+	return entry_show(c, VUDB_USER, argc, argv);
+}
+
+static int
+enable(struct ctx *c, int argc, char **argv, const char *yesno)
+{
+	char *pos[1];
+	int n, rc;
+
+	if ((n = parse_opts(c, argc, argv, NULL, pos, 1)) < 0)
+		return EX_USAGE;
+	if (n != 1)
+		return usage_error(c, "address missing");
+	if ((rc = open_store(c, 0)) != EX_OK)
+		return rc;
+	return set_attr(c, VUDB_USER, pos[0], "enabled", yesno);
+}
+
+static int
+cmd_enable(struct ctx *c, int argc, char **argv)
+{
+	return enable(c, argc, argv, "yes");
+}
+
+static int
+cmd_disable(struct ctx *c, int argc, char **argv)
+{
+	return enable(c, argc, argv, "no");
+}
+
+static int
+cmd_set(struct ctx *c, int argc, char **argv)
+{
+	return set_cmd(c, VUDB_USER, argc, argv, 0);
+}
+
+static int
+cmd_unset(struct ctx *c, int argc, char **argv)
+{
+	return set_cmd(c, VUDB_USER, argc, argv, 1);
+}
+
+static int
+cmd_rename(struct ctx *c, int argc, char **argv)
+{
+	return rename_cmd(c, VUDB_USER, argc, argv);
+}
+
+static int
+cmd_list(struct ctx *c, int argc, char **argv)
+{
+	char *pos[1];
+	int n, rc;
+
+	if ((n = parse_opts(c, argc, argv, NULL, pos, 1)) < 0)
+		return EX_USAGE;
+	if ((rc = open_store(c, 0)) != EX_OK)
+		return rc;
+	return list_entries(c, VUDB_USER, n == 1 ? pos[0] : NULL);
+}
+
+const struct cmd cmds_user[] = {
+	{ "user", "add", cmd_add, "[--password-stdin | --password-hash hash "
+	    "| --random-password] [--quota size] [--quota-messages n] "
+	    "[--services list] [--name text] [--uid id] [--gid id] "
+	    "[--home path] [--maildir path] [--disabled] [--no-receive] "
+	    "address" },
+	{ "user", "del", cmd_del, "address" },
+	{ "user", "list", cmd_list, "[domain]" },
+	{ "user", "show", cmd_show, "address" },
+	{ "user", "set", cmd_set, "address attribute [value]" },
+	{ "user", "unset", cmd_unset, "address attribute" },
+	{ "user", "enable", cmd_enable, "address" },
+	{ "user", "disable", cmd_disable, "address" },
+	{ "user", "passwd", cmd_passwd, "[--password-stdin | --password-hash "
+	    "hash | --random-password] address" },
+	{ "user", "rename", cmd_rename, "old new" },
+	{ NULL, NULL, NULL, NULL }
+};

@@ -1,0 +1,346 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * output.c - how vudbadm shows things: aligned tables for people, and one
+ * JSON object per entry for programs, with stable field names: "type",
+ * "name", "attrs" (the stored attributes, password hash left out),
+ * "effective" (the values in force) and "has_password".  Also the human
+ * form of sizes and times, and the list of domains that several commands
+ * walk.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vudbadm.h"
+
+struct table {
+	size_t	  ncol, nrows, cap;
+	char	**cells;	/* row-major; row 0 is the header */
+};
+
+/* table_new - a table of ncol columns; then ncol header strings */
+struct table *
+table_new(size_t ncol, ...)
+{
+	struct table *t;
+	va_list ap;
+	size_t i;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->ncol = ncol;
+	t->cap = 64;
+	if ((t->cells = calloc(t->cap * ncol, sizeof(*t->cells))) == NULL) {
+		free(t);
+		return NULL;
+	}
+	va_start(ap, ncol);
+	for (i = 0; i < ncol; i++)
+		t->cells[i] = strdup(va_arg(ap, const char *));
+	va_end(ap);
+	t->nrows = 1;
+	return t;
+}
+
+/* table_add - a row of ncol strings (NULL shows as "-") */
+int
+table_add(struct table *t, ...)
+{
+	va_list ap;
+	size_t i;
+	void *p;
+
+	if (t->nrows == t->cap) {
+		if ((p = reallocarray(t->cells, t->cap * 2 * t->ncol,
+		    sizeof(*t->cells))) == NULL)
+			return -1;
+		t->cells = p;
+		t->cap *= 2;
+	}
+	va_start(ap, t);
+	for (i = 0; i < t->ncol; i++) {
+		const char *s = va_arg(ap, const char *);
+
+		t->cells[t->nrows * t->ncol + i] = strdup(s != NULL &&
+		    s[0] != '\0' ? s : "-");
+	}
+	va_end(ap);
+	t->nrows++;
+	return 0;
+}
+
+/* wide - whether a code point takes two columns (East Asian wide) */
+static int
+wide(unsigned int c)
+{
+	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+	    (c >= 0x20000 && c <= 0x3fffd);
+}
+
+/* width - display columns of a UTF-8 string, whatever the locale */
+static size_t
+width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned int c;
+	size_t n = 0;
+	int k;
+
+	while (p != NULL && *p != '\0') {
+		c = *p++;
+		k = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+		if (k > 0)
+			c &= 0x3fu >> k;
+		for (; k > 0 && (*p & 0xc0) == 0x80; k--)
+			c = c << 6 | (*p++ & 0x3fu);
+		n += wide(c) ? 2 : 1;
+	}
+	return n;
+}
+
+void
+table_print(struct table *t, FILE *fp)
+{
+	size_t *w, r, i, k;
+	const char *s;
+
+	if ((w = calloc(t->ncol, sizeof(*w))) == NULL)
+		return;
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncol; i++)
+			if (width(t->cells[r * t->ncol + i]) > w[i])
+				w[i] = width(t->cells[r * t->ncol + i]);
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncol; i++) {
+			s = t->cells[r * t->ncol + i];
+			fputs(s != NULL ? s : "", fp);
+			if (i + 1 == t->ncol)
+				break;
+			for (k = width(s); k < w[i] + 2; k++)
+				putc(' ', fp);
+		}
+		putc('\n', fp);
+	}
+	free(w);
+}
+
+void
+table_free(struct table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nrows * t->ncol; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
+const char *
+type_name(int type)
+{
+	switch (type) {
+	case VUDB_DOMAIN:	return "domain";
+	case VUDB_USER:		return "user";
+	case VUDB_ALIAS:	return "alias";
+	case VUDB_RELOCATED:	return "relocated";
+	case VUDB_SENDER:	return "sender";
+	}
+	return "unknown";
+}
+
+static const char *const user_eff[] = {
+	"enabled", "receive", "services", "quota_bytes", "quota_messages",
+	"uid", "gid", "home", "maildir", "password_scheme", NULL
+};
+static const char *const domain_eff[] = {
+	"enabled", "catchall", "services", "quota_bytes", "quota_messages",
+	"uid", "gid", "recipient_delimiter", "password_scheme", "users",
+	"aliases", NULL
+};
+
+static const char *const *
+eff_names(int type)
+{
+	static const char *const none[] = { NULL };
+
+	if (type == VUDB_USER)
+		return user_eff;
+	if (type == VUDB_DOMAIN)
+		return domain_eff;
+	return none;
+}
+
+/*
+ * obj_json - one entry as a JSON object: with effective set, the values
+ * in force as well.  The password hash is never shown here (export shows
+ * it): "has_password" says whether there is one.
+ */
+void
+obj_json(struct ctx *c, const struct vudb_obj *o, int effective)
+{
+	const char *const *e;
+	const char *n, *v;
+	size_t i;
+
+	jw_obj_begin(&c->jw);
+	jw_kv(&c->jw, "type", type_name(vudb_obj_type(o)));
+	jw_kv(&c->jw, "name", vudb_obj_name(o));
+	jw_key(&c->jw, "attrs");
+	jw_obj_begin(&c->jw);
+	for (i = 0; vudb_obj_attr(o, i, &n, &v) == VUDB_OK; i++)
+		if (strcmp(n, "password") != 0 ||
+		    vudb_obj_type(o) != VUDB_USER)
+			jw_kv(&c->jw, n, v);
+	jw_obj_end(&c->jw);
+	if (effective && vudb_obj_type(o) != VUDB_ALIAS &&
+	    vudb_obj_type(o) != VUDB_RELOCATED &&
+	    vudb_obj_type(o) != VUDB_SENDER) {
+		jw_key(&c->jw, "effective");
+		jw_obj_begin(&c->jw);
+		for (e = eff_names(vudb_obj_type(o)); *e != NULL; e++)
+			if ((v = vudb_obj_effective(o, *e)) != NULL)
+				jw_kv(&c->jw, *e, v);
+		jw_obj_end(&c->jw);
+	}
+	if (vudb_obj_type(o) == VUDB_USER)
+		jw_kvb(&c->jw, "has_password",
+		    vudb_obj_get(o, "password") != NULL);
+	jw_obj_end(&c->jw);
+	jw_end(&c->jw);
+}
+
+/* fmt_time - "2026-11-26 06:30:00 UTC" for a stored time */
+static const char *
+fmt_time(const char *v, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t t;
+	char *end;
+
+	t = (time_t)strtoll(v, &end, 10);
+	if (*end != '\0' || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		return v;
+	return buf;
+}
+
+/* obj_show - an entry for people: one "attribute  value" line each */
+void
+obj_show(struct ctx *c, const struct vudb_obj *o)
+{
+	const char *const *e;
+	const char *n, *v, *st;
+	char buf[256], line[1200];
+	struct table *t;
+	size_t i;
+
+	(void)c;
+	if ((t = table_new(2, type_name(vudb_obj_type(o)),
+	    vudb_obj_name(o))) == NULL)
+		return;
+	for (i = 0; vudb_obj_attr(o, i, &n, &v) == VUDB_OK; i++) {
+		if (strcmp(n, "password") == 0) {
+			const char *end = strchr(v, '}');
+
+			snprintf(line, sizeof(line), "%.*s (set)",
+			    end != NULL ? (int)(end - v + 1) : 0, v);
+			v = line;
+		} else if (strcmp(n, "created") == 0 ||
+		    strcmp(n, "updated") == 0)
+			v = fmt_time(v, buf, sizeof(buf));
+		else if (strcmp(n, "quota_bytes") == 0) {
+			fmt_size(v, buf, sizeof(buf));
+			v = buf;
+		}
+		table_add(t, n, v);
+	}
+	if (vudb_obj_type(o) == VUDB_USER && vudb_obj_get(o, "password") ==
+	    NULL)
+		table_add(t, "password", "none (no login)");
+	for (e = eff_names(vudb_obj_type(o)); *e != NULL; e++) {
+		v = vudb_obj_effective(o, *e);
+		st = vudb_obj_get(o, *e);
+		if (v == NULL || (st != NULL && strcmp(st, v) == 0))
+			continue;
+		if (strcmp(*e, "quota_bytes") == 0) {
+			fmt_size(v, buf, sizeof(buf));
+			v = buf;
+		}
+		snprintf(line, sizeof(line), "%s%s", v,
+		    strcmp(*e, "users") == 0 || strcmp(*e, "aliases") == 0 ?
+		    "" : st != NULL ? " (in force)" : " (default)");
+		table_add(t, *e, line);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+void
+names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * list_domains - the names of the domains of the store: kinds 0 all,
+ * 1 mailbox domains only, 2 alias domains only.  Returns an exit status.
+ */
+int
+list_domains(struct ctx *c, char ***names_r, size_t *n_r, int kinds)
+{
+	struct vudb_iter *it;
+	struct vudb_obj *o;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	const char *k;
+	void *p;
+	int rc;
+
+	*names_r = NULL;
+	*n_r = 0;
+	if ((rc = vudb_list(c->db, VUDB_DOMAIN, NULL, &it)) != VUDB_OK)
+		return fail(c, rc, "listing domains");
+	while ((rc = vudb_iter_next(it, &o)) == VUDB_OK) {
+		k = vudb_obj_get(o, "kind");
+		if (kinds != 0 && (k != NULL && strcmp(k, "alias") == 0) !=
+		    (kinds == 2))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((p = reallocarray(names, cap, sizeof(*names))) ==
+			    NULL) {
+				rc = VUDB_ENOMEM;
+				break;
+			}
+			names = p;
+		}
+		if ((names[n] = strdup(vudb_obj_name(o))) == NULL) {
+			rc = VUDB_ENOMEM;
+			break;
+		}
+		n++;
+	}
+	vudb_iter_free(it);
+	if (rc != VUDB_ENOTFOUND) {
+		names_free(names, n);
+		return fail(c, rc, "listing domains");
+	}
+	*names_r = names;
+	*n_r = n;
+	return EX_OK;
+}
+

@@ -1,0 +1,104 @@
+#!/bin/sh
+# Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+#
+# misc.sh - verify and stats (with --json), the store chosen by -d or
+# $VUDB_STORE, the form of error messages, and temporary failures: a
+# store whose reads fail (the library's fail: backend) gives exit 75 for
+# lookups, auth and changes, never "not found".
+. "${top_srcdir:-.}/tools/vudbadm/tests/common.sh"
+
+mkstore >/dev/null
+v domain add pc1.example
+v domain add pc2.example
+v domain alias add alias.example pc1.example
+printf 'secret1\n' | v user add matsui@pc1.example --password-stdin
+v user add matsui@pc2.example
+v alias add info@pc1.example matsui@pc1.example
+v alias add @pc2.example matsui@pc2.example
+
+# ---- verify
+t 0 -d "$S" verify
+out_is "no problems found"
+t 0 -d "$S" verify pc1.example
+t 0 -d "$S" --json verify
+js 'd == {"problems": [], "ok": True}'
+t 67 -d "$S" verify nosuch.example
+t 65 -d "$S" verify "bad..name"
+
+# ---- stats
+t 0 -d "$S" stats
+out_has "domains:       3 (1 alias domains)"
+out_has "users:         2"
+out_has "aliases:       2"
+t 0 -d "$S" --json stats
+js 'd["domains"] == 3' 'd["alias_domains"] == 1' 'd["users"] == 2' \
+    'd["aliases"] == 2' 'd["domain_bytes"] > 0' \
+    'd["store_bytes"] >= d["domain_bytes"]' 'len(d["domain_files"]) == 3' \
+    'd["domain_files"][1] == {"domain": "pc1.example", "users": 1, "aliases": 1, "bytes": d["domain_files"][1]["bytes"]}' \
+    'all(f["bytes"] > 0 for f in d["domain_files"])'
+t 64 -d "$S" stats extra
+
+# ---- the store: -d, -dPATH, $VUDB_STORE, a bdb: URL
+VUDB_STORE=$S t 0 lookup mailbox matsui@pc1.example
+out_is "pc1.example/matsui/Maildir/"
+t 0 "-d$S" lookup mailbox matsui@pc1.example
+t 0 -d "bdb:$S" lookup mailbox matsui@pc1.example
+t 0 --json -d "$S" lookup mailbox matsui@pc1.example
+js 'd["found"] == True'
+t 0 -d "$S" lookup mailbox matsui@pc1.example --json
+js 'd["found"] == True'
+t 66 -d "$T/nostore" user list
+err_has "vudbadm: user list: "
+err_has "vudbadm init"
+t 75 -d "$T/nostore" lookup mailbox matsui@pc1.example
+t 65 -d "nosuchscheme:$S" user list
+t 64 -d
+t 64 --bogus user list
+
+# ---- one-line errors, sysexits
+t 73 -d "$S" user add matsui@pc1.example
+out_is ""
+err_line
+err_has "vudbadm: user add: matsui@pc1.example: already exists"
+t 67 -d "$S" user del nobody@pc1.example
+err_line
+err_has "vudbadm: user del: nobody@pc1.example: not found"
+t 65 -d "$S" user add "x y@pc1.example"
+err_line
+err_has "vudbadm: user add: x y@pc1.example: "
+t 65 -d "$S" user add x@pc1.example --quota 12Q
+err_line
+err_has "vudbadm: user add: quota_bytes: "
+t 65 -d "$S" alias add x@alias.example y@pc1.example
+err_has "alias domain"
+
+# ---- temporary failures: exit 75, never "not found"
+printf 'secret1\n' >"$T/pw1"
+VUDB_FAIL=get t 75 -d "fail:$S" lookup mailbox matsui@pc1.example
+VUDB_FAIL=get t 75 -d "fail:$S" lookup alias nobody@pc2.example
+VUDB_FAIL=get IN=$T/pw1 t 75 -d "fail:$S" auth matsui@pc1.example
+VUDB_FAIL=all t 75 -d "fail:$S" user add new@pc1.example
+VUDB_FAIL=all t 75 -d "fail:$S" user show matsui@pc1.example
+VUDB_FAIL=put t 75 -d "fail:$S" alias add new@pc1.example matsui@pc1.example
+echo '{"type":"user","name":"imp@pc1.example","attrs":{}}' >"$T/imp"
+VUDB_FAIL=commit t 75 -d "fail:$S" import "$T/imp"
+t 67 -d "$S" user show imp@pc1.example
+t 0 -d "$S" lookup mailbox matsui@pc1.example
+
+# ---- a damaged record: verify names it and exits 65
+db_load=$(command -v db5.3_load || command -v db_load || true)
+if [ -n "$db_load" ]; then
+printf 'ubad\ngarbage\n' |
+    "$db_load" -T -t btree -h "$S" domains/pc2.example.db
+t 65 -d "$S" verify
+out_has "pc2.example"
+err_has "problem"
+t 65 -d "$S" --json verify
+js 'd["ok"] == False' 'len(d["problems"]) >= 1' \
+    'all(set(p) == {"domain", "problem"} for p in d["problems"])' \
+    'any(p["domain"] == "pc2.example" for p in d["problems"])'
+t 0 -d "$S" verify pc1.example
+t 65 -d "$S" verify pc2.example
+fi
+
+done_testing

@@ -1,0 +1,380 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * vudbadm.c - the entry point of vudbadm(8): global options (-d STORE,
+ * --json), finding the command in the tables of the command groups,
+ * opening the store, and the rules every command follows for errors: one
+ * line on stderr, "vudbadm: user add: matsui@pc1.example: already exists",
+ * and a sysexits(3) exit status mapped from the library's status code.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vudbadm.h"
+
+static const struct cmd *const groups[] = {
+	cmds_settings, cmds_domain, cmds_user, cmds_alias, cmds_relocated,
+	cmds_sender, cmds_lookup, cmds_export, cmds_import, cmds_verify
+};
+
+/*
+ * exit_code - the exit status of a library status code.  Documented in
+ * vudbadm(8), EXIT STATUS.
+ */
+int
+exit_code(int rc)
+{
+	switch (rc) {
+	case VUDB_OK:		return EX_OK;
+	case VUDB_ENOTFOUND:	return EX_NOUSER;
+	case VUDB_EINVAL:	return EX_DATAERR;
+	case VUDB_EEXIST:	return EX_CANTCREAT;
+	case VUDB_ELIMIT:	return EX_NOPERM;
+	case VUDB_ERDONLY:	return EX_NOPERM;
+	case VUDB_EAUTH:
+	case VUDB_EDISABLED:	return EX_NOTFOUND;
+	case VUDB_ENOMAP:	return EX_USAGE;
+	case VUDB_ENOTSUP:	return EX_UNAVAILABLE;
+	case VUDB_ENOSTORE:	return EX_NOINPUT;
+	}
+	return EX_TEMPFAIL;
+}
+
+static void
+vmsg(struct ctx *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+vmsg(struct ctx *c, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("vudbadm: ", stderr);
+	if (c != NULL && c->cmd != NULL)
+		fprintf(stderr, "%s: ", c->cmd);
+	vfprintf(stderr, fmt, ap);
+	putc('\n', stderr);
+}
+
+void
+warn_msg(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+}
+
+/* fail_msg - print an error line; returns code, the exit status */
+int
+fail_msg(struct ctx *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/*
+ * fail - report a library failure rc, with the handle's message (or, with
+ * none, what, then the status text); returns the exit status.
+ */
+int
+fail(struct ctx *c, int rc, const char *what)
+{
+	const char *m = vudb_errmsg(c->db);
+
+	if (m[0] != '\0')
+		return fail_msg(c, exit_code(rc), "%s", m);
+	if (what != NULL)
+		return fail_msg(c, exit_code(rc), "%s: %s", what,
+		    vudb_strerror(rc));
+	return fail_msg(c, exit_code(rc), "%s", vudb_strerror(rc));
+}
+
+static void
+usage_line(FILE *fp, const struct cmd *t)
+{
+	fprintf(fp, "       vudbadm [-d store] [--json] %s%s%s%s%s\n",
+	    t->group != NULL ? t->group : "", t->group != NULL ? " " : "",
+	    t->name, t->usage[0] != '\0' ? " " : "", t->usage);
+}
+
+static void
+usage_all(FILE *fp)
+{
+	const struct cmd *t;
+	size_t g;
+
+	fputs("usage: vudbadm [-d store] [--json] command [arguments]\n", fp);
+	for (g = 0; g < NELEM(groups); g++)
+		for (t = groups[g]; t->name != NULL; t++)
+			usage_line(fp, t);
+}
+
+static const struct cmd *current;
+
+/* usage_error - a usage message for the current command; returns 64 */
+int
+usage_error(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+	if (current != NULL) {
+		fputs("usage:", stderr);
+		usage_line(stderr, current);
+	}
+	return EX_USAGE;
+}
+
+/*
+ * parse_opts - split args into options (from opts, plus --json anywhere)
+ * and positional arguments (into pos, at most maxpos; "--" ends options).
+ * Returns the number of positional arguments, or -1 after a usage error.
+ */
+int
+parse_opts(struct ctx *c, int argc, char **argv, const struct opt *opts,
+    char **pos, int maxpos)
+{
+	const struct opt *o;
+	int i, n = 0, dashdash = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (!dashdash && a[0] == '-' && a[1] != '\0') {
+			if (strcmp(a, "--json") == 0) {
+				c->json = 1;
+				continue;
+			}
+			for (o = opts; o != NULL && o->name != NULL; o++)
+				if (strcmp(o->name, a) == 0)
+					break;
+			/* "-1" or "-x.example" is a value for the library to
+			 * judge; an unknown "--name" is a mistake */
+			if ((o == NULL || o->name == NULL) && a[1] != '-')
+				goto positional;
+			if (o == NULL || o->name == NULL) {
+				usage_error(c, "unknown option %s", a);
+				return -1;
+			}
+			if (o->has_arg) {
+				if (i + 1 >= argc) {
+					usage_error(c, "%s needs an argument",
+					    a);
+					return -1;
+				}
+				*o->arg_r = argv[++i];
+			} else
+				*o->flag_r = 1;
+			continue;
+		}
+positional:
+		if (n >= maxpos) {
+			usage_error(c, "too many arguments");
+			return -1;
+		}
+		pos[n++] = argv[i];
+	}
+	return n;
+}
+
+/*
+ * parse_attr_opts - parse_opts() with, besides extra, options that set
+ * attributes (aopts: "--quota SIZE" sets quota_bytes; a flag with a fixed
+ * value such as "--disabled" sets enabled to no).  The attributes go to
+ * attrs as name, value pairs ending in NULL; attrs has room for
+ * 2 * (number of aopts) + 1 pointers.
+ */
+int
+parse_attr_opts(struct ctx *c, int argc, char **argv, const struct aopt *aopts,
+    const struct opt *extra, char **pos, int maxpos, const char **attrs)
+{
+	struct opt o[64];
+	const char *vals[32];
+	int flags[32];
+	size_t na, ne, i, k = 0;
+	int n;
+
+	for (na = 0; aopts != NULL && aopts[na].opt != NULL; na++)
+		;
+	for (ne = 0; extra != NULL && extra[ne].name != NULL; ne++)
+		;
+	if (na > NELEM(vals) || na + ne + 1 > NELEM(o))
+		return usage_error(c, "too many options"), -1;
+	for (i = 0; i < na; i++) {
+		vals[i] = NULL;
+		flags[i] = 0;
+		o[i].name = aopts[i].opt;
+		o[i].has_arg = aopts[i].fixed == NULL;
+		o[i].arg_r = &vals[i];
+		o[i].flag_r = &flags[i];
+	}
+	for (i = 0; i < ne; i++)
+		o[na + i] = extra[i];
+	memset(&o[na + ne], 0, sizeof(o[0]));
+	if ((n = parse_opts(c, argc, argv, o, pos, maxpos)) < 0)
+		return -1;
+	for (i = 0; i < na; i++) {
+		if (vals[i] == NULL && !flags[i])
+			continue;
+		attrs[k++] = aopts[i].attr;
+		attrs[k++] = flags[i] ? aopts[i].fixed : vals[i];
+	}
+	attrs[k] = NULL;
+	return n;
+}
+
+/* store_path - the directory of a store URL ("bdb:/x" -> "/x") */
+const char *
+store_path(const char *store)
+{
+	const char *p;
+
+	if (store == NULL && (store = getenv("VUDB_STORE")) == NULL)
+		store = "/var/lib/vudb";
+	for (p = store; *p >= 'a' && *p <= 'z'; p++)
+		;
+	if (p > store && *p == ':')
+		return p + 1;
+	return store;
+}
+
+int
+open_store(struct ctx *c, int flags)
+{
+	int rc;
+
+	if (c->db != NULL)
+		return EX_OK;
+	if ((rc = vudb_open(c->store, flags, &c->db)) != VUDB_OK) {
+		const char *m = vudb_open_errmsg();
+
+		return fail_msg(c, exit_code(rc), "%s", m[0] != '\0' ? m :
+		    vudb_strerror(rc));
+	}
+	return EX_OK;
+}
+
+/* find - the command named by args, or NULL; *used is how many words */
+static const struct cmd *
+find(int argc, char **argv, int *used)
+{
+	const struct cmd *t;
+	size_t g;
+
+	for (g = 0; g < NELEM(groups); g++)
+		for (t = groups[g]; t->name != NULL; t++) {
+			if (t->group == NULL) {
+				if (strcmp(argv[0], t->name) == 0) {
+					*used = 1;
+					return t;
+				}
+			} else if (argc >= 2 &&
+			    strcmp(argv[0], t->group) == 0 &&
+			    strcmp(argv[1], t->name) == 0) {
+				*used = 2;
+				return t;
+			}
+		}
+	return NULL;
+}
+
+/* group_known - whether word names a command group */
+static int
+group_known(const char *word)
+{
+	const struct cmd *t;
+	size_t g;
+
+	for (g = 0; g < NELEM(groups); g++)
+		for (t = groups[g]; t->name != NULL; t++)
+			if (t->group != NULL && strcmp(t->group, word) == 0)
+				return 1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctx c;
+	const struct cmd *t;
+	char cmdname[64];
+	int i, used, rc;
+
+	memset(&c, 0, sizeof(c));
+	jw_init(&c.jw, stdout);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-d") == 0) {
+			if (i + 1 >= argc) {
+				usage_all(stderr);
+				return EX_USAGE;
+			}
+			c.store = argv[++i];
+		} else if (strncmp(argv[i], "-d", 2) == 0)
+			c.store = argv[i] + 2;
+		else if (strcmp(argv[i], "--json") == 0 ||
+		    strcmp(argv[i], "-j") == 0)
+			c.json = 1;
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "help") == 0) {
+			usage_all(stdout);
+			return EX_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("vudbadm %s\n", vudb_version(NULL, NULL, NULL));
+			return EX_OK;
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "vudbadm: unknown option %s\n",
+			    argv[i]);
+			usage_all(stderr);
+			return EX_USAGE;
+		} else
+			break;
+	}
+	if (i >= argc) {
+		usage_all(stderr);
+		return EX_USAGE;
+	}
+	if ((t = find(argc - i, argv + i, &used)) == NULL) {
+		if (group_known(argv[i]))
+			fprintf(stderr, "vudbadm: %s: %s\n", argv[i],
+			    i + 1 < argc ? "unknown subcommand" :
+			    "subcommand missing");
+		else
+			fprintf(stderr, "vudbadm: %s: unknown command\n",
+			    argv[i]);
+		usage_all(stderr);
+		return EX_USAGE;
+	}
+	current = t;
+	snprintf(cmdname, sizeof(cmdname), "%s%s%s",
+	    t->group != NULL ? t->group : "", t->group != NULL ? " " : "",
+	    t->name);
+	c.cmd = cmdname;
+	rc = t->fn(&c, argc - i - used, argv + i + used);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (rc == EX_OK)
+			rc = fail_msg(&c, EX_IOERR, "writing the output "
+			    "failed");
+	}
+	vudb_close(c.db);
+	return rc;
+}
