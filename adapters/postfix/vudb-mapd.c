@@ -1,0 +1,718 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * vudb-mapd.c - the Postfix lookup server: start-up and shut-down.  It
+ * parses the options and the -l listener specifications, creates (or takes
+ * over from systemd) the listening sockets, leaves the terminal, opens one
+ * store handle per worker, drops privileges, starts the workers
+ * (worker.c) and then waits for signals: SIGTERM and SIGINT stop it
+ * gracefully, SIGHUP makes every worker reopen its store.  All lookup
+ * semantics are the library's (vudb_lookup); the protocols are in proto.c.
+ *
+ * Order matters: the store is opened after the fork into the background
+ * (Berkeley DB registers the process by its ID) and before privileges are
+ * dropped; listeners are created first, so that a port in use is reported
+ * on the terminal with a non-zero exit status.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mapd.h"
+
+#define DEF_MAXCONN	1000
+#define DEF_IDLE	300
+#define DEF_READ	10
+#define MAX_WORKERS	64
+
+struct config conf;
+
+static int	 log_stderr = 1;	/* until the daemon is running */
+static int	 log_syslog;
+static int	 ready_fd = -1;		/* to the waiting parent */
+
+/* ------------------------------------------------------------- logging */
+
+void
+mapd_vlog(int prio, const char *fmt, va_list ap)
+{
+	char msg[1024], line[1100];
+	const char *level;
+	int n;
+
+	if (prio == LOG_DEBUG && !conf.verbose)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	switch (prio) {
+	case LOG_CRIT:
+		level = "fatal: ";
+		break;
+	case LOG_ERR:
+		level = "error: ";
+		break;
+	case LOG_WARNING:
+		level = "warning: ";
+		break;
+	default:
+		level = "";
+		break;
+	}
+	if (log_syslog)
+		syslog(prio == LOG_DEBUG ? LOG_INFO : prio, "%s%s", level, msg);
+	if (log_stderr) {
+		n = snprintf(line, sizeof(line), "%s[%ld]: %s%s\n", PROG,
+		    (long)getpid(), level, msg);
+		if (n > (int)sizeof(line) - 1)
+			n = (int)sizeof(line) - 1;
+		if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+			/* nowhere to report it */
+		}
+	}
+}
+
+void
+mapd_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mapd_vlog(prio, fmt, ap);
+	va_end(ap);
+}
+
+void
+mapd_lib_log(void *arg, int prio, const char *msg)
+{
+	(void)arg;
+	mapd_log(prio, "%s", msg);
+}
+
+/* fatal - log and exit with a sysexits status, telling a waiting parent */
+static void __attribute__((__noreturn__, __format__(__printf__, 2, 3)))
+fatal(int status, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned char st = (unsigned char)status;
+
+	va_start(ap, fmt);
+	mapd_vlog(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	if (ready_fd >= 0 && write(ready_fd, &st, 1) < 0) {
+		/* the parent then sees our exit status */
+	}
+	exit(status);
+}
+
+static void __attribute__((__noreturn__))
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-fv] [-c MAXCONN] [-d STORE] [-g GROUP] "
+	    "[-m MODE] [-p PIDFILE]\n"
+	    "       [-r READ_TIMEOUT] [-t IDLE_TIMEOUT] [-u USER] [-w WORKERS]"
+	    "\n       -l LISTEN [-l LISTEN ...]\n"
+	    "LISTEN: socketmap:inet:HOST:PORT | socketmap:unix:PATH |\n"
+	    "        tcp:MAP:inet:HOST:PORT | tcp:MAP:unix:PATH\n", PROG);
+	exit(EX_USAGE_);
+}
+
+/* --------------------------------------------------------------- options */
+
+/* number - parse a decimal option value in [min, max] */
+static int
+number(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "%s: bad %s value \"%s\": expected a number "
+		    "from %ld to %ld\n", PROG, opt, s, min, max);
+		exit(EX_USAGE_);
+	}
+	return (int)v;
+}
+
+/* absolute - an absolute form of a path (malloc) */
+static char *
+absolute(const char *path)
+{
+	char cwd[PATH_MAX], *p;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		p = strdup(path);
+	else if (asprintf(&p, "%s/%s", cwd, path) < 0)
+		p = NULL;
+	if (p == NULL)
+		fatal(EX_OSERR_, "out of memory");
+	return p;
+}
+
+/*
+ * store_url - the store URL with its path made absolute, since the daemon
+ * changes to "/": "bdb:rel" -> "bdb:/cwd/rel", "rel" -> "/cwd/rel".
+ */
+static const char *
+store_url(const char *s)
+{
+	const char *p;
+	char *abs, *url;
+
+	if (s == NULL && (s = getenv("VUDB_STORE")) == NULL)
+		return NULL;
+	for (p = s; *p >= 'a' && *p <= 'z'; p++)
+		;
+	if (p > s && *p == ':' && p[1] != '\0') {
+		if (p[1] == '/')
+			return s;
+		abs = absolute(p + 1);
+		if (asprintf(&url, "%.*s:%s", (int)(p - s), s, abs) < 0)
+			fatal(EX_OSERR_, "out of memory");
+		free(abs);
+		return url;
+	}
+	return absolute(s);
+}
+
+/* parse_inet - "HOST:PORT" or "[V6]:PORT" into an address */
+static int
+parse_inet(const char *ep, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints, *res;
+	char host[256];
+	const char *port, *h;
+	size_t hlen;
+
+	if (ep[0] == '[') {
+		h = ep + 1;
+		if ((port = strchr(h, ']')) == NULL || port[1] != ':')
+			return -1;
+		hlen = (size_t)(port - h);
+		port += 2;
+	} else {
+		h = ep;
+		if ((port = strrchr(ep, ':')) == NULL)
+			return -1;
+		hlen = (size_t)(port - h);
+		port++;
+	}
+	if (hlen == 0 || hlen >= sizeof(host) || *port == '\0' ||
+	    strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    atoi(port) < 1 || atoi(port) > 65535)
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return -1;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* parse_listen - check a -l argument and fill in the listener */
+static void
+parse_listen(const char *spec, struct listener *l)
+{
+	const char *ep, *colon;
+	static char maps[MAX_WORKERS * 4][16];
+	static int nmaps;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	l->spec = spec;
+	if (strncmp(spec, "socketmap:", 10) == 0) {
+		l->proto = PROTO_SOCKETMAP;
+		ep = spec + 10;
+	} else if (strncmp(spec, "tcp:", 4) == 0) {
+		l->proto = PROTO_TCP;
+		if ((colon = strchr(spec + 4, ':')) == NULL ||
+		    (size_t)(colon - spec - 4) >= sizeof(maps[0]) ||
+		    nmaps >= (int)(sizeof(maps) / sizeof(maps[0])))
+			goto bad;
+		memcpy(maps[nmaps], spec + 4, (size_t)(colon - spec - 4));
+		maps[nmaps][colon - spec - 4] = '\0';
+		if (!vudb_map_valid(maps[nmaps])) {
+			fprintf(stderr, "%s: -l %s: unknown map \"%s\" (maps: "
+			    "domain, mailbox, alias, sender, uid, gid, "
+			    "relocated)\n", PROG, spec, maps[nmaps]);
+			exit(EX_USAGE_);
+		}
+		l->map = maps[nmaps++];
+		ep = colon + 1;
+	} else
+		goto bad;
+	if (strncmp(ep, "unix:", 5) == 0 && ep[5] != '\0')
+		l->is_unix = 1;
+	else if (strncmp(ep, "inet:", 5) != 0)
+		goto bad;
+	return;
+bad:
+	fprintf(stderr, "%s: bad listener \"%s\": expected "
+	    "socketmap:inet:HOST:PORT, socketmap:unix:PATH, "
+	    "tcp:MAP:inet:HOST:PORT or tcp:MAP:unix:PATH\n", PROG, spec);
+	exit(EX_USAGE_);
+}
+
+/* endpoint - the "inet:..." or "unix:..." part of a listener spec */
+static const char *
+endpoint(const struct listener *l)
+{
+	if (l->proto == PROTO_SOCKETMAP)
+		return l->spec + 10;
+	return strchr(l->spec + 4, ':') + 1;
+}
+
+/* ------------------------------------------------------------- listeners */
+
+/* unix_listen - bind a unix socket, replacing a stale one */
+static int
+unix_listen(struct listener *l, mode_t mode, gid_t gid)
+{
+	const char *path = endpoint(l) + 5;
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		fatal(EX_USAGE_, "-l %s: path too long", l->spec);
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			fatal(EX_UNAVAIL_, "-l %s: %s exists and is not a "
+			    "socket", l->spec, path);
+		/* a socket file: in use, or left over by a crash? */
+		if ((probe = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+			fatal(EX_OSERR_, "socket: %s", strerror(errno));
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			fatal(EX_UNAVAIL_, "-l %s: another server is "
+			    "listening there", l->spec);
+		close(probe);
+		if (unlink(path) != 0)
+			fatal(EX_UNAVAIL_, "-l %s: remove stale socket: %s",
+			    l->spec, strerror(errno));
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		fatal(EX_OSERR_, "socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		fatal(EX_UNAVAIL_, "-l %s: bind: %s", l->spec,
+		    strerror(errno));
+	l->unlink_path = absolute(path);
+	if (chmod(path, mode) != 0)
+		fatal(EX_UNAVAIL_, "-l %s: chmod: %s", l->spec,
+		    strerror(errno));
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) != 0)
+		fatal(EX_UNAVAIL_, "-l %s: chown: %s", l->spec,
+		    strerror(errno));
+	return fd;
+}
+
+/* inet_listen - bind a TCP socket */
+static int
+inet_listen(struct listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, on = 1;
+
+	if (parse_inet(endpoint(l) + 5, &ss, &len) != 0)
+		fatal(EX_USAGE_, "-l %s: expected a numeric HOST:PORT or "
+		    "[IPV6]:PORT", l->spec);
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) < 0)
+		fatal(EX_OSERR_, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0)
+		fatal(EX_UNAVAIL_, "-l %s: bind: %s", l->spec,
+		    strerror(errno));
+	return fd;
+}
+
+/*
+ * systemd_fds - socket activation: if LISTEN_PID is ours, LISTEN_FDS
+ * descriptors from 3 on are the listeners, in the order of the -l options.
+ * Returns 1 if they were taken, 0 if there are none.
+ */
+static int
+systemd_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int n, type, acc, flags;
+	size_t i;
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+		return 0;
+	n = atoi(fds);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (n <= 0)
+		return 0;
+	if ((size_t)n != conf.nls)
+		fatal(EX_USAGE_, "LISTEN_FDS=%d, but %zu -l options: give one "
+		    "-l per socket, in the same order", n, conf.nls);
+	for (i = 0; i < conf.nls; i++) {
+		struct listener *l = &conf.ls[i];
+		int fd = 3 + (int)i;
+
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+		    type != SOCK_STREAM)
+			fatal(EX_USAGE_, "socket activation: descriptor %d "
+			    "is not a stream socket", fd);
+		len = sizeof(acc);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) !=
+		    0 || !acc)
+			fatal(EX_USAGE_, "socket activation: descriptor %d "
+			    "is not listening", fd);
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+		    (ss.ss_family == AF_UNIX) != l->is_unix)
+			fatal(EX_USAGE_, "socket activation: descriptor %d "
+			    "does not match -l %s", fd, l->spec);
+		flags = fcntl(fd, F_GETFL);
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		l->fd = fd;
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------- the daemon */
+
+/*
+ * daemonize - go to the background; the parent waits until the child
+ * reports that it runs (exit 0) or exits with the child's failure status.
+ */
+static void
+daemonize(void)
+{
+	int pfd[2], status, fd;
+	unsigned char st;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(pfd) != 0)
+		fatal(EX_OSERR_, "pipe: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		fatal(EX_OSERR_, "fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(pfd[1]);
+		do
+			n = read(pfd[0], &st, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1)
+			_exit(st);
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+			_exit(WEXITSTATUS(status));
+		_exit(EX_OSERR_);
+	}
+	close(pfd[0]);
+	ready_fd = pfd[1];
+	fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+	if (setsid() < 0)
+		fatal(EX_OSERR_, "setsid: %s", strerror(errno));
+	if (chdir("/") != 0)
+		fatal(EX_OSERR_, "chdir /: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+/* ready - startup is over: release the parent, leave the terminal */
+static void
+ready(void)
+{
+	unsigned char st = 0;
+	int fd;
+
+	if (ready_fd < 0)
+		return;
+	if (write(ready_fd, &st, 1) < 0) {
+		/* the parent then sees no answer and waits for us */
+	}
+	close(ready_fd);
+	ready_fd = -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	log_stderr = 0;
+}
+
+int
+mapd_store_open(struct vudb **db_r)
+{
+	int rc;
+
+	if ((rc = vudb_open(conf.store, VUDB_RDONLY, db_r)) != VUDB_OK) {
+		mapd_log(LOG_WARNING, "open store %s: %s: %s",
+		    conf.store ? conf.store : "(default)", vudb_strerror(rc),
+		    vudb_open_errmsg());
+		*db_r = NULL;
+		return rc;
+	}
+	vudb_set_log(*db_r, mapd_lib_log, NULL);
+	return 0;
+}
+
+/*
+ * fd_limit - raise the descriptor limit to fit the connection limit, or
+ * warn that it does not (accept then pauses while descriptors run out)
+ */
+static void
+fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)conf.maxconn + 64 + 16 * (rlim_t)conf.workers;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		mapd_log(LOG_WARNING, "only %ld file descriptors for a "
+		    "connection limit of %d: lower -c or raise the limit",
+		    (long)rl.rlim_cur, conf.maxconn);
+}
+
+/* drop_privileges - become USER for good */
+static void
+drop_privileges(const struct passwd *pw)
+{
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0)
+		fatal(EX_OSERR_, "initgroups %s: %s", pw->pw_name,
+		    strerror(errno));
+	if (setgid(pw->pw_gid) != 0)
+		fatal(EX_OSERR_, "setgid %ld: %s", (long)pw->pw_gid,
+		    strerror(errno));
+	if (setuid(pw->pw_uid) != 0)
+		fatal(EX_OSERR_, "setuid %ld: %s", (long)pw->pw_uid,
+		    strerror(errno));
+	if (pw->pw_uid != 0 && setuid(0) == 0)
+		fatal(EX_OSERR_, "privileges could not be dropped");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct worker *ws[MAX_WORKERS];
+	struct passwd *pw = NULL, pwcopy;
+	struct group *gr;
+	struct vudb *db;
+	const char *user = NULL, *group = NULL, *store = NULL;
+	char *pidfile = NULL;
+	mode_t mode = 0666;
+	gid_t gid = (gid_t)-1;
+	sigset_t sigs;
+	size_t i;
+	int ch, sig, rc, err, activated;
+	FILE *fp;
+
+	conf.workers = 1;
+	conf.maxconn = DEF_MAXCONN;
+	conf.idle_timeout = DEF_IDLE;
+	conf.read_timeout = DEF_READ;
+	if ((conf.ls = calloc((size_t)argc, sizeof(*conf.ls))) == NULL)
+		return EX_OSERR_;
+	while ((ch = getopt(argc, argv, "c:d:fg:l:m:p:r:t:u:vw:")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf.maxconn = number("-c", optarg, 1, 1000000);
+			break;
+		case 'd':
+			store = optarg;
+			break;
+		case 'f':
+			conf.foreground = 1;
+			break;
+		case 'g':
+			group = optarg;
+			break;
+		case 'l':
+			parse_listen(optarg, &conf.ls[conf.nls++]);
+			break;
+		case 'm':
+			mode = (mode_t)strtol(optarg, NULL, 8);
+			if (strspn(optarg, "01234567") != strlen(optarg) ||
+			    *optarg == '\0' || mode > 0777) {
+				fprintf(stderr, "%s: bad -m mode \"%s\": "
+				    "expected octal, such as 0660\n", PROG,
+				    optarg);
+				exit(EX_USAGE_);
+			}
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'r':
+			conf.read_timeout = number("-r", optarg, 1, 86400);
+			break;
+		case 't':
+			conf.idle_timeout = number("-t", optarg, 1, 86400);
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'v':
+			conf.verbose = 1;
+			break;
+		case 'w':
+			conf.workers = number("-w", optarg, 1, MAX_WORKERS);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", PROG,
+		    argv[optind]);
+		usage();
+	}
+	if (conf.nls == 0) {
+		fprintf(stderr, "%s: no -l LISTEN option\n", PROG);
+		usage();
+	}
+	if (!conf.foreground) {
+		openlog(PROG, LOG_PID | LOG_NDELAY, LOG_MAIL);
+		log_syslog = 1;
+	}
+	if (user != NULL) {
+		if ((pw = getpwnam(user)) == NULL)
+			fatal(EX_NOUSER_, "-u %s: no such user", user);
+		pwcopy = *pw;
+		if ((pwcopy.pw_name = strdup(pw->pw_name)) == NULL)
+			fatal(EX_OSERR_, "out of memory");
+		pw = &pwcopy;
+	}
+	if (group != NULL) {
+		if ((gr = getgrnam(group)) == NULL)
+			fatal(EX_NOUSER_, "-g %s: no such group", group);
+		gid = gr->gr_gid;
+	}
+	conf.store = store_url(store);
+	fd_limit();
+	if (pidfile != NULL)
+		pidfile = absolute(pidfile);
+
+	/* listeners: inherited from systemd, or our own */
+	activated = systemd_fds();
+	for (i = 0; !activated && i < conf.nls; i++) {
+		struct listener *l = &conf.ls[i];
+
+		l->fd = l->is_unix ? unix_listen(l, mode, gid) :
+		    inet_listen(l);
+		if (listen(l->fd, SOMAXCONN) != 0)
+			fatal(EX_UNAVAIL_, "-l %s: listen: %s", l->spec,
+			    strerror(errno));
+	}
+
+	if (!conf.foreground)
+		daemonize();
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	for (i = 0; i < (size_t)conf.workers; i++) {
+		if ((rc = mapd_store_open(&db)) != 0)
+			fatal(rc == VUDB_ETEMP ? EX_TEMPFAIL_ : EX_UNAVAIL_,
+			    "cannot open the store");
+		if ((ws[i] = worker_new((int)i, db, &err)) == NULL) {
+			vudb_close(db);
+			fatal(EX_OSERR_, "worker %zu: %s", i, strerror(err));
+		}
+	}
+	if (pidfile != NULL) {
+		if ((fp = fopen(pidfile, "w")) == NULL ||
+		    fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
+		    fclose(fp) != 0)
+			fatal(EX_CANTCREAT_, "pid file %s: %s", pidfile,
+			    strerror(errno));
+	}
+	if (pw != NULL)
+		drop_privileges(pw);
+	for (i = 0; i < (size_t)conf.workers; i++)
+		if ((rc = worker_start(ws[i])) != 0)
+			fatal(EX_OSERR_, "worker %zu: %s", i, strerror(rc));
+	ready();
+	mapd_log(LOG_INFO, "starting: %zu listener%s, %d worker%s, store %s",
+	    conf.nls, conf.nls == 1 ? "" : "s", conf.workers,
+	    conf.workers == 1 ? "" : "s",
+	    conf.store ? conf.store : "(default)");
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			mapd_log(LOG_INFO, "SIGHUP: reopening the store");
+			__atomic_add_fetch(&reopen_gen, 1, __ATOMIC_SEQ_CST);
+			for (i = 0; i < (size_t)conf.workers; i++)
+				worker_notify(ws[i]);
+			continue;
+		}
+		break;
+	}
+	mapd_log(LOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" :
+	    "SIGTERM");
+	__atomic_store_n(&mapd_stopping, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < (size_t)conf.workers; i++)
+		worker_notify(ws[i]);
+	for (i = 0; i < (size_t)conf.workers; i++) {
+		worker_join(ws[i]);
+		worker_free(ws[i]);
+	}
+	for (i = 0; i < conf.nls; i++) {
+		close(conf.ls[i].fd);
+		if (conf.ls[i].unlink_path != NULL &&
+		    unlink(conf.ls[i].unlink_path) != 0)
+			mapd_log(LOG_WARNING, "remove %s: %s",
+			    conf.ls[i].unlink_path, strerror(errno));
+		free(conf.ls[i].unlink_path);
+	}
+	if (pidfile != NULL)
+		unlink(pidfile);
+	free(pidfile);
+	if (pw != NULL)
+		free(pw->pw_name);
+	free(conf.ls);
+	mapd_log(LOG_INFO, "stopped");
+	return 0;
+}

@@ -1,0 +1,285 @@
+#!/bin/sh
+# Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+#
+# e2e.sh - the whole mail path, end to end, with the real programs: a
+# store made with vudbadm (two domains, each with its own user matsui and
+# its own password, an alias, a catch-all), vudb-mapd answering a private
+# Postfix, which delivers by LMTP to a private Dovecot whose passdb and
+# userdb are vudb-checkpassword.  Mail goes in with swaks (both matsuis,
+# an extension in odd case, the alias, the catch-all; an unknown user is
+# refused with 550; SMTP AUTH may send as itself, not as the other
+# matsui) and is read back over IMAP: each INBOX holds exactly its own
+# messages, and one matsui's password does not open the other's mailbox.
+#
+# The Postfix and Dovecot settings for vudb are examples/main.cf and
+# examples/dovecot-vudb.conf, the text README.md shows, with only the
+# paths changed to the test's directory.  Ports 22000-22999 on 127.0.0.1.
+# VUDB_TEST_BACKEND=lmdb runs it on an LMDB store.
+set -u
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+. "$top_srcdir/adapters/dovecot/tests/dovecot.sh"
+dv_skip_unless_ready
+for p in postfix postmap postqueue swaks; do
+	command -v "$p" >/dev/null 2>&1 || { echo "no $p: skipped"; exit 77; }
+done
+getent passwd postfix >/dev/null || { echo "no user postfix: skipped"; exit 77; }
+
+ADM=$top_builddir/tools/vudbadm/vudbadm
+MAPD=$top_builddir/adapters/postfix/vudb-mapd
+backend=${VUDB_TEST_BACKEND:-bdb}
+PASSED=0 FAILED=0 MAPD_PID= PF=
+ok() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
+check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+
+cleanup() {
+	[ -n "$PF" ] && postfix -c "$PF/etc" stop >/dev/null 2>&1
+	if [ -n "$MAPD_PID" ]; then
+		kill "$MAPD_PID" 2>/dev/null
+		wait "$MAPD_PID" 2>/dev/null
+	fi
+	dv_cleanup
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# port - a free port in 22000-22999
+port() {
+	python3 - <<'EOF'
+import random, socket
+ports = list(range(22000, 23000))
+random.shuffle(ports)
+for p in ports:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+EOF
+}
+
+dv_init vudbe2e || exit 99
+T=$DV_DIR
+dv_group && dv_vmail || { echo "cannot set up the users"; exit 99; }
+store=$T/store
+mkdir -p "$T/mail" "$T/vudb-run" "$T/bin" &&
+    chown vmail:vmail "$T/mail" && chmod 0700 "$T/mail" &&
+    chmod 0755 "$T/vudb-run" "$T/bin" || exit 99
+
+# ---- the store, made with vudbadm as an administrator would
+adm() { (umask 007 && "$ADM" -d "$store" "$@"); }
+(umask 007 && "$ADM" -d "$backend:$store" init) &&
+adm set password_scheme SHA512-CRYPT &&
+adm set mail_base "$T/mail" &&
+adm set uid "$DV_UID" && adm set gid "$DV_GID" &&
+adm domain add pc1.example && adm domain add pc2.example &&
+printf 'password-one\n' | adm user add matsui@pc1.example --password-stdin &&
+printf 'password-two\n' | adm user add matsui@pc2.example --password-stdin &&
+adm alias add info@pc1.example matsui@pc1.example &&
+adm alias add @pc2.example matsui@pc2.example ||
+    { echo "vudbadm could not make the store"; exit 1; }
+dv_store_perms "$store" || exit 99
+check "vudbadm lookup sees the catch-all" \
+    test "$(adm lookup alias random@pc2.example)" = matsui@pc2.example
+
+# ---- vudb-mapd on a unix socket Postfix's processes may use
+sock=$T/vudb-run/mapd.sock
+"$MAPD" -f -d "$store" -l "socketmap:unix:$sock" -m 0660 -g postfix \
+    2>"$T/mapd.log" &
+MAPD_PID=$!
+i=0
+while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "$sock" ] || { echo "vudb-mapd did not start"; cat "$T/mapd.log"; exit 1; }
+
+# ---- a private Postfix: the test's frame, then examples/main.cf
+PF=$T/postfix
+SMTP=$(port)
+mkdir -p "$PF/etc" "$PF/spool" "$PF/data" && chown postfix "$PF/data" || exit 99
+cat > "$PF/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $PF/spool
+data_directory = $PF/data
+maillog_file = $PF/maillog
+maillog_file_prefixes = /var, /dev/stdout, $T
+myhostname = mx.e2e.test
+mydomain = e2e.test
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+local_transport = error:local delivery disabled
+default_transport = error:outbound mail disabled in test
+relay_transport = error:outbound mail disabled in test
+alias_maps =
+alias_database =
+biff = no
+smtpd_banner = \$myhostname ESMTP test
+EOF
+sed -e "s|/run/vudb/|$T/vudb-run/|g" "$top_srcdir/examples/main.cf" \
+    >> "$PF/etc/main.cf"
+cat > "$PF/etc/master.cf" <<EOF
+127.0.0.1:$SMTP inet n - n - - smtpd
+pickup    unix n - n 60 1 pickup
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+flush     unix n - n 1000? 0 flush
+proxymap  unix - - n - - proxymap
+smtp      unix - - n - - smtp
+relay     unix - - n - - smtp
+showq     unix n - n - - showq
+error     unix - - n - - error
+retry     unix - - n - - error
+discard   unix - - n - - discard
+lmtp      unix - - n - - lmtp
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+postfix -c "$PF/etc" check >"$T/postfix-check.log" 2>&1 ||
+    { echo "postfix check failed"; cat "$T/postfix-check.log"; exit 1; }
+
+# ---- a private Dovecot: the test's frame, then examples/dovecot-vudb.conf
+cp "$DV_HELPER" "$T/bin/vudb-checkpassword" &&
+    chmod 0755 "$T/bin/vudb-checkpassword" || exit 99
+IMAP=$(port)
+mkdir -p "$T/run" "$T/state" "$T/log" || exit 99
+sed -e "s|/usr/libexec/vudb/vudb-checkpassword|$T/bin/vudb-checkpassword|g" \
+    -e "s|/var/lib/vudb|$store|g" -e "s|/var/spool/postfix/|$PF/spool/|g" \
+    "$top_srcdir/examples/dovecot-vudb.conf" > "$T/dovecot-vudb.conf"
+cat > "$T/dovecot.conf" <<EOF
+instance_name = vudbe2e
+base_dir = $T/run
+state_dir = $T/state
+log_path = $T/log/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
+first_valid_uid = $DV_UID
+# a sanitizer build of the helper: no leak check, no address-space limit
+import_environment = TZ ASAN_OPTIONS=detect_leaks=0
+default_vsz_limit = 0
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service stats {
+  inet_listener http {
+    port = 0
+  }
+}
+!include $T/dovecot-vudb.conf
+EOF
+DV_CONF=$T/dovecot.conf
+dv_start || { echo "dovecot did not start"; exit 1; }
+postfix -c "$PF/etc" start >/dev/null 2>&1 ||
+    { echo "postfix did not start"; tail -20 "$PF/maillog"; exit 1; }
+i=0
+until python3 -c "import socket; socket.create_connection(('127.0.0.1', $SMTP), 1)" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "no smtpd"; exit 1; }; sleep 0.1
+done
+
+# ---- mail in
+send() {	# send RCPT SUBJECT [swaks options]: prints swaks' rc
+	_to=$1 _subj=$2; shift 2
+	swaks --server "127.0.0.1:$SMTP" --to "$_to" \
+	    --header "Subject: $_subj" --body "test $_subj" \
+	    --timeout 30 "$@" >"$T/swaks.out" 2>&1
+	echo $?
+}
+from="--from someone@remote.example"
+# shellcheck disable=SC2086
+{
+check "mail to matsui@pc1.example" test "$(send matsui@pc1.example pc1-direct $from)" = 0
+check "mail to matsui@pc2.example" test "$(send matsui@pc2.example pc2-direct $from)" = 0
+check "mail to Matsui+tag@PC2.example" test "$(send Matsui+tag@PC2.example pc2-tag $from)" = 0
+check "mail to the alias info@pc1.example" test "$(send info@pc1.example pc1-alias $from)" = 0
+check "mail to the catch-all of pc2.example" test "$(send random@pc2.example pc2-catchall $from)" = 0
+check "an unknown user is refused" test "$(send nobody@pc1.example none $from)" = 24
+check "... with 550" grep -q '<\*\* *550' "$T/swaks.out"
+}
+auth() {	# auth USER PASSWORD FROM SUBJECT
+	send matsui@pc1.example "$4" --from "$3" --auth PLAIN \
+	    --auth-user "$1" --auth-password "$2"
+}
+check "SMTP AUTH as matsui@pc1.example sends as itself" \
+    test "$(auth matsui@pc1.example password-one matsui@pc1.example pc1-auth)" = 0
+rc=$(auth matsui@pc1.example password-one matsui@pc2.example none)
+# refused at RCPT (smtpd_delay_reject), so swaks says 24
+check "... and is refused as matsui@pc2.example" test "$rc" = 24
+check "... with 553" grep -q '<\*\* *553' "$T/swaks.out"
+check "SMTP AUTH with the other domain's password fails" \
+    test "$(auth matsui@pc1.example password-two matsui@pc1.example none)" = 28
+
+# ---- delivered: three messages in each Maildir, within a minute
+count() { find "$T/mail/$1/matsui/Maildir/new" "$T/mail/$1/matsui/Maildir/cur" \
+    -type f 2>/dev/null | wc -l; }
+i=0
+while [ "$(count pc1.example)" -lt 3 ] || [ "$(count pc2.example)" -lt 3 ]; do
+	i=$((i + 1)); [ $i -lt 60 ] || break
+	postqueue -c "$PF/etc" -f >/dev/null 2>&1; sleep 1
+done
+check "three messages for matsui@pc1.example" test "$(count pc1.example)" = 3
+check "three messages for matsui@pc2.example" test "$(count pc2.example)" = 3
+[ "$(count pc1.example)" = 3 ] && [ "$(count pc2.example)" = 3 ] || {
+	tail -30 "$PF/maillog"; postqueue -c "$PF/etc" -p; dv_log; }
+
+# ---- read back over IMAP, each with its own password
+imap() {	# imap USER PASSWORD: prints the sorted subjects, or LOGIN-FAILED
+	python3 - "$IMAP" "$1" "$2" <<'EOF'
+import imaplib, sys
+port, user, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+m = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+try:
+    m.login(user, pw)
+except imaplib.IMAP4.error:
+    print("LOGIN-FAILED")
+    sys.exit(0)
+m.select("INBOX", readonly=True)
+typ, data = m.search(None, "ALL")
+subjects = []
+for num in data[0].split():
+    typ, msg = m.fetch(num, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    subjects.append(msg[0][1].decode().strip().split(":", 1)[1].strip())
+print(" ".join(sorted(subjects)))
+m.logout()
+EOF
+}
+check "matsui@pc1.example reads exactly its own messages" \
+    test "$(imap matsui@pc1.example password-one)" = "pc1-alias pc1-auth pc1-direct"
+check "matsui@pc2.example reads exactly its own messages" \
+    test "$(imap matsui@pc2.example password-two)" = "pc2-catchall pc2-direct pc2-tag"
+check "pc2's password does not open matsui@pc1.example" \
+    test "$(imap matsui@pc1.example password-two)" = LOGIN-FAILED
+check "pc1's password does not open matsui@pc2.example" \
+    test "$(imap matsui@pc2.example password-one)" = LOGIN-FAILED
+check "no password in Dovecot's log" \
+    sh -c "! grep -q 'password-one\|password-two' '$T/log/dovecot.log'"
+
+echo "e2e ($backend): $((PASSED + FAILED)) checks, $FAILED failed"
+[ "$FAILED" -eq 0 ]
