@@ -658,12 +658,13 @@ parse_url(const char *url, char *scheme, size_t size, const char **path_r)
 /*
  * detect_backend - for a store whose vudb.conf records no backend (an old
  * one, or a hand-edited file): the kind of its domain files, so that an
- * LMDB store is never read as an empty Berkeley DB one.
+ * LMDB store is never read as an empty Berkeley DB one; NULL if it has
+ * none.
  */
 static const char *
 detect_backend(struct vudb *db)
 {
-	const char *name = settings[VUDB__S_BACKEND].def;
+	const char *name = NULL;
 	struct dirent *de;
 	char path[4096];
 	size_t len;
@@ -678,8 +679,10 @@ detect_backend(struct vudb *db)
 			name = "lmdb";
 			break;
 		}
-		if (len > 3 && strcmp(de->d_name + len - 3, ".db") == 0)
+		if (len > 3 && strcmp(de->d_name + len - 3, ".db") == 0) {
+			name = "bdb";
 			break;
+		}
 	}
 	closedir(d);
 	return name;
@@ -693,7 +696,7 @@ detect_backend(struct vudb *db)
 static int
 choose_backend(struct vudb *db, const char *scheme)
 {
-	const char *stored = db->set[VUDB__S_BACKEND];
+	const char *stored = db->set[VUDB__S_BACKEND], *env;
 	const char *name = scheme[0] != '\0' ? scheme : stored;
 
 	if (strcmp(scheme, "fail") != 0 && scheme[0] != '\0' &&
@@ -702,6 +705,12 @@ choose_backend(struct vudb *db, const char *scheme)
 		    db->root, stored, scheme);
 	if (name == NULL)
 		name = detect_backend(db);
+	/* a new store without a scheme: $VUDB_BACKEND, else the default */
+	if (name == NULL && (db->flags & VUDB_CREATE) &&
+	    (env = getenv("VUDB_BACKEND")) != NULL && env[0] != '\0')
+		name = env;
+	if (name == NULL)
+		name = settings[VUDB__S_BACKEND].def;
 	if ((db->be = vudb__backend_named(db, name)) == NULL)
 		return db->err;
 	return VUDB_OK;

@@ -54,10 +54,10 @@ for log in $logs; do
 	else
 		trs=${log%.log}.trs
 		# a script's own count: "name: N checks, M failed" (or passed)
-		line=$(grep -E '^[A-Za-z0-9_. ()-]+: [0-9]+ (checks|passed), [0-9]+ failed' "$log" | tail -n 1)
+		line=$(grep -E '^([A-Za-z0-9_. ()-]+: )?[0-9]+ (checks|passed), [0-9]+ failed' "$log" | tail -n 1)
 		if [ -n "$line" ] && ! grep -q ':test-result: SKIP' "$trs" 2>/dev/null; then
-			c=$(echo "$line" | sed -E 's/.*: ([0-9]+) (checks|passed), ([0-9]+) failed.*/\1/')
-			f=$(echo "$line" | sed -E 's/.*: ([0-9]+) (checks|passed), ([0-9]+) failed.*/\3/')
+			c=$(echo "$line" | sed -E 's/^(.*: )?([0-9]+) (checks|passed), ([0-9]+) failed.*/\2/')
+			f=$(echo "$line" | sed -E 's/^(.*: )?([0-9]+) (checks|passed), ([0-9]+) failed.*/\4/')
 			case $line in *passed*) passed=$((passed + c)) ;;
 			*) passed=$((passed + c - f)) ;; esac
 			failed=$((failed + f))

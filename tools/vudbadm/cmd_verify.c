@@ -142,9 +142,16 @@ cmd_stats(struct ctx *c, int argc, char **argv)
 			a = strtoull(v, NULL, 10);
 		users += u;
 		aliases += a;
+		/* Berkeley DB's file, or LMDB's */
 		snprintf(path, sizeof(path), "%s/domains/%s.db", root,
 		    vudb_obj_name(o));
-		sz = stat(path, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
+		if (stat(path, &sb) != 0) {
+			snprintf(path, sizeof(path), "%s/domains/%s.mdb",
+			    root, vudb_obj_name(o));
+			if (stat(path, &sb) != 0)
+				sb.st_size = 0;
+		}
+		sz = (unsigned long long)sb.st_size;
 		files += sz;
 		if (c->json) {
 			jw_obj_begin(&c->jw);

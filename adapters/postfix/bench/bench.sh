@@ -112,11 +112,13 @@ duel() {
 	echo "BENCH $elabel.$name.p99 $ep99 us"
 	awk -v a="$bm" -v b="$be" -v n="$label/$elabel.$name" \
 	    'BEGIN { printf "RATIO %s %.2f\n", n, (b > 0 ? a / b : 0) }'
+	LAST=$bm
 }
 
 start_servers 1 "$SRV"
 for c in 1 16 64; do
 	duel tcp.c$c tcp inet:127.0.0.1:$P inet:127.0.0.1:$((P + 2)) $c
+	if [ $c = 16 ]; then BDB_C16=$LAST; fi
 done
 for c in 1 16 64; do
 	duel unix.c$c tcp "unix:$T/m.sock" "unix:$T/e.sock" $c
@@ -183,6 +185,9 @@ if "$builddir/adapters/postfix/tests/mkstore" -n "$USERS" "lmdb:$T/lmdb" \
 	start_servers 1 "$SRV" "lmdb:$T/lmdb"
 	duel tcp.c16 tcp inet:127.0.0.1:$P inet:127.0.0.1:$((P + 2)) 16 \
 	    mapd_lmdb
+	# the two backends behind the same server, same load
+	awk -v a="$LAST" -v b="$BDB_C16" 'BEGIN {
+	    printf "RATIO mapd.lmdb/mapd.bdb %.2f\n", (b > 0 ? a / b : 0) }'
 	bm=999999 be=999999
 	r=0
 	while [ $r -lt "$PMROUNDS" ]; do

@@ -7,7 +7,7 @@
 . "${top_srcdir:-.}/adapters/postfix/tests/lib.sh"
 need "$PYTHON"
 
-P=20400
+P=$((20400 + ${VUDB_TEST_PORT_OFFSET:-0}))
 ulimit -n 4096 2>/dev/null || ulimit -n 2048 2>/dev/null
 [ "$(ulimit -n)" -ge 2048 ] || { echo "ulimit -n too low: skipped"; exit 77; }
 "$MKSTORE" -t "$T/store" || exit 99

@@ -11,7 +11,7 @@
 . "${top_srcdir:-.}/adapters/postfix/tests/lib.sh"
 need "$PYTHON"
 
-P=20100
+P=$((20100 + ${VUDB_TEST_PORT_OFFSET:-0}))
 "$MKSTORE" -t "$T/store" || exit 99
 
 # expect STATUS PATTERN ARGS...: vudb-mapd -f ARGS exits STATUS, saying

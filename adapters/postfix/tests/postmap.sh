@@ -10,7 +10,7 @@
 . "${top_srcdir:-.}/adapters/postfix/tests/lib.sh"
 need postmap "$PYTHON"
 
-P=20200
+P=$((20200 + ${VUDB_TEST_PORT_OFFSET:-0}))
 SM=$P; UNIX=$T/mapd.sock
 # tcp_table: one port per map
 TDOMAIN=$((P + 1)); TMAILBOX=$((P + 2)); TALIAS=$((P + 3))

@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "not root: no private Postfix, skipped"; exit 77
 fi
 
-P=20300
+P=$((20300 + ${VUDB_TEST_PORT_OFFSET:-0}))
 SMTP=$P; SM=$((P + 1)); TDOM=$((P + 2)); TMBOX=$((P + 3)); TALIAS=$((P + 4))
 TSENDER=$((P + 5)); SASL=$((P + 6)); NOLMTP=$((P + 7))
 SOCK=$T/mapd.sock
