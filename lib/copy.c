@@ -15,35 +15,6 @@
 
 #include "vudb_private.h"
 
-struct names {
-	char	**v;
-	size_t	  n, cap;
-};
-
-static int
-add_name(void *arg, const char *domain)
-{
-	struct names *nm = arg;
-	char **p;
-
-	if (nm->n == nm->cap) {
-		nm->cap = nm->cap ? nm->cap * 2 : 64;
-		if ((p = realloc(nm->v, nm->cap * sizeof(*p))) == NULL)
-			return VUDB_ENOMEM;
-		nm->v = p;
-	}
-	if ((nm->v[nm->n] = strdup(domain)) == NULL)
-		return VUDB_ENOMEM;
-	nm->n++;
-	return 0;
-}
-
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The records of the source, to compare the copy with. */
 struct compare {
 	const struct vudb__recs	*src;
@@ -132,7 +103,7 @@ vudb_convert(struct vudb *src, struct vudb *dst, const char *domain,
     void (*progress)(void *, const char *, unsigned long long), void *arg)
 {
 	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
-	struct names nm = { NULL, 0, 0 };
+	struct vudb__names nm = { NULL, 0, 0 };
 	unsigned long long n;
 	const char *v;
 	size_t i;
@@ -158,7 +129,11 @@ vudb_convert(struct vudb *src, struct vudb *dst, const char *domain,
 		if ((rc = vudb__split(dst, VUDB_DOMAIN, domain, local, dom,
 		    &catchall)) != VUDB_OK)
 			return rc;
-		rc = add_name(&nm, dom);
+		if ((nm.v = malloc(sizeof(*nm.v))) == NULL ||
+		    (nm.v[0] = strdup(dom)) == NULL)
+			rc = VUDB_ENOMEM;
+		else
+			nm.n = nm.cap = 1;
 	} else {
 		/* the settings first, so that the domains meet them */
 		for (s = 0; s < VUDB__S_COUNT; s++) {
@@ -169,12 +144,10 @@ vudb_convert(struct vudb *src, struct vudb *dst, const char *domain,
 			    VUDB_OK)
 				return rc;
 		}
-		rc = src->be->dom_list(src, src->st, add_name, &nm);
+		rc = vudb__domain_names(src, &nm);
 		if (rc != VUDB_OK)
 			vudb__seterr(dst, rc, "%s", src->errmsg);
 	}
-	if (rc == VUDB_OK && nm.n > 1)
-		qsort(nm.v, nm.n, sizeof(*nm.v), cmp_name);
 	for (i = 0; rc == VUDB_OK && i < nm.n; i++) {
 		rc = copy_domain(src, dst, nm.v[i], &n);
 		if (rc == VUDB_ENOTFOUND && domain == NULL) {
@@ -189,9 +162,7 @@ vudb_convert(struct vudb *src, struct vudb *dst, const char *domain,
 		if (rc == VUDB_OK && progress != NULL)
 			progress(arg, nm.v[i], n);
 	}
-	for (i = 0; i < nm.n; i++)
-		free(nm.v[i]);
-	free(nm.v);
+	vudb__names_free(&nm);
 	vudb__bump_gen(dst);
 	return rc;
 }

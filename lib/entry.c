@@ -42,14 +42,13 @@ struct vudb_obj {
 };
 
 struct vudb_iter {
-	struct vudb	*db;
-	int		 type;
-	char		 domain[VUDB__DOMAIN_MAX + 1];
-	size_t		 n, next;
-	char		**names;	/* domains, or locals */
-	unsigned char	**vals;		/* encoded records (not domains) */
-	size_t		*lens;
-	struct vudb_obj	*cur;
+	struct vudb		*db;
+	int			 type;
+	char			 domain[VUDB__DOMAIN_MAX + 1];
+	size_t			 next;
+	struct vudb__names	 names;		/* domains */
+	struct vudb__recs	 recs;		/* entries: "u" LOCAL, record */
+	struct vudb_obj		*cur;
 };
 
 /* ------------------------------------------------------------ names */
@@ -508,63 +507,18 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 	return rc;
 }
 
-struct keylist {
-	size_t	  n, cap;
-	char	**keys;
-	size_t	 *lens;
-};
-
-static int
-collect_key(void *arg, const void *key, size_t klen, const void *val,
-    size_t vlen)
-{
-	struct keylist *kl = arg;
-
-	(void)val;
-	(void)vlen;
-	if (kl->n == kl->cap) {
-		size_t cap = kl->cap ? kl->cap * 2 : 64;
-		char **k = realloc(kl->keys, cap * sizeof(*k));
-		size_t *l;
-
-		if (k == NULL)
-			return VUDB_ENOMEM;
-		kl->keys = k;
-		if ((l = realloc(kl->lens, cap * sizeof(*l))) == NULL)
-			return VUDB_ENOMEM;
-		kl->lens = l;
-		kl->cap = cap;
-	}
-	if ((kl->keys[kl->n] = malloc(klen ? klen : 1)) == NULL)
-		return VUDB_ENOMEM;
-	memcpy(kl->keys[kl->n], key, klen);
-	kl->lens[kl->n++] = klen;
-	return 0;
-}
-
-static void
-keylist_free(struct keylist *kl)
-{
-	size_t i;
-
-	for (i = 0; i < kl->n; i++)
-		free(kl->keys[i]);
-	free(kl->keys);
-	free(kl->lens);
-}
-
 /* wipe_domain - delete every record of a domain inside txn */
 static int
 wipe_domain(struct vudb *db, struct vudb__dom *d, void *txn)
 {
-	struct keylist kl = { 0, 0, NULL, NULL };
+	struct vudb__recs r = { 0 };
 	size_t i;
 	int rc;
 
-	rc = db->be->iter(db, d->h, txn, "", 0, collect_key, &kl);
-	for (i = 0; rc == VUDB_OK && i < kl.n; i++)
-		rc = db->be->del(db, d->h, txn, kl.keys[i], kl.lens[i]);
-	keylist_free(&kl);
+	rc = db->be->iter(db, d->h, txn, "", 0, vudb__recs_collect, &r);
+	for (i = 0; rc == VUDB_OK && i < r.n; i++)
+		rc = db->be->del(db, d->h, txn, r.keys[i], r.klens[i]);
+	vudb__recs_free(&r);
 	return rc;
 }
 
@@ -1190,84 +1144,11 @@ vudb_obj_free(struct vudb_obj *o)
 
 /* ------------------------------------------------------------ lists */
 
-struct collect {
-	struct vudb_iter	*it;
-	int			 rc;
-};
-
-static int
-grow(struct vudb_iter *it, size_t *cap)
-{
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *p;
-
-	if ((p = realloc(it->names, ncap * sizeof(*it->names))) == NULL)
-		return VUDB_ENOMEM;
-	it->names = p;
-	if ((p = realloc(it->vals, ncap * sizeof(*it->vals))) == NULL)
-		return VUDB_ENOMEM;
-	it->vals = p;
-	if ((p = realloc(it->lens, ncap * sizeof(*it->lens))) == NULL)
-		return VUDB_ENOMEM;
-	it->lens = p;
-	*cap = ncap;
-	return VUDB_OK;
-}
-
-struct collector {
-	struct vudb_iter	*it;
-	size_t			 cap;
-};
-
-static int
-collect_domain(void *arg, const char *domain)
-{
-	struct collector *c = arg;
-	struct vudb_iter *it = c->it;
-
-	if (it->n == c->cap && grow(it, &c->cap) != VUDB_OK)
-		return VUDB_ENOMEM;
-	if ((it->names[it->n] = strdup(domain)) == NULL)
-		return VUDB_ENOMEM;
-	it->vals[it->n] = NULL;
-	it->lens[it->n++] = 0;
-	return 0;
-}
-
-static int
-collect_rec(void *arg, const void *key, size_t klen, const void *val,
-    size_t vlen)
-{
-	struct collector *c = arg;
-	struct vudb_iter *it = c->it;
-
-	if (it->n == c->cap && grow(it, &c->cap) != VUDB_OK)
-		return VUDB_ENOMEM;
-	if ((it->names[it->n] = malloc(klen)) == NULL)
-		return VUDB_ENOMEM;
-	memcpy(it->names[it->n], (const char *)key + 1, klen - 1);
-	it->names[it->n][klen - 1] = '\0';
-	if ((it->vals[it->n] = malloc(vlen ? vlen : 1)) == NULL) {
-		free(it->names[it->n]);
-		return VUDB_ENOMEM;
-	}
-	memcpy(it->vals[it->n], val, vlen);
-	it->lens[it->n++] = vlen;
-	return 0;
-}
-
-static int
-cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 vudb_list(struct vudb *db, int type, const char *domain,
     struct vudb_iter **it_r)
 {
 	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
-	struct collector c;
 	struct vudb_iter *it;
 	struct vudb__dom *d;
 	char prefix;
@@ -1285,13 +1166,9 @@ vudb_list(struct vudb *db, int type, const char *domain,
 		return VUDB_ENOMEM;
 	it->db = db;
 	it->type = type;
-	c.it = it;
-	c.cap = 0;
-	if (type == VUDB_DOMAIN) {
-		rc = db->be->dom_list(db, db->st, collect_domain, &c);
-		if (rc == VUDB_OK && it->n > 1)
-			qsort(it->names, it->n, sizeof(*it->names), cmp_names);
-	} else {
+	if (type == VUDB_DOMAIN)
+		rc = vudb__domain_names(db, &it->names);
+	else {
 		rc = vudb__split(db, VUDB_DOMAIN, domain, local, dom,
 		    &catchall);
 		if (rc == VUDB_OK)
@@ -1300,7 +1177,7 @@ vudb_list(struct vudb *db, int type, const char *domain,
 			snprintf(it->domain, sizeof(it->domain), "%s", dom);
 			prefix = type_prefix(type);
 			rc = db->be->iter(db, d->h, NULL, &prefix, 1,
-			    collect_rec, &c);
+			    vudb__recs_collect, &it->recs);
 		}
 	}
 	if (rc != VUDB_OK) {
@@ -1327,33 +1204,37 @@ vudb_iter_next(struct vudb_iter *it, struct vudb_obj **obj_r)
 	db = it->db;
 	vudb_obj_free(it->cur);
 	it->cur = NULL;
-	while (it->next < it->n) {
-		size_t i = it->next++;
+	while (it->type == VUDB_DOMAIN && it->next < it->names.n) {
+		const char *dname = it->names.v[it->next++];
 
-		if (it->type == VUDB_DOMAIN) {
-			rc = vudb__dom_get(db, it->names[i], 0, &d);
-			if (rc == VUDB_ENOTFOUND)
-				continue;
-			if (rc == VUDB_OK)
-				rc = vudb__dom_meta(db, d);
-			if (rc != VUDB_OK)
-				return rc;
-			if (d->meta_state != VUDB__META_OK)
-				continue;
-			rc = make_obj(db, d, &d->meta, d->name, &it->cur);
-		} else {
-			if ((rc = open_domain(db, it->domain, &d)) != VUDB_OK)
-				return rc;
-			rc = vudb__rec_decode(it->vals[i], it->lens[i],
-			    it->type, &rec);
-			if (rc != VUDB_OK)
-				return vudb__seterr(db, rc, "%s@%s: damaged "
-				    "record", it->names[i], it->domain);
-			entry_name(name, sizeof(name), it->type, it->names[i],
-			    it->domain);
-			rc = make_obj(db, d, &rec, name, &it->cur);
-			vudb__rec_clear(&rec);
-		}
+		rc = vudb__dom_get(db, dname, 0, &d);
+		if (rc == VUDB_ENOTFOUND)
+			continue;
+		if (rc == VUDB_OK)
+			rc = vudb__dom_meta(db, d);
+		if (rc != VUDB_OK)
+			return rc;
+		if (d->meta_state != VUDB__META_OK)
+			continue;
+		if ((rc = make_obj(db, d, &d->meta, d->name, &it->cur)) ==
+		    VUDB_OK)
+			*obj_r = it->cur;
+		return rc;
+	}
+	if (it->type != VUDB_DOMAIN && it->next < it->recs.n) {
+		size_t i = it->next++;
+		const char *local = it->recs.keys[i] + 1;
+
+		if ((rc = open_domain(db, it->domain, &d)) != VUDB_OK)
+			return rc;
+		rc = vudb__rec_decode(it->recs.vals[i], it->recs.vlens[i],
+		    it->type, &rec);
+		if (rc != VUDB_OK)
+			return vudb__seterr(db, rc, "%s@%s: damaged record",
+			    local, it->domain);
+		entry_name(name, sizeof(name), it->type, local, it->domain);
+		rc = make_obj(db, d, &rec, name, &it->cur);
+		vudb__rec_clear(&rec);
 		if (rc == VUDB_OK)
 			*obj_r = it->cur;
 		return rc;
@@ -1364,20 +1245,10 @@ vudb_iter_next(struct vudb_iter *it, struct vudb_obj **obj_r)
 void
 vudb_iter_free(struct vudb_iter *it)
 {
-	size_t i;
-
 	if (it == NULL)
 		return;
-	for (i = 0; i < it->n; i++) {
-		free(it->names[i]);
-		if (it->vals[i] != NULL) {
-			vudb__wipe(it->vals[i], it->lens[i]);
-			free(it->vals[i]);
-		}
-	}
-	free(it->names);
-	free(it->vals);
-	free(it->lens);
+	vudb__names_free(&it->names);
+	vudb__recs_free(&it->recs);
 	vudb_obj_free(it->cur);
 	free(it);
 }

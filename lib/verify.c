@@ -192,41 +192,12 @@ verify_one(void *arg, const char *domain)
 	return 0;
 }
 
-struct names {
-	char	**v;
-	size_t	  n, cap;
-};
-
-static int
-collect_name(void *arg, const char *domain)
-{
-	struct names *nm = arg;
-	char **p;
-
-	if (nm->n == nm->cap) {
-		nm->cap = nm->cap ? nm->cap * 2 : 64;
-		if ((p = realloc(nm->v, nm->cap * sizeof(*p))) == NULL)
-			return VUDB_ENOMEM;
-		nm->v = p;
-	}
-	if ((nm->v[nm->n] = strdup(domain)) == NULL)
-		return VUDB_ENOMEM;
-	nm->n++;
-	return 0;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 vudb_verify(struct vudb *db, const char *domain,
     void (*report)(void *, const char *, const char *), void *arg)
 {
 	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
-	struct names nm = { NULL, 0, 0 };
+	struct vudb__names nm = { NULL, 0, 0 };
 	struct vctx v;
 	size_t i;
 	int rc, catchall;
@@ -250,16 +221,10 @@ vudb_verify(struct vudb *db, const char *domain,
 			return vudb__seterr(db, rc, "%s: no such domain", dom);
 	} else {
 		/* in name order, so that reports are stable */
-		rc = db->be->dom_list(db, db->st, collect_name, &nm);
-		if (rc == VUDB_OK) {
-			if (nm.n > 1)
-				qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
-			for (i = 0; i < nm.n; i++)
-				(void)verify_one(&v, nm.v[i]);
-		}
-		for (i = 0; i < nm.n; i++)
-			free(nm.v[i]);
-		free(nm.v);
+		rc = vudb__domain_names(db, &nm);
+		for (i = 0; rc == VUDB_OK && i < nm.n; i++)
+			(void)verify_one(&v, nm.v[i]);
+		vudb__names_free(&nm);
 		if (rc != VUDB_OK)
 			return rc;
 	}

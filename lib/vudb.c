@@ -634,6 +634,57 @@ vudb__dom_find(struct vudb *db, const char *domain, struct vudb__dom **d_r)
 	return VUDB_ENOTFOUND;
 }
 
+static int
+add_name(void *arg, const char *domain)
+{
+	struct vudb__names *nm = arg;
+	char **p;
+
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap ? nm->cap * 2 : 64;
+		if ((p = realloc(nm->v, nm->cap * sizeof(*p))) == NULL)
+			return VUDB_ENOMEM;
+		nm->v = p;
+	}
+	if ((nm->v[nm->n] = strdup(domain)) == NULL)
+		return VUDB_ENOMEM;
+	nm->n++;
+	return 0;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * vudb__domain_names - the names of the store's domain files, in name
+ * order (files of deleted domains and unfinished adds included)
+ */
+int
+vudb__domain_names(struct vudb *db, struct vudb__names *nm)
+{
+	int rc;
+
+	if ((rc = db->be->dom_list(db, db->st, add_name, nm)) != VUDB_OK)
+		return rc;
+	if (nm->n > 1)
+		qsort(nm->v, nm->n, sizeof(*nm->v), cmp_name);
+	return VUDB_OK;
+}
+
+void
+vudb__names_free(struct vudb__names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+	memset(nm, 0, sizeof(*nm));
+}
+
 /* ------------------------------------------------------------ open, close */
 
 /* parse_url - split "scheme:path"; *scheme_r NULL for a plain path */

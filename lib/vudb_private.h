@@ -287,6 +287,14 @@ const char *vudb__setting(const struct vudb *, int idx);
 unsigned long long vudb__setting_u64(const struct vudb *, int idx);
 int	 vudb__settings_load(struct vudb *, int strict);
 
+/* vudb.c: the store's domain file names, sorted */
+struct vudb__names {
+	char	**v;
+	size_t	  n, cap;
+};
+int	 vudb__domain_names(struct vudb *, struct vudb__names *);
+void	 vudb__names_free(struct vudb__names *);
+
 /* entry.c */
 struct vudb__recs {
 	size_t		  n, cap;
