@@ -45,25 +45,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# port - a free port in 22000-22999
-port() {
-	python3 - <<'EOF'
-import random, socket
-ports = list(range(22000, 23000))
-random.shuffle(ports)
-for p in ports:
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    break
-EOF
-}
-
 dv_init vudbe2e || exit 99
 T=$DV_DIR
 dv_group && dv_vmail || { echo "cannot set up the users"; exit 99; }
@@ -99,7 +80,7 @@ while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 
 # ---- a private Postfix: the test's frame, then examples/main.cf
 PF=$T/postfix
-SMTP=$(port)
+SMTP=$(dv_port 22000)
 mkdir -p "$PF/etc" "$PF/spool" "$PF/data" && chown postfix "$PF/data" || exit 99
 cat > "$PF/etc/main.cf" <<EOF
 compatibility_level = 3.6
@@ -153,7 +134,7 @@ postfix -c "$PF/etc" check >"$T/postfix-check.log" 2>&1 ||
 # ---- a private Dovecot: the test's frame, then examples/dovecot-vudb.conf
 cp "$DV_HELPER" "$T/bin/vudb-checkpassword" &&
     chmod 0755 "$T/bin/vudb-checkpassword" || exit 99
-IMAP=$(port)
+IMAP=$(dv_port 22000)
 mkdir -p "$T/run" "$T/state" "$T/log" || exit 99
 sed -e "s|/usr/libexec/vudb/vudb-checkpassword|$T/bin/vudb-checkpassword|g" \
     -e "s|/var/lib/vudb|$store|g" -e "s|/var/spool/postfix/|$PF/spool/|g" \

@@ -109,11 +109,13 @@ dv_store_perms() {
 	    find "$1" -type f -exec chmod 0660 {} +
 }
 
-# dv_port - print a port in 21000-21999 that nothing listens on now
+# dv_port [BASE] - print a port in BASE..BASE+999 (default 21000) that
+# nothing listens on now
 dv_port() {
-	python3 - <<'EOF'
-import random, socket
-ports = list(range(21000, 22000))
+	python3 - "${1:-21000}" <<'EOF'
+import random, socket, sys
+base = int(sys.argv[1])
+ports = list(range(base, base + 1000))
 random.shuffle(ports)
 for p in ports:
     s = socket.socket()
