@@ -20,6 +20,7 @@ set -u
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/adapters/dovecot/tests/dovecot.sh"
+. "$top_srcdir/tests/postfix.sh"
 dv_skip_unless_ready
 for p in postfix postmap postqueue swaks; do
 	command -v "$p" >/dev/null 2>&1 || { echo "no $p: skipped"; exit 77; }
@@ -81,53 +82,9 @@ while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 # ---- a private Postfix: the test's frame, then examples/main.cf
 PF=$T/postfix
 SMTP=$(dv_port 22000)
-mkdir -p "$PF/etc" "$PF/spool" "$PF/data" && chown postfix "$PF/data" || exit 99
-cat > "$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/spool
-data_directory = $PF/data
-maillog_file = $PF/maillog
-maillog_file_prefixes = /var, /dev/stdout, $T
-myhostname = mx.e2e.test
-mydomain = e2e.test
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-local_transport = error:local delivery disabled
-default_transport = error:outbound mail disabled in test
-relay_transport = error:outbound mail disabled in test
-alias_maps =
-alias_database =
-biff = no
-smtpd_banner = \$myhostname ESMTP test
-EOF
+pf_frame "$PF" "$SMTP" e2e || exit 99
 sed -e "s|/run/vudb/|$T/vudb-run/|g" "$top_srcdir/examples/main.cf" \
     >> "$PF/etc/main.cf"
-cat > "$PF/etc/master.cf" <<EOF
-127.0.0.1:$SMTP inet n - n - - smtpd
-pickup    unix n - n 60 1 pickup
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-smtp      unix - - n - - smtp
-relay     unix - - n - - smtp
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-lmtp      unix - - n - - lmtp
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
 postfix -c "$PF/etc" check >"$T/postfix-check.log" 2>&1 ||
     { echo "postfix check failed"; cat "$T/postfix-check.log"; exit 1; }
 

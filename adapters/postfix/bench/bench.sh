@@ -144,19 +144,24 @@ pm() {
 	echo "$s $e" | awk '{ printf "%.3f", $2 - $1 }'
 }
 PMROUNDS=$((ROUNDS < 5 ? 5 : ROUNDS))
-bm=999999 be=999999
-r=0
-while [ $r -lt "$PMROUNDS" ]; do
-	t=$(pm $P)
-	bm=$(echo "$t $bm" | awk '{ print ($1 < $2) ? $1 : $2 }')
-	t=$(pm $((P + 2)))
-	be=$(echo "$t $be" | awk '{ print ($1 < $2) ? $1 : $2 }')
-	r=$((r + 1))
-done
-awk -v m="$bm" -v e="$be" -v k="$KEYS" 'BEGIN {
-    printf "BENCH mapd.postmap %.0f lookups/s\n", k / m
-    printf "BENCH echo.postmap %.0f lookups/s\n", k / e
-    printf "RATIO mapd/echo.postmap %.2f\n", e / m }'
+# postmap_duel LABEL: alternate bulk runs against vudb-mapd and the echo
+# server, keep the best of each, print BENCH and RATIO lines
+postmap_duel() {
+	bm=999999 be=999999
+	r=0
+	while [ $r -lt "$PMROUNDS" ]; do
+		t=$(pm $P)
+		bm=$(echo "$t $bm" | awk '{ print ($1 < $2) ? $1 : $2 }')
+		t=$(pm $((P + 2)))
+		be=$(echo "$t $be" | awk '{ print ($1 < $2) ? $1 : $2 }')
+		r=$((r + 1))
+	done
+	awk -v m="$bm" -v e="$be" -v k="$KEYS" -v l="$1" 'BEGIN {
+	    printf "BENCH %s.postmap %.0f lookups/s\n", l, k / m
+	    printf "BENCH echo.postmap %.0f lookups/s\n", k / e
+	    printf "RATIO %s/echo.postmap %.2f\n", l, e / m }'
+}
+postmap_duel mapd
 stop_servers
 
 # -w 2, unpinned: two workers share the 2 cores with the client
@@ -188,19 +193,7 @@ if "$builddir/adapters/postfix/tests/mkstore" -n "$USERS" "lmdb:$T/lmdb" \
 	# the two backends behind the same server, same load
 	awk -v a="$LAST" -v b="$BDB_C16" 'BEGIN {
 	    printf "RATIO mapd.lmdb/mapd.bdb %.2f\n", (b > 0 ? a / b : 0) }'
-	bm=999999 be=999999
-	r=0
-	while [ $r -lt "$PMROUNDS" ]; do
-		t=$(pm $P)
-		bm=$(echo "$t $bm" | awk '{ print ($1 < $2) ? $1 : $2 }')
-		t=$(pm $((P + 2)))
-		be=$(echo "$t $be" | awk '{ print ($1 < $2) ? $1 : $2 }')
-		r=$((r + 1))
-	done
-	awk -v m="$bm" -v e="$be" -v k="$KEYS" 'BEGIN {
-	    printf "BENCH mapd_lmdb.postmap %.0f lookups/s\n", k / m
-	    printf "BENCH echo.postmap %.0f lookups/s\n", k / e
-	    printf "RATIO mapd_lmdb/echo.postmap %.2f\n", e / m }'
+	postmap_duel mapd_lmdb
 	stop_servers
 fi
 if grep -q 'warning\|fatal' "$T/mapd.log"; then

@@ -10,6 +10,7 @@ builddir=${top_builddir:-.}
 MAPD=$builddir/adapters/postfix/vudb-mapd
 MKSTORE=$builddir/adapters/postfix/tests/mkstore
 PYTHON=${PYTHON:-python3}
+. "$srcdir/tests/postfix.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-mapd-test.XXXXXX") || exit 99
 PIDS=

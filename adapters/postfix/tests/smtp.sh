@@ -22,7 +22,7 @@ P=$((20300 + ${VUDB_TEST_PORT_OFFSET:-0}))
 SMTP=$P; SM=$((P + 1)); TDOM=$((P + 2)); TMBOX=$((P + 3)); TALIAS=$((P + 4))
 TSENDER=$((P + 5)); SASL=$((P + 6)); NOLMTP=$((P + 7))
 SOCK=$T/mapd.sock
-PF=$T/postfix
+PF=$T/etc
 
 "$MKSTORE" -t "$T/store" || exit 99
 start_mapd "$T/mapd.log" -d "fail:$T/store" -l "socketmap:unix:$SOCK" \
@@ -34,55 +34,15 @@ start_mapd "$T/mapd.log" -d "fail:$T/store" -l "socketmap:unix:$SOCK" \
 
 # The private instance (after ../shared/realclient): nothing leaves the box,
 # nothing is delivered.
-mkdir -p "$PF" "$T/spool" "$T/data"
-chown postfix "$T/data" && chmod 755 "$T" || exit 99
-cat > "$PF/main.cf" <<EOT
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
-maillog_file = $T/maillog
-maillog_file_prefixes = /var, /dev/stdout, $T
-myhostname = mx.mapd.test
-mydomain = mapd.test
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost =
-local_transport = error:local delivery disabled
-default_transport = error:outbound mail disabled in test
-relay_transport = error:outbound mail disabled in test
+chmod 755 "$T" && pf_frame "$T" "$SMTP" mapd || exit 99
+cat >> "$PF/main.cf" <<EOT
 virtual_transport = lmtp:inet:127.0.0.1:$NOLMTP
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:127.0.0.1:$SASL
-alias_maps =
-alias_database =
-biff = no
 recipient_delimiter = +
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_sender_restrictions = reject_sender_login_mismatch
-EOT
-cat > "$PF/master.cf" <<EOT
-127.0.0.1:$SMTP inet n - n - - smtpd
-pickup    unix n - n 60 1 pickup
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
 EOT
 
 # SASL for smtpd: a private Dovecot auth service, nothing else
