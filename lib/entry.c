@@ -632,11 +632,25 @@ in_txn(struct vudb *db, struct vudb__dom *d, const struct op *op)
 	}
 }
 
+/*
+ * start_write - the start of every change: a handle, fresh settings, a
+ * store opened for writing and, unless batch_ok, no open batch (then
+ * refused with the reason why_batch).
+ */
 static int
-writable(struct vudb *db)
+start_write(struct vudb *db, const char *why_batch)
 {
+	int rc;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
 	if (db->flags & VUDB_RDONLY)
 		return vudb__seterr(db, VUDB_ERDONLY, "store opened read-only");
+	if (why_batch != NULL && db->txn != NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "%s", why_batch);
 	return VUDB_OK;
 }
 
@@ -650,12 +664,7 @@ change(struct vudb *db, enum op_kind kind, int type, const char *name,
 	struct op op;
 	int rc, catchall;
 
-	if (db == NULL)
-		return VUDB_EINVAL;
-	vudb__clearerr(db);
-	if ((rc = vudb__refresh(db)) != VUDB_OK)
-		return rc;
-	if ((rc = writable(db)) != VUDB_OK)
+	if ((rc = start_write(db, NULL)) != VUDB_OK)
 		return rc;
 	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
 	    VUDB_OK)
@@ -716,16 +725,11 @@ vudb_update(struct vudb *db, int type, const char *name,
 static int
 del_domain(struct vudb *db, const char *domain)
 {
-	static const char *const deleted[] = { NULL };
 	struct vudb__dom *d;
 	struct vudb__rec rec;
 	void *txn;
 	int rc, tries;
 
-	(void)deleted;
-	if (db->txn != NULL)
-		return vudb__seterr(db, VUDB_EINVAL, "cannot delete a domain "
-		    "inside a batch");
 	if ((rc = open_domain(db, domain, &d)) != VUDB_OK)
 		return rc;
 	for (tries = 0; ; tries++) {
@@ -771,10 +775,8 @@ vudb_del(struct vudb *db, int type, const char *name)
 		return VUDB_EINVAL;
 	if (type != VUDB_DOMAIN)
 		return change(db, OP_DEL, type, name, NULL);
-	vudb__clearerr(db);
-	if ((rc = vudb__refresh(db)) != VUDB_OK)
-		return rc;
-	if ((rc = writable(db)) != VUDB_OK)
+	if ((rc = start_write(db, "cannot delete a domain inside a batch")) !=
+	    VUDB_OK)
 		return rc;
 	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
 	    VUDB_OK)
@@ -791,15 +793,8 @@ vudb_begin(struct vudb *db, const char *domain)
 	struct vudb__dom *d;
 	int rc, catchall;
 
-	if (db == NULL)
-		return VUDB_EINVAL;
-	vudb__clearerr(db);
-	if ((rc = vudb__refresh(db)) != VUDB_OK)
+	if ((rc = start_write(db, "a batch is already open")) != VUDB_OK)
 		return rc;
-	if ((rc = writable(db)) != VUDB_OK)
-		return rc;
-	if (db->txn != NULL)
-		return vudb__seterr(db, VUDB_EINVAL, "a batch is already open");
 	if ((rc = vudb__split(db, VUDB_DOMAIN, domain, local, dom,
 	    &catchall)) != VUDB_OK)
 		return rc;
@@ -1796,16 +1791,8 @@ vudb_rename(struct vudb *db, int type, const char *from, const char *to)
 	void *txn;
 	int rc, c1, c2, tries;
 
-	if (db == NULL)
-		return VUDB_EINVAL;
-	vudb__clearerr(db);
-	if ((rc = vudb__refresh(db)) != VUDB_OK)
+	if ((rc = start_write(db, "cannot rename inside a batch")) != VUDB_OK)
 		return rc;
-	if ((rc = writable(db)) != VUDB_OK)
-		return rc;
-	if (db->txn != NULL)
-		return vudb__seterr(db, VUDB_EINVAL, "cannot rename inside a "
-		    "batch");
 	if ((rc = vudb__split(db, type, from, fl, fd, &c1)) != VUDB_OK ||
 	    (rc = vudb__split(db, type, to, tl, td, &c2)) != VUDB_OK)
 		return rc;
