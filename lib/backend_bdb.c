@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,12 +51,36 @@ static pthread_mutex_t	 envs_lock = PTHREAD_MUTEX_INITIALIZER;
 /* BDB's own message of the error being reported, per thread. */
 static _Thread_local char lastmsg[512];
 
+/*
+ * A new domain's database, built outside the environment under a hidden
+ * name in domains/ and published by a link to its own name: no log, no
+ * shared cache, and other processes see the domain whole or not at all.
+ * A file made without a log carries no log positions, so the environment
+ * can take it as it is.
+ */
+struct bdb_build {
+	DB		*dbp;
+	char		 tmp[4096];	/* domains/.DOMAIN.PID.build */
+	char		 final[4096];	/* domains/DOMAIN.db */
+	char		 domain[VUDB__DOMAIN_MAX + 1];
+};
+
+/* Builds waiting for publication under VUDB_BULK: one disk flush for all. */
+#define PENDING_MAX	256
+
 struct bdb_store {
 	struct bdb_env	*shared;
 	DB_ENV		*env;
 	char		*root;
 	int		 flags;
+	struct bdb_build *build;	/* the open build, if any */
+	struct bdb_build *pending[PENDING_MAX];
+	size_t		 npending;
 };
+
+/* the BDB transaction of txn on dbp: none for a build's database, whose
+ * handle points to its build */
+#define TXN(dbp, txn)	((dbp)->app_private != NULL ? NULL : (DB_TXN *)(txn))
 
 #define DAMAGED_SUFFIX	".damaged"
 
@@ -187,7 +212,7 @@ fix_modes(const char *dir)
 static int
 env_create(struct vudb *db, DB_ENV **env_r)
 {
-	unsigned long long cache;
+	unsigned long long cache, pages, doms;
 	DB_ENV *env;
 	int ret;
 
@@ -199,10 +224,26 @@ env_create(struct vudb *db, DB_ENV **env_r)
 		cache = 1024 * 1024;
 	(void)env->set_cachesize(env, (u_int32_t)(cache >> 30),
 	    (u_int32_t)(cache & ((1ULL << 30) - 1)), 1);
+	/*
+	 * Berkeley DB sizes its shared regions for a few databases; a store
+	 * has one per domain.  A file keeps two mutexes (and its name in the
+	 * cache region) while any of its pages is cached, even when no
+	 * process has it open, so up to one file per cached page; an open
+	 * handle adds a mutex and a locker in every process.  Size for both,
+	 * from the store's own settings, the same in every process.
+	 */
+	if ((pages = cache / 4096) > 1000000)
+		pages = 1000000;
+	doms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
+	if (doms > 1000000)
+		doms = 1000000;
+	(void)env->mutex_set_increment(env,
+	    (u_int32_t)(2 * pages + 4 * doms + 10000));
 	(void)env->set_lk_detect(env, DB_LOCK_DEFAULT);
-	(void)env->set_lk_max_locks(env, 100000);
-	(void)env->set_lk_max_objects(env, 100000);
-	(void)env->set_lk_max_lockers(env, 20000);
+	(void)env->set_lk_max_locks(env, (u_int32_t)(100000 + 2 * doms));
+	(void)env->set_lk_max_objects(env, (u_int32_t)(100000 + 2 * doms));
+	(void)env->set_lk_max_lockers(env, (u_int32_t)(20000 + 4 * doms));
+	(void)env->set_lg_regionmax(env, (u_int32_t)(1024 * 1024 + 512 * doms));
 	(void)env->set_tx_max(env, 500);
 	(void)env->set_lg_filemode(env, FILE_MODE);
 	(void)env->set_lg_max(env, 16 * 1024 * 1024);
@@ -251,20 +292,17 @@ env_open(struct vudb *db, const char *path, int flags, struct bdb_env **e_r)
 	real = NULL;
 	if ((rc = env_create(db, &e->env)) != VUDB_OK)
 		goto fail;
+	/*
+	 * With DB_REGISTER, DB_RECOVER recovers only when a process died
+	 * with the store open, and readers need it too: recovery cannot
+	 * wait for the next writer.  (Asking again after DB_RUNRECOVERY
+	 * does not work: Berkeley DB then counts two handles in this
+	 * process, and every reader failed until a writer came.)
+	 */
 	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
-	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD;
-	if (!(flags & VUDB_RDONLY))
-		oflags |= DB_RECOVER;
+	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
+	(void)flags;
 	ret = e->env->open(e->env, e->path, oflags, FILE_MODE);
-	if (ret == DB_RUNRECOVERY && (flags & VUDB_RDONLY)) {
-		/* A process died with the store open: recovery cannot wait. */
-		e->env->close(e->env, 0);
-		e->env = NULL;
-		if ((rc = env_create(db, &e->env)) != VUDB_OK)
-			goto fail;
-		ret = e->env->open(e->env, e->path, oflags | DB_RECOVER,
-		    FILE_MODE);
-	}
 	if (ret != 0) {
 		rc = bdb_status(db, ret, "open environment");
 		goto fail;
@@ -309,6 +347,260 @@ env_release(struct bdb_env *e)
 	free(e);
 }
 
+
+/* ------------------------------------------------------------ builds */
+
+/* sync_dir - make the directory's entries durable */
+static int
+sync_dir(struct vudb *db, const char *dir)
+{
+	int fd, rc = VUDB_OK;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) != 0)
+		rc = vudb__seterr(db, VUDB_ETEMP, "%s: %s", dir,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/* sync_file - make a file's contents durable */
+static int
+sync_file(struct vudb *db, const char *path)
+{
+	int fd, rc = VUDB_OK;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fsync(fd) != 0)
+		rc = vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/*
+ * publish - give finished builds their names, after their contents are on
+ * disk (one flush of the file system for all of them where the system has
+ * one): a domain never appears with pages missing.  A name taken meanwhile
+ * (another process made the domain) is an error, and that build is
+ * dropped.  Returns the first failure.
+ */
+static int
+publish(struct vudb *db, struct bdb_store *st, struct bdb_build **b,
+    size_t n)
+{
+	char dir[4096];
+	size_t i;
+	int fd, rc = VUDB_OK, synced = 0;
+
+	if (n == 0)
+		return VUDB_OK;
+	snprintf(dir, sizeof(dir), "%s/domains", st->root);
+#ifdef HAVE_SYNCFS
+	if (n > 1 && (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+	    -1) {
+		synced = syncfs(fd) == 0;
+		close(fd);
+	}
+#else
+	(void)fd;
+#endif
+	for (i = 0; i < n; i++) {
+		if (rc == VUDB_OK && !synced)
+			rc = sync_file(db, b[i]->tmp);
+		if (rc == VUDB_OK && link(b[i]->tmp, b[i]->final) != 0)
+			rc = vudb__seterr(db, errno == EEXIST ? VUDB_EEXIST :
+			    VUDB_ETEMP, "%s: %s", b[i]->domain,
+			    errno == EEXIST ? "made by another process "
+			    "meanwhile; this one was dropped" :
+			    strerror(errno));
+		(void)unlink(b[i]->tmp);
+		free(b[i]);
+	}
+	if (rc == VUDB_OK)
+		rc = sync_dir(db, dir);
+	return rc;
+}
+
+/* publish_pending - publish every build waiting for VUDB_BULK's sync */
+static int
+publish_pending(struct vudb *db, struct bdb_store *st)
+{
+	size_t n = st->npending;
+
+	st->npending = 0;
+	return publish(db, st, st->pending, n);
+}
+
+/*
+ * Berkeley DB flushes a new file twice while making it.  A build's file
+ * is out of sight until publish() has flushed it, so those flushes only
+ * cost time (they were half of an import).  Berkeley DB lets a process
+ * replace its fsync; ours skips it only for the thread inside a build
+ * and otherwise does what Berkeley DB would.
+ */
+static _Thread_local int	 in_build;
+static pthread_once_t		 fsync_once = PTHREAD_ONCE_INIT;
+
+static int
+build_fsync(int fd)
+{
+	if (in_build)
+		return 0;
+#ifdef HAVE_FDATASYNC
+	return fdatasync(fd);
+#else
+	return fsync(fd);
+#endif
+}
+
+static void
+install_fsync(void)
+{
+	(void)db_env_set_func_fsync(build_fsync);
+}
+
+static int
+bdb_build_begin(struct vudb *db, void *vst, const char *domain, void **h_r,
+    void **txn_r)
+{
+	struct bdb_store *st = vst;
+	struct bdb_build *b;
+	struct stat sb;
+	DB *dbp;
+	int ret;
+
+	*h_r = *txn_r = NULL;
+	if (st->build != NULL)
+		return vudb__seterr(db, VUDB_EINVAL, "a build is open");
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return VUDB_ENOMEM;
+	snprintf(b->domain, sizeof(b->domain), "%s", domain);
+	snprintf(b->final, sizeof(b->final), "%s/domains/%s.db", st->root,
+	    domain);
+	snprintf(b->tmp, sizeof(b->tmp), "%s/domains/.%s.%ld.build", st->root,
+	    domain, (long)getpid());
+	if (stat(b->final, &sb) == 0) {
+		free(b);
+		return VUDB_EEXIST;
+	}
+	(void)unlink(b->tmp);
+	(void)pthread_once(&fsync_once, install_fsync);
+	if ((ret = db_create(&dbp, NULL, 0)) != 0) {
+		free(b);
+		return bdb_status(db, ret, "db_create");
+	}
+	dbp->set_errcall(dbp, bdb_errcall);
+	(void)dbp->set_flags(dbp, DB_CHKSUM);
+	(void)dbp->set_cachesize(dbp, 0, 8 * 1024 * 1024, 1);
+	in_build = 1;
+	ret = dbp->open(dbp, NULL, b->tmp, NULL, DB_BTREE, DB_CREATE | DB_EXCL,
+	    FILE_MODE);
+	in_build = 0;
+	if (ret != 0) {
+		dbp->close(dbp, DB_NOSYNC);
+		(void)unlink(b->tmp);
+		free(b);
+		return bdb_status(db, ret, domain);
+	}
+	if (stat(b->tmp, &sb) == 0 && sb.st_uid == geteuid() &&
+	    (sb.st_mode & 0660) != 0660)
+		(void)chmod(b->tmp, FILE_MODE);
+	b->dbp = dbp;
+	dbp->app_private = b;
+	st->build = b;
+	*h_r = dbp;
+	*txn_r = b;
+	return VUDB_OK;
+}
+
+static int
+bdb_build_end(struct vudb *db, void *vst, void *txn, int commit)
+{
+	struct bdb_store *st = vst;
+	struct bdb_build *b = txn;
+	DB_ENV *penv;
+	int ret, wrote, rc;
+
+	st->build = NULL;
+	if (!commit) {
+		in_build = 1;
+		b->dbp->close(b->dbp, DB_NOSYNC);
+		in_build = 0;
+		(void)unlink(b->tmp);
+		free(b);
+		return VUDB_OK;
+	}
+	/* write the pages without waiting for the disk: publish flushes
+	 * the file (under VUDB_BULK, many files at once) */
+	penv = b->dbp->get_env(b->dbp);
+	in_build = 1;
+	ret = penv->memp_trickle(penv, 100, &wrote);
+	if (ret == 0)
+		ret = b->dbp->close(b->dbp, DB_NOSYNC);
+	else
+		(void)b->dbp->close(b->dbp, DB_NOSYNC);
+	in_build = 0;
+	b->dbp = NULL;
+	if (ret != 0) {
+		rc = bdb_status(db, ret, b->domain);
+		(void)unlink(b->tmp);
+		free(b);
+		return rc;
+	}
+	if (!(st->flags & VUDB_BULK))
+		return publish(db, st, &b, 1);
+	st->pending[st->npending++] = b;
+	return st->npending == PENDING_MAX ? publish_pending(db, st) : VUDB_OK;
+}
+
+/* bdb_sync - under VUDB_BULK: the log on disk, every build published */
+static int
+bdb_sync(struct vudb *db, void *vst)
+{
+	struct bdb_store *st = vst;
+	int ret, rc;
+
+	rc = publish_pending(db, st);
+	if (st->env != NULL && (ret = st->env->log_flush(st->env, NULL)) != 0 &&
+	    rc == VUDB_OK)
+		rc = bdb_status(db, ret, "log flush");
+	return rc;
+}
+
+/* clean_builds - remove what dead processes' unfinished builds left */
+static void
+clean_builds(const char *root)
+{
+	struct dirent *de;
+	char path[4096];
+	const char *dot;
+	long pid;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/domains", root);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' || len < 7 ||
+		    strcmp(de->d_name + len - 6, ".build") != 0)
+			continue;
+		for (dot = de->d_name + len - 7; dot > de->d_name &&
+		    *dot != '.'; dot--)
+			;
+		pid = strtol(dot + 1, NULL, 10);
+		if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+			snprintf(path, sizeof(path), "%s/domains/%s", root,
+			    de->d_name);
+			(void)unlink(path);
+		}
+	}
+	closedir(d);
+}
+
 static int
 bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 {
@@ -338,8 +630,10 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 		return rc;
 	}
 	st->env = st->shared->env;
+	/* a reader may have run recovery, which makes the regions anew */
+	fix_modes(path);
 	if (!(flags & VUDB_RDONLY))
-		fix_modes(path);
+		clean_builds(path);
 	*st_r = st;
 	return VUDB_OK;
 }
@@ -352,6 +646,8 @@ bdb_store_close(struct vudb *db, void *vst)
 	(void)db;
 	if (st == NULL)
 		return;
+	if (st->npending > 0 && publish_pending(db, st) != VUDB_OK)
+		vudb__log(db, VUDB_LOG_ERR, "%s", db->errmsg);
 	if (st->shared != NULL) {
 		if (!(st->flags & VUDB_RDONLY) && !st->shared->dead)
 			(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
@@ -359,6 +655,17 @@ bdb_store_close(struct vudb *db, void *vst)
 	}
 	free(st->root);
 	free(st);
+}
+
+static int
+is_pending(const struct bdb_store *st, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < st->npending; i++)
+		if (strcmp(st->pending[i]->domain, domain) == 0)
+			return 1;
+	return 0;
 }
 
 static void
@@ -383,6 +690,13 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 	dom_file(file, sizeof(file), domain);
 	snprintf(path, sizeof(path), "%s/%s", st->root, file);
 	if (!(flags & VUDB_CREATE) && stat(path, &sb) != 0) {
+		if (errno == ENOENT && st->npending > 0 &&
+		    is_pending(st, domain)) {
+			/* built by this handle, not published yet */
+			if ((ret = publish_pending(db, st)) != VUDB_OK)
+				return ret;
+			return bdb_dom_open(db, vst, domain, flags, h_r);
+		}
 		if (errno == ENOENT)
 			return VUDB_ENOTFOUND;
 		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
@@ -523,13 +837,13 @@ bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 	v.flags = DB_DBT_USERMEM;
 	v.data = val->data;
 	v.ulen = (u_int32_t)val->cap;
-	ret = dbp->get(dbp, txn, &k, &v, 0);
+	ret = dbp->get(dbp, TXN(dbp, txn), &k, &v, 0);
 	if (ret == DB_BUFFER_SMALL) {
 		if (vudb__buf_reserve(val, v.size) != VUDB_OK)
 			return VUDB_ENOMEM;
 		v.data = val->data;
 		v.ulen = (u_int32_t)val->cap;
-		ret = dbp->get(dbp, txn, &k, &v, 0);
+		ret = dbp->get(dbp, TXN(dbp, txn), &k, &v, 0);
 	}
 	if (ret != 0)
 		return bdb_fail(db, dbp, ret, "get");
@@ -551,7 +865,7 @@ bdb_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 	k.size = (u_int32_t)klen;
 	v.data = (void *)val;
 	v.size = (u_int32_t)vlen;
-	ret = dbp->put(dbp, txn, &k, &v, (flags & VUDB_PUT_NEW) ?
+	ret = dbp->put(dbp, TXN(dbp, txn), &k, &v, (flags & VUDB_PUT_NEW) ?
 	    DB_NOOVERWRITE : 0);
 	if (ret == DB_KEYEXIST)
 		return VUDB_EEXIST;
@@ -570,7 +884,7 @@ bdb_del(struct vudb *db, void *h, void *txn, const void *key, size_t klen)
 	memset(&k, 0, sizeof(k));
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
-	if ((ret = dbp->del(dbp, txn, &k, 0)) != 0)
+	if ((ret = dbp->del(dbp, TXN(dbp, txn), &k, 0)) != 0)
 		return bdb_fail(db, dbp, ret, "del");
 	return VUDB_OK;
 }
@@ -585,7 +899,7 @@ bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
 	u_int32_t op = DB_SET_RANGE;
 	int ret, rc = VUDB_OK;
 
-	if ((ret = dbp->cursor(dbp, txn, &c, 0)) != 0)
+	if ((ret = dbp->cursor(dbp, TXN(dbp, txn), &c, 0)) != 0)
 		return bdb_fail(db, dbp, ret, "cursor");
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
@@ -632,7 +946,9 @@ bdb_commit(struct vudb *db, void *vst, void *vtxn)
 	DB_TXN *txn = vtxn;
 	int ret;
 
-	if ((ret = txn->commit(txn, 0)) != 0)
+	/* VUDB_BULK: the log reaches the disk at bdb_sync */
+	if ((ret = txn->commit(txn, (st->flags & VUDB_BULK) ?
+	    DB_TXN_NOSYNC : 0)) != 0)
 		return bdb_status(db, ret, "commit");
 	/* Cheap unless 4 MiB of log or 5 minutes have passed. */
 	(void)st->env->txn_checkpoint(st->env, 4096, 5, 0);
@@ -729,4 +1045,7 @@ const struct vudb_backend vudb__backend_bdb = {
 	.verify = bdb_verify,
 	.alive = bdb_alive,
 	.reopen = bdb_reopen,
+	.build_begin = bdb_build_begin,
+	.build_end = bdb_build_end,
+	.sync = bdb_sync,
 };

@@ -791,6 +791,7 @@ vudb_begin(struct vudb *db, const char *domain)
 {
 	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
 	struct vudb__dom *d;
+	void *txn;
 	int rc, catchall;
 
 	if ((rc = start_write(db, "a batch is already open")) != VUDB_OK)
@@ -798,10 +799,25 @@ vudb_begin(struct vudb *db, const char *domain)
 	if ((rc = vudb__split(db, VUDB_DOMAIN, domain, local, dom,
 	    &catchall)) != VUDB_OK)
 		return rc;
-	if ((rc = vudb__dom_get(db, dom, 1, &d)) != VUDB_OK)
+	rc = vudb__dom_get(db, dom, 0, &d);
+	if (rc == VUDB_ENOTFOUND) {
+		/* a new domain: built aside, published whole at commit */
+		rc = vudb__dom_build(db, dom, &d, &txn);
+		if (rc == VUDB_OK) {
+			db->txn = txn;
+			db->txn_build = 1;
+			goto started;
+		}
+		if (rc == VUDB_ENOTSUP || rc == VUDB_EEXIST) {
+			vudb__clearerr(db);
+			rc = vudb__dom_get(db, dom, 1, &d);
+		}
+	}
+	if (rc != VUDB_OK)
 		return rc;
 	if ((rc = db->be->begin(db, db->st, &db->txn)) != VUDB_OK)
 		return rc;
+started:
 	db->txn_dom = d;
 	db->txn_failed = 0;
 	db->txn_gen = 0;
@@ -817,6 +833,7 @@ batch_end(struct vudb *db)
 		db->txn_dom->meta_state = VUDB__META_UNKNOWN;
 	db->txn = NULL;
 	db->txn_dom = NULL;
+	db->txn_build = 0;
 	db->txn_failed = 0;
 	db->txn_gen = 0;
 }
@@ -832,7 +849,7 @@ vudb_commit(struct vudb *db)
 	if (db->txn == NULL)
 		return vudb__seterr(db, VUDB_EINVAL, "no batch is open");
 	if (db->txn_failed) {
-		db->be->abort(db, db->st, db->txn);
+		(void)vudb__txn_finish(db, 0);
 		batch_end(db);
 		return vudb__seterr(db, VUDB_ETEMP, "a change in the batch "
 		    "failed: nothing was committed");
@@ -841,10 +858,21 @@ vudb_commit(struct vudb *db)
 	if (db->txn_cnt_dirty)
 		rc = counters_write(db, db->txn_dom, db->txn, db->txn_users,
 		    db->txn_aliases);
+	if (rc == VUDB_OK && db->txn_build) {
+		/* a new domain's batch that made no domain record leaves
+		 * nothing behind */
+		rc = db->be->get(db, db->txn_dom->h, db->txn, "D", 1,
+		    &db->buf);
+		if (rc == VUDB_ENOTFOUND) {
+			(void)vudb__txn_finish(db, 0);
+			batch_end(db);
+			return VUDB_OK;
+		}
+	}
 	if (rc == VUDB_OK)
-		rc = db->be->commit(db, db->st, db->txn);
+		rc = vudb__txn_finish(db, 1);
 	else
-		db->be->abort(db, db->st, db->txn);
+		(void)vudb__txn_finish(db, 0);
 	if (rc == VUDB_OK && db->txn_gen)
 		vudb__bump_gen(db);
 	batch_end(db);
@@ -859,7 +887,7 @@ vudb_abort(struct vudb *db)
 	vudb__clearerr(db);
 	if (db->txn == NULL)
 		return vudb__seterr(db, VUDB_EINVAL, "no batch is open");
-	db->be->abort(db, db->st, db->txn);
+	(void)vudb__txn_finish(db, 0);
 	batch_end(db);
 	return VUDB_OK;
 }

@@ -408,7 +408,7 @@ vudb__refresh(struct vudb *db)
 
 	if (db->be->alive != NULL && !db->be->alive(db, db->st)) {
 		if (db->txn != NULL) {
-			db->be->abort(db, db->st, db->txn);
+			(void)vudb__txn_finish(db, 0);
 			db->txn = NULL;
 			db->txn_dom = NULL;
 		}
@@ -509,6 +509,37 @@ vudb__dom_drop(struct vudb *db, struct vudb__dom *d)
 	free(d);
 }
 
+/* dom_insert - cache a newly opened domain database (h stays the
+ * caller's on failure) */
+static int
+dom_insert(struct vudb *db, const char *domain, void *h,
+    struct vudb__dom **dom_r)
+{
+	struct vudb__dom *d, *victim;
+	size_t b;
+
+	b = name_hash(domain) & (db->hsize - 1);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return VUDB_ENOMEM;
+	d->namelen = (size_t)snprintf(d->name, sizeof(d->name), "%s", domain);
+	d->h = h;
+	vudb__rec_init(&d->meta, VUDB_DOMAIN);
+	d->hnext = db->htab[b];
+	db->htab[b] = d;
+	lru_push(db, d);
+	db->ndoms++;
+	/* Keep the cache bounded: close the least recently used. */
+	for (victim = db->lru_tail; db->ndoms > db->maxdoms && victim != NULL;) {
+		struct vudb__dom *prev = victim->prev;
+
+		if (victim != d && victim != db->txn_dom)
+			vudb__dom_drop(db, victim);
+		victim = prev;
+	}
+	*dom_r = d;
+	return VUDB_OK;
+}
+
 /*
  * vudb__dom_get - the open database of a domain (canonical name), from the
  * cache or newly opened.  create: make the file if missing.  Returns
@@ -518,7 +549,7 @@ int
 vudb__dom_get(struct vudb *db, const char *domain, int create,
     struct vudb__dom **dom_r)
 {
-	struct vudb__dom *d, *victim;
+	struct vudb__dom *d;
 	size_t b;
 	void *h;
 	int rc;
@@ -538,27 +569,86 @@ vudb__dom_get(struct vudb *db, const char *domain, int create,
 	    &h);
 	if (rc != VUDB_OK)
 		return rc;
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
+	if ((rc = dom_insert(db, domain, h, dom_r)) != VUDB_OK)
 		db->be->dom_close(db, db->st, h);
-		return VUDB_ENOMEM;
-	}
-	d->namelen = (size_t)snprintf(d->name, sizeof(d->name), "%s", domain);
-	d->h = h;
-	vudb__rec_init(&d->meta, VUDB_DOMAIN);
-	d->hnext = db->htab[b];
-	db->htab[b] = d;
-	lru_push(db, d);
-	db->ndoms++;
-	/* Keep the cache bounded: close the least recently used. */
-	for (victim = db->lru_tail; db->ndoms > db->maxdoms && victim != NULL;) {
-		struct vudb__dom *prev = victim->prev;
+	return rc;
+}
 
-		if (victim != d && victim != db->txn_dom)
-			vudb__dom_drop(db, victim);
-		victim = prev;
+/*
+ * vudb__dom_build - start a batch that makes a domain which has no file
+ * yet: the backend builds it out of sight and publishes it whole at
+ * commit.  Returns VUDB_ENOTSUP when the backend cannot (the caller then
+ * creates the file), VUDB_EEXIST when the file appeared meanwhile.
+ */
+int
+vudb__dom_build(struct vudb *db, const char *domain, struct vudb__dom **dom_r,
+    void **txn_r)
+{
+	void *h;
+	int rc;
+
+	*dom_r = NULL;
+	*txn_r = NULL;
+	if (db->be->build_begin == NULL)
+		return VUDB_ENOTSUP;
+	if ((rc = db->be->build_begin(db, db->st, domain, &h, txn_r)) !=
+	    VUDB_OK)
+		return rc;
+	if ((rc = dom_insert(db, domain, h, dom_r)) != VUDB_OK) {
+		(void)db->be->build_end(db, db->st, *txn_r, 0);
+		*txn_r = NULL;
 	}
-	*dom_r = d;
-	return VUDB_OK;
+	return rc;
+}
+
+/*
+ * vudb__dom_unbuilt - forget the cached handle of a finished build (the
+ * backend has closed it): the next use opens the published file.
+ */
+void
+vudb__dom_unbuilt(struct vudb *db, struct vudb__dom *d)
+{
+	d->h = NULL;
+	vudb__dom_drop(db, d);
+}
+
+/*
+ * vudb__txn_finish - commit (commit set) or abort the backend transaction
+ * of the open batch.  A build's handle is closed by the backend either
+ * way, and its domain leaves the cache (txn_dom becomes NULL).
+ */
+int
+vudb__txn_finish(struct vudb *db, int commit)
+{
+	int rc = VUDB_OK;
+
+	if (db->txn_build) {
+		rc = db->be->build_end(db, db->st, db->txn, commit);
+		if (db->txn_dom != NULL)
+			vudb__dom_unbuilt(db, db->txn_dom);
+		db->txn_dom = NULL;
+		db->txn_build = 0;
+	} else if (commit)
+		rc = db->be->commit(db, db->st, db->txn);
+	else
+		db->be->abort(db, db->st, db->txn);
+	return rc;
+}
+
+int
+vudb_sync(struct vudb *db)
+{
+	int rc;
+
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if (!(db->flags & VUDB_BULK) || db->be->sync == NULL)
+		return VUDB_OK;
+	rc = db->be->sync(db, db->st);
+	/* published domains: long-lived readers look again */
+	vudb__bump_gen(db);
+	return rc;
 }
 
 /*
@@ -775,15 +865,15 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	char sub[4096], scheme[16];
 	struct rlimit rl;
 	struct stat sb;
+	unsigned int fds;
 	int rc, compiled;
 
 	vudb__open_seterr("%s", "");
 	if (db_r == NULL)
 		return VUDB_EINVAL;
 	*db_r = NULL;
-	if ((flags & ~(VUDB_RDONLY | VUDB_CREATE)) != 0 ||
-	    (flags & (VUDB_RDONLY | VUDB_CREATE)) ==
-	    (VUDB_RDONLY | VUDB_CREATE)) {
+	if ((flags & ~(VUDB_RDONLY | VUDB_CREATE | VUDB_BULK)) != 0 ||
+	    ((flags & VUDB_RDONLY) && (flags & (VUDB_CREATE | VUDB_BULK)))) {
 		vudb__open_seterr("invalid flags");
 		return VUDB_EINVAL;
 	}
@@ -845,9 +935,10 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	db->maxdoms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
 	/* open domains hold descriptors (two with LMDB): leave at least
 	 * half of the process's limit to the program */
+	fds = db->be->fds_per_domain > 0 ? db->be->fds_per_domain : 1;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    db->maxdoms > rl.rlim_cur / 4)
-		db->maxdoms = rl.rlim_cur / 4;
+	    db->maxdoms > rl.rlim_cur / (2 * fds))
+		db->maxdoms = rl.rlim_cur / (2 * fds);
 	if (db->maxdoms < 1)
 		db->maxdoms = 1;
 	for (db->hsize = 64; db->hsize < db->maxdoms * 2 &&
@@ -882,8 +973,14 @@ vudb_close(struct vudb *db)
 		(void)vudb_abort(db);
 	while (db->lru_head != NULL)
 		vudb__dom_drop(db, db->lru_head);
-	if (db->be != NULL && db->st != NULL)
+	if (db->be != NULL && db->st != NULL) {
+		if ((db->flags & VUDB_BULK) && db->be->sync != NULL &&
+		    db->be->sync(db, db->st) != VUDB_OK)
+			vudb__log(db, VUDB_LOG_ERR, "closing: %s", db->errmsg);
+		if (db->flags & VUDB_BULK)
+			vudb__bump_gen(db);
 		db->be->store_close(db, db->st);
+	}
 	if (db->genp != NULL)
 		munmap(db->genp, db->genlen);
 	for (i = 0; i < VUDB__S_COUNT; i++)

@@ -56,6 +56,7 @@ extern "C" {
 /* vudb_open() flags. */
 #define VUDB_RDONLY	0x1	/* read only: no recovery writes, no checkpoints */
 #define VUDB_CREATE	0x2	/* create (initialize) the store if missing */
+#define VUDB_BULK	0x4	/* loading: commits made durable by vudb_sync() */
 
 /* Entry types. */
 #define VUDB_DOMAIN	1	/* "pc1.example" */
@@ -231,6 +232,16 @@ void		 vudb_obj_free(struct vudb_obj *obj);
 int		 vudb_begin(struct vudb *db, const char *domain);
 int		 vudb_commit(struct vudb *db);
 int		 vudb_abort(struct vudb *db);
+
+/*
+ * vudb_sync - for a store opened with VUDB_BULK: make every commit so far
+ * durable and every domain it created visible to other processes.  Bulk
+ * loading groups that work: a commit stays atomic, but until vudb_sync()
+ * (or vudb_close()) returns it may be lost in a crash, and a new domain
+ * may not yet be seen by others.  Without VUDB_BULK every commit already
+ * is durable, and vudb_sync() returns VUDB_OK at once.
+ */
+int		 vudb_sync(struct vudb *db);
 
 /*
  * Store-wide settings ("mail_base", "uid", "gid", "password_scheme",

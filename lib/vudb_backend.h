@@ -18,7 +18,7 @@
 
 struct vudb;
 
-#define VUDB_BACKEND_ABI	1
+#define VUDB_BACKEND_ABI	2
 
 #define VUDB_CAP_WRITE		0x1
 #define VUDB_CAP_TXN		0x2
@@ -75,6 +75,21 @@ struct vudb_backend {
 	 * databases and calls reopen (both may be NULL). */
 	int	(*alive)(struct vudb *, void *st);
 	int	(*reopen)(struct vudb *, void *st);
+	/* ABI 2.  A new domain built out of sight of other processes and
+	 * published whole (both may be NULL: the core then creates the
+	 * domain with dom_open).  build_begin gives a database handle and
+	 * a transaction for get/put/del/iter (VUDB_EEXIST if the domain
+	 * exists); build_end publishes it (commit set) or throws it away,
+	 * and closes the handle either way.  Under VUDB_BULK publication
+	 * may wait for sync; a later dom_open of the domain publishes. */
+	int	(*build_begin)(struct vudb *, void *st, const char *domain,
+		    void **h_r, void **txn_r);
+	int	(*build_end)(struct vudb *, void *st, void *txn, int commit);
+	/* VUDB_BULK: make every commit durable and every build visible
+	 * (NULL: nothing to do). */
+	int	(*sync)(struct vudb *, void *st);
+	/* descriptors one open domain database holds (0 means 1) */
+	unsigned int	 fds_per_domain;
 };
 
 #ifdef WITH_BDB

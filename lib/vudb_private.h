@@ -251,6 +251,7 @@ struct vudb {
 	/* open batch */
 	void			*txn;
 	struct vudb__dom	*txn_dom;
+	int			 txn_build;	/* txn is a new domain's build */
 	int			 txn_failed;
 	int			 txn_gen;	/* batch changed domain meta */
 	/* the batch's user and alias counts, written once at commit */
@@ -280,6 +281,10 @@ void	 vudb__bump_gen(struct vudb *);
 int	 vudb__dom_get(struct vudb *, const char *domain, int create,
 	    struct vudb__dom **dom_r);
 int	 vudb__dom_meta(struct vudb *, struct vudb__dom *);
+int	 vudb__dom_build(struct vudb *, const char *domain,
+	    struct vudb__dom **dom_r, void **txn_r);
+void	 vudb__dom_unbuilt(struct vudb *, struct vudb__dom *);
+int	 vudb__txn_finish(struct vudb *, int commit);
 int	 vudb__dom_find(struct vudb *, const char *domain,
 	    struct vudb__dom **dom_r);
 void	 vudb__dom_drop(struct vudb *, struct vudb__dom *);

@@ -573,6 +573,138 @@ END_TEST
 
 /* ------------------------------------------------------------ settings */
 
+/* count_hidden - files in STORE/domains/ whose names start with a dot */
+static int
+count_hidden(const char *store)
+{
+	char *p = tu_path(store, "domains");
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d = opendir(p));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	free(p);
+	return n;
+}
+
+/*
+ * A batch on a new domain is seen by others whole at its commit, never in
+ * part; an abort, or a batch that made no domain, leaves no file.  Under
+ * VUDB_BULK the commits become visible and durable at vudb_sync(), and
+ * the loading handle itself sees them at once.
+ */
+START_TEST(test_new_domain_batches_and_bulk)
+{
+	struct vudb *other, *bulk;
+	struct vudb_obj *o;
+	char *f, name[64];
+	struct stat sb;
+	int i;
+
+	other = tu_open(dir, VUDB_RDONLY);
+	ck_assert_int_eq(vudb_begin(db, "whole.example"), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "whole.example", NULL), 0);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "a@whole.example", pw_attrs),
+	    0);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "a@whole.example", &o), 0);
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_get(other, VUDB_DOMAIN, "whole.example", &o),
+	    VUDB_ENOTFOUND);
+	f = tu_domfile(dir, "whole.example");
+	if (strcmp(tu_backend(), "bdb") == 0)
+		ck_assert_int_ne(stat(f, &sb), 0);
+	ck_assert_int_eq(vudb_commit(db), 0);
+	ck_assert_int_eq(stat(f, &sb), 0);
+	free(f);
+	ck_assert_int_eq(vudb_get(other, VUDB_USER, "a@whole.example", &o), 0);
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_auth(other, "a@whole.example", "secret", NULL,
+	    NULL), 0);
+	/* the commit wrote the counts */
+	ck_assert_int_eq(vudb_get(other, VUDB_DOMAIN, "whole.example", &o), 0);
+	ck_assert_str_eq(vudb_obj_effective(o, "users"), "1");
+	vudb_obj_free(o);
+	/* changes after the build go through the store as usual */
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "b@whole.example", NULL), 0);
+	ck_assert_int_eq(vudb_verify(db, NULL, NULL, NULL), VUDB_OK);
+	/* a batch that made no domain record leaves nothing (LMDB makes
+	 * the file at vudb_begin) */
+	if (strcmp(tu_backend(), "bdb") == 0) {
+		ck_assert_int_eq(vudb_begin(db, "empty.example"), 0);
+		ck_assert_int_eq(vudb_add(db, VUDB_USER, "a@empty.example",
+		    NULL), VUDB_ENOTFOUND);
+		ck_assert_int_eq(vudb_commit(db), 0);
+		f = tu_domfile(dir, "empty.example");
+		ck_assert_int_ne(stat(f, &sb), 0);
+		free(f);
+		ck_assert_int_eq(count_hidden(dir), 0);
+	}
+
+	/* bulk: visible to its own handle at once, to others at sync */
+	bulk = tu_open(dir, VUDB_BULK);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "b%d.example", i);
+		ck_assert_int_eq(vudb_begin(bulk, name), 0);
+		ck_assert_int_eq(vudb_add(bulk, VUDB_DOMAIN, name, NULL), 0);
+		snprintf(name, sizeof(name), "u@b%d.example", i);
+		ck_assert_int_eq(vudb_add(bulk, VUDB_USER, name, NULL), 0);
+		ck_assert_int_eq(vudb_commit(bulk), 0);
+	}
+	ck_assert_int_eq(vudb_get(bulk, VUDB_USER, "u@b299.example", &o), 0);
+	vudb_obj_free(o);
+	/* an existing domain's batch under bulk */
+	ck_assert_int_eq(vudb_begin(bulk, "whole.example"), 0);
+	ck_assert_int_eq(vudb_add(bulk, VUDB_USER, "c@whole.example", NULL),
+	    0);
+	ck_assert_int_eq(vudb_commit(bulk), 0);
+	ck_assert_int_eq(vudb_sync(bulk), 0);
+	ck_assert_int_eq(vudb_get(other, VUDB_USER, "u@b299.example", &o), 0);
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_get(other, VUDB_USER, "u@b0.example", &o), 0);
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_get(other, VUDB_USER, "c@whole.example", &o), 0);
+	vudb_obj_free(o);
+	/* what a close publishes */
+	ck_assert_int_eq(vudb_begin(bulk, "last.example"), 0);
+	ck_assert_int_eq(vudb_add(bulk, VUDB_DOMAIN, "last.example", NULL), 0);
+	ck_assert_int_eq(vudb_commit(bulk), 0);
+	vudb_close(bulk);
+	ck_assert_int_eq(vudb_get(other, VUDB_DOMAIN, "last.example", &o), 0);
+	vudb_obj_free(o);
+	ck_assert_int_eq(count_hidden(dir), 0);
+	ck_assert_int_eq(vudb_verify(db, NULL, NULL, NULL), VUDB_OK);
+	/* bulk is for writers; sync without bulk has nothing to do */
+	ck_assert_int_eq(vudb_open(dir, VUDB_RDONLY | VUDB_BULK, &bulk),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_sync(db), 0);
+	vudb_close(other);
+}
+END_TEST
+
+/* An unfinished build of a dead process is removed by the next writer. */
+START_TEST(test_dead_build_removed)
+{
+	char *p;
+	int fd;
+
+	if (strcmp(tu_backend(), "bdb") != 0)
+		return;
+	p = tu_path(dir, "domains/.dead.example.999999999.build");
+	ck_assert_int_ne(fd = open(p, O_WRONLY | O_CREAT, 0600), -1);
+	close(fd);
+	ck_assert_int_eq(count_hidden(dir), 1);
+	vudb_close(db);
+	db = tu_open(dir, 0);
+	ck_assert_int_eq(count_hidden(dir), 0);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_settings)
 {
 	const char *v;
@@ -837,6 +969,39 @@ START_TEST(test_damaged_page_is_isolated)
 END_TEST
 
 /* ------------------------------------------------------------ readers */
+
+/*
+ * A process killed with the store open (a vudbadm piped into head) leaves
+ * the store needing recovery: the next reader runs it, it does not fail
+ * until a writer comes.
+ */
+START_TEST(test_reader_recovers_after_kill)
+{
+	struct vudb *r;
+	char *answer;
+	int status;
+	pid_t pid;
+
+	vudb_close(db);
+	db = NULL;
+	if ((pid = fork()) == 0) {
+		r = tu_open(dir, VUDB_RDONLY);
+		if (vudb_lookup(r, "mailbox", "matsui@pc1.example",
+		    &answer) != 0)
+			_exit(2);
+		kill(getpid(), SIGKILL);
+		_exit(3);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	r = tu_open(dir, VUDB_RDONLY);
+	ck_assert_int_eq(vudb_lookup(r, "mailbox", "matsui@pc1.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	vudb_close(r);
+	db = tu_open(dir, 0);
+}
+END_TEST
 
 /* A reader is not held up by a writer's open transaction. */
 START_TEST(test_reader_does_not_wait)
@@ -1175,6 +1340,8 @@ api_suite(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_list_empty_store);
 	tcase_add_test(tc, test_batch_commit_and_abort);
+	tcase_add_test(tc, test_new_domain_batches_and_bulk);
+	tcase_add_test(tc, test_dead_build_removed);
 	tcase_add_test(tc, test_settings);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("renames");
@@ -1198,6 +1365,7 @@ api_suite(void)
 	tcase_add_test(tc, test_damaged_file_is_isolated);
 	tcase_add_test(tc, test_damaged_page_is_isolated);
 	tcase_add_test(tc, test_reader_does_not_wait);
+	tcase_add_test(tc, test_reader_recovers_after_kill);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("logs");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -904,9 +904,15 @@ run(struct imp *im)
 				warn_msg(im->c, "nothing of %s was imported",
 				    im->cur);
 			end_batch(im, 0);
-			if (im->committed > 0)
+			if (im->committed > 0 && vudb_sync(im->c->db) ==
+			    VUDB_OK)
 				warn_msg(im->c, "%zu batches before line %zu "
 				    "were imported", im->committed, lineno);
+			else if (im->committed > 0)
+				warn_msg(im->c, "%zu batches before line %zu "
+				    "were committed, but not all reached the "
+				    "disk: %s", im->committed, lineno,
+				    vudb_errmsg(im->c->db));
 			goto out;
 		}
 		if (r.type != T_DECL && (r.type != T_SETTING ||
@@ -917,6 +923,11 @@ run(struct imp *im)
 	}
 	if ((rc = end_batch(im, 1)) != VUDB_OK) {
 		ex = fail(im->c, rc, "commit");
+		(void)vudb_sync(im->c->db);
+		goto out;
+	}
+	if ((rc = vudb_sync(im->c->db)) != VUDB_OK) {
+		ex = fail(im->c, rc, "sync");
 		goto out;
 	}
 	if (im->tty && im->total > 0)
@@ -960,7 +971,8 @@ cmd_import(struct ctx *c, int argc, char **argv)
 	else
 		return usage_error(c, "%s: unknown format (jsonl, passwd-file, "
 		    "postfix-virtual)", format);
-	if ((rc = open_store(c, 0)) != EX_OK)
+	/* bulk: commits reach the disk together, at vudb_sync */
+	if ((rc = open_store(c, VUDB_BULK)) != EX_OK)
 		return rc;
 	im.tty = isatty(STDERR_FILENO) && !c->json;
 	if ((rc = read_input(&im)) == EX_OK)
