@@ -649,7 +649,7 @@ lm_verify(struct vudb *db, void *vst, const char *domain)
 
 const struct vudb_backend vudb__backend_lmdb = {
 	.abi = VUDB_BACKEND_ABI,
-	.fds_per_domain = 2,
+	.fds_per_domain = 3,	/* data (read, and write), lock */
 	.name = "lmdb",
 	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN,
 	.store_open = lm_store_open,

@@ -175,7 +175,7 @@ vudb__dom_value(const struct vudb *db, const struct vudb__dom *d,
 	const char *v = NULL;
 
 	if (d != NULL && dtag != 0)
-		v = vudb__rec_get(&d->meta, dtag);
+		v = vudb__rec_get(d->meta, dtag);
 	return v != NULL ? v : vudb__setting(db, sidx);
 }
 
@@ -389,7 +389,7 @@ count_add(struct vudb *db, struct vudb__dom *d, void *txn, unsigned int tag,
 		return rc;
 	n = tag == VUDB__C_USERS ? &users : &aliases;
 	if (check && delta > 0 && maxtag != 0 &&
-	    (v = vudb__rec_get(&d->meta, maxtag)) != NULL &&
+	    (v = vudb__rec_get(d->meta, maxtag)) != NULL &&
 	    vudb__parse_u64(v, ~0ULL, &max) == 0 && max > 0 && *n >= max)
 		return vudb__seterr(db, VUDB_ELIMIT, "%s: limit of %llu %s "
 		    "reached", d->name, max, tag == VUDB__C_USERS ? "users" :
@@ -1079,7 +1079,7 @@ vudb_get(struct vudb *db, int type, const char *name, struct vudb_obj **obj_r)
 		return rc;
 	entry_name(canon, sizeof(canon), type, local, domain);
 	if (type == VUDB_DOMAIN)
-		return make_obj(db, d, &d->meta, canon, obj_r);
+		return make_obj(db, d, d->meta, canon, obj_r);
 	rc = vudb__get_rec(db, d, type, local, &db->buf);
 	if (rc == VUDB_ENOTFOUND)
 		return vudb__seterr(db, rc, "%s: not found", canon);
@@ -1239,7 +1239,7 @@ vudb_iter_next(struct vudb_iter *it, struct vudb_obj **obj_r)
 			return rc;
 		if (d->meta_state != VUDB__META_OK)
 			continue;
-		if ((rc = make_obj(db, d, &d->meta, d->name, &it->cur)) ==
+		if ((rc = make_obj(db, d, d->meta, d->name, &it->cur)) ==
 		    VUDB_OK)
 			*obj_r = it->cur;
 		return rc;

@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,7 @@ static const struct {
 	[VUDB__S_BLF_COST] =		{ "blf_cost", VUDB__K_COUNT, "5" },
 	[VUDB__S_SHA_ROUNDS] =		{ "sha_rounds", VUDB__K_COUNT, "5000" },
 	[VUDB__S_CACHE_SIZE] =		{ "cache_size", VUDB__K_SIZE, "67108864" },
-	[VUDB__S_MAX_OPEN_DOMAINS] =	{ "max_open_domains", VUDB__K_COUNT, "1000" },
+	[VUDB__S_MAX_OPEN_DOMAINS] =	{ "max_open_domains", VUDB__K_COUNT, "100000" },
 	[VUDB__S_BACKEND] =		{ "backend", VUDB__K_TEXT, "bdb" },
 };
 
@@ -488,6 +489,52 @@ lru_push(struct vudb *db, struct vudb__dom *d)
 		db->lru_tail = d;
 }
 
+/*
+ * Open domain databases of all handles of the process, and how many the
+ * descriptor limit allows them (half of it): a program with a handle per
+ * thread shares one budget.
+ */
+static size_t	open_doms;
+static size_t	open_doms_max = (size_t)-1;
+
+/* An empty domain record: the meta of a domain not read yet. */
+static const struct vudb__rec no_meta = { VUDB_DOMAIN, 0, { { 0, 0, NULL } } };
+
+/* meta_free - let go of d's domain record */
+static void
+meta_free(struct vudb__dom *d)
+{
+	if (d->meta != &no_meta) {
+		vudb__rec_clear(d->meta);
+		free(d->meta);
+	}
+	d->meta = (struct vudb__rec *)&no_meta;
+}
+
+/*
+ * meta_keep - make d's domain record a copy of rec with room for its
+ * fields only: an open domain costs less than a full record (which has
+ * room for every field), and a process may keep 100,000 open.  rec's
+ * values move to the copy.
+ */
+static int
+meta_keep(struct vudb__dom *d, struct vudb__rec *rec)
+{
+	struct vudb__rec *m;
+
+	m = malloc(offsetof(struct vudb__rec, f) + (rec->n > 0 ? rec->n : 1) *
+	    sizeof(rec->f[0]));
+	if (m == NULL)
+		return VUDB_ENOMEM;
+	m->type = rec->type;
+	m->n = rec->n;
+	memcpy(m->f, rec->f, rec->n * sizeof(rec->f[0]));
+	rec->n = 0;
+	meta_free(d);
+	d->meta = m;
+	return VUDB_OK;
+}
+
 /* vudb__dom_drop - close one cached domain database */
 void
 vudb__dom_drop(struct vudb *db, struct vudb__dom *d)
@@ -504,8 +551,9 @@ vudb__dom_drop(struct vudb *db, struct vudb__dom *d)
 	if (db->last_dom == d)
 		db->last_dom = NULL;
 	db->ndoms--;
+	__atomic_sub_fetch(&open_doms, 1, __ATOMIC_RELAXED);
 	db->be->dom_close(db, db->st, d->h);
-	vudb__rec_clear(&d->meta);
+	meta_free(d);
 	free(d);
 }
 
@@ -523,19 +571,23 @@ dom_insert(struct vudb *db, const char *domain, void *h,
 		return VUDB_ENOMEM;
 	d->namelen = (size_t)snprintf(d->name, sizeof(d->name), "%s", domain);
 	d->h = h;
-	vudb__rec_init(&d->meta, VUDB_DOMAIN);
+	d->meta = (struct vudb__rec *)&no_meta;
 	d->hnext = db->htab[b];
 	db->htab[b] = d;
 	lru_push(db, d);
 	db->ndoms++;
 	/* Keep the cache bounded: close the least recently used. */
-	for (victim = db->lru_tail; db->ndoms > db->maxdoms && victim != NULL;) {
+	for (victim = db->lru_tail; victim != NULL &&
+	    (db->ndoms > db->maxdoms ||
+	    __atomic_load_n(&open_doms, __ATOMIC_RELAXED) >=
+	    __atomic_load_n(&open_doms_max, __ATOMIC_RELAXED));) {
 		struct vudb__dom *prev = victim->prev;
 
 		if (victim != d && victim != db->txn_dom)
 			vudb__dom_drop(db, victim);
 		victim = prev;
 	}
+	__atomic_add_fetch(&open_doms, 1, __ATOMIC_RELAXED);
 	*dom_r = d;
 	return VUDB_OK;
 }
@@ -658,13 +710,14 @@ vudb_sync(struct vudb *db)
 int
 vudb__dom_meta(struct vudb *db, struct vudb__dom *d)
 {
+	struct vudb__rec rec;
 	const char *v;
 	int rc;
 
 	/* a batch that changes the domain record marks it unknown */
 	if (d->meta_state != VUDB__META_UNKNOWN && d->meta_gen == db->gen)
 		return VUDB_OK;
-	vudb__rec_clear(&d->meta);
+	meta_free(d);
 	d->meta_state = VUDB__META_UNKNOWN;
 	rc = db->be->get(db, d->h, db->txn_dom == d ? db->txn : NULL, "D", 1,
 	    &db->buf);
@@ -675,21 +728,25 @@ vudb__dom_meta(struct vudb *db, struct vudb__dom *d)
 	}
 	if (rc != VUDB_OK)
 		return rc;
-	rc = vudb__rec_decode(db->buf.data, db->buf.len, VUDB_DOMAIN, &d->meta);
+	rc = vudb__rec_decode(db->buf.data, db->buf.len, VUDB_DOMAIN, &rec);
 	if (rc != VUDB_OK)
 		return vudb__seterr(db, rc, "%s: domain record: %s", d->name,
 		    vudb_strerror(rc));
-	v = vudb__rec_get(&d->meta, VUDB__D_DELETED);
+	if ((rc = meta_keep(d, &rec)) != VUDB_OK) {
+		vudb__rec_clear(&rec);
+		return rc;
+	}
+	v = vudb__rec_get(d->meta, VUDB__D_DELETED);
 	d->meta_state = v != NULL && strcmp(v, "yes") == 0 ?
 	    VUDB__META_NONE : VUDB__META_OK;
-	v = vudb__rec_get(&d->meta, VUDB__D_ENABLED);
+	v = vudb__rec_get(d->meta, VUDB__D_ENABLED);
 	d->enabled = v == NULL || strcmp(v, "yes") == 0;
-	v = vudb__rec_get(&d->meta, VUDB__D_KIND);
+	v = vudb__rec_get(d->meta, VUDB__D_KIND);
 	d->is_alias = v != NULL && strcmp(v, "alias") == 0;
-	d->target = vudb__rec_get(&d->meta, VUDB__D_TARGET);
-	v = vudb__rec_get(&d->meta, VUDB__D_CATCHALL);
+	d->target = vudb__rec_get(d->meta, VUDB__D_TARGET);
+	v = vudb__rec_get(d->meta, VUDB__D_CATCHALL);
 	d->catchall = v == NULL || strcmp(v, "yes") == 0;
-	d->delim = vudb__rec_get(&d->meta, VUDB__D_DELIM);
+	d->delim = vudb__rec_get(d->meta, VUDB__D_DELIM);
 	d->meta_gen = db->gen;
 	return VUDB_OK;
 }
@@ -933,12 +990,15 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		}
 	}
 	db->maxdoms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
-	/* open domains hold descriptors (two with LMDB): leave at least
+	/* open domains hold descriptors (three with LMDB): leave at least
 	 * half of the process's limit to the program */
 	fds = db->be->fds_per_domain > 0 ? db->be->fds_per_domain : 1;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    db->maxdoms > rl.rlim_cur / (2 * fds))
-		db->maxdoms = rl.rlim_cur / (2 * fds);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		if (db->maxdoms > rl.rlim_cur / (2 * fds))
+			db->maxdoms = rl.rlim_cur / (2 * fds);
+		__atomic_store_n(&open_doms_max, (size_t)(rl.rlim_cur /
+		    (2 * fds)), __ATOMIC_RELAXED);
+	}
 	if (db->maxdoms < 1)
 		db->maxdoms = 1;
 	for (db->hsize = 64; db->hsize < db->maxdoms * 2 &&

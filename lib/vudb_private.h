@@ -209,7 +209,8 @@ struct vudb__dom {
 	struct vudb__dom	*prev, *next;	/* LRU, most recent first */
 	uint64_t		 meta_gen;	/* db->gen when meta was read */
 	int			 meta_state;	/* META_* */
-	struct vudb__rec	 meta;		/* the domain record */
+	struct vudb__rec	*meta;		/* the domain record: only its
+						 * fields are allocated */
 	/* decoded from meta for the hot path */
 	int			 enabled;
 	int			 is_alias;

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -686,6 +687,74 @@ START_TEST(test_new_domain_batches_and_bulk)
 }
 END_TEST
 
+/* count_fds - the descriptors this process holds */
+static int
+count_fds(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * Many domains never exhaust descriptors: the open domains of all handles
+ * of a process stay within half of its limit, and every lookup works.
+ */
+START_TEST(test_open_domains_bounded)
+{
+	struct vudb *h[2];
+	struct rlimit rl;
+	char name[64], *answer;
+	int i, j, base, status, most = 0;
+	pid_t pid;
+
+	for (i = 0; i < 80; i++) {
+		snprintf(name, sizeof(name), "m%d.example", i);
+		ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, name, NULL), 0);
+		snprintf(name, sizeof(name), "u@m%d.example", i);
+		ck_assert_int_eq(vudb_add(db, VUDB_USER, name, NULL), 0);
+	}
+	vudb_close(db);
+	db = NULL;
+	if ((pid = fork()) == 0) {
+		rl.rlim_cur = 100;
+		rl.rlim_max = 100;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(2);
+		h[0] = tu_open(dir, VUDB_RDONLY);
+		h[1] = tu_open(dir, VUDB_RDONLY);
+		base = count_fds();
+		for (j = 0; j < 3; j++)
+			for (i = 0; i < 160; i++) {
+				snprintf(name, sizeof(name), "u@m%d.example",
+				    i % 80);
+				if (vudb_lookup(h[i / 80], "mailbox", name,
+				    &answer) != 0)
+					_exit(3);
+				free(answer);
+				if (count_fds() - base > most)
+					most = count_fds() - base;
+			}
+		/* half of the limit, within one domain (LMDB: three) */
+		if (getenv("VUDB_TEST_DEBUG") != NULL)
+			fprintf(stderr, "most %d\n", most);
+		_exit(most <= 50 + 3 && most >= 10 ? 0 : 4);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	db = tu_open(dir, 0);
+}
+END_TEST
+
 /* An unfinished build of a dead process is removed by the next writer. */
 START_TEST(test_dead_build_removed)
 {
@@ -1342,6 +1411,7 @@ api_suite(void)
 	tcase_add_test(tc, test_batch_commit_and_abort);
 	tcase_add_test(tc, test_new_domain_batches_and_bulk);
 	tcase_add_test(tc, test_dead_build_removed);
+	tcase_add_test(tc, test_open_domains_bounded);
 	tcase_add_test(tc, test_settings);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("renames");

@@ -492,8 +492,11 @@ mapd_store_open(struct vudb **db_r)
 }
 
 /*
- * fd_limit - raise the descriptor limit to fit the connection limit, or
- * warn that it does not (accept then pauses while descriptors run out)
+ * fd_limit - take every descriptor the hard limit allows: connections
+ * need their own, and the library keeps open domain databases in up to
+ * half of the limit (with many domains, reopening them on every lookup
+ * would be the cost).  Warn when the connection limit does not fit
+ * (accept then pauses while descriptors run out).
  */
 static void
 fd_limit(void)
@@ -501,11 +504,14 @@ fd_limit(void)
 	struct rlimit rl;
 	rlim_t want = (rlim_t)conf.maxconn + 64 + 16 * (rlim_t)conf.workers;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
-	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
-	    rl.rlim_max : want;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
 		mapd_log(LOG_WARNING, "only %ld file descriptors for a "
 		    "connection limit of %d: lower -c or raise the limit",
 		    (long)rl.rlim_cur, conf.maxconn);
