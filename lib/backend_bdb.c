@@ -60,10 +60,15 @@ static _Thread_local char lastmsg[512];
  */
 struct bdb_build {
 	DB		*dbp;
-	char		 tmp[4096];	/* domains/.DOMAIN.PID.build */
+	char		 tmp[4096];	/* domains/.build.PID.N.DOMAIN */
 	char		 final[4096];	/* domains/DOMAIN.db */
 	char		 domain[VUDB__DOMAIN_MAX + 1];
 };
+
+/* Hidden names of builds: BUILD_PREFIX PID.N.DOMAIN, N counting in the
+ * process (two handles may build the same domain; one wins). */
+#define BUILD_PREFIX	".build."
+static unsigned int	 build_seq;
 
 /* Builds waiting for publication under VUDB_BULK: one disk flush for all. */
 #define PENDING_MAX	256
@@ -347,7 +352,6 @@ env_release(struct bdb_env *e)
 	free(e);
 }
 
-
 /* ------------------------------------------------------------ builds */
 
 /* sync_dir - make the directory's entries durable */
@@ -390,9 +394,9 @@ static int
 publish(struct vudb *db, struct bdb_store *st, struct bdb_build **b,
     size_t n)
 {
-	char dir[4096];
-	size_t i;
-	int fd, rc = VUDB_OK, synced = 0;
+	char dir[4096], first[sizeof(db->errmsg)];
+	size_t i, failed = 0;
+	int fd, r, rc = VUDB_OK, synced = 0;
 
 	if (n == 0)
 		return VUDB_OK;
@@ -406,21 +410,29 @@ publish(struct vudb *db, struct bdb_store *st, struct bdb_build **b,
 #else
 	(void)fd;
 #endif
+	/* each build on its own: one failure does not drop the others */
 	for (i = 0; i < n; i++) {
-		if (rc == VUDB_OK && !synced)
-			rc = sync_file(db, b[i]->tmp);
-		if (rc == VUDB_OK && link(b[i]->tmp, b[i]->final) != 0)
-			rc = vudb__seterr(db, errno == EEXIST ? VUDB_EEXIST :
+		r = synced ? VUDB_OK : sync_file(db, b[i]->tmp);
+		if (r == VUDB_OK && link(b[i]->tmp, b[i]->final) != 0)
+			r = vudb__seterr(db, errno == EEXIST ? VUDB_EEXIST :
 			    VUDB_ETEMP, "%s: %s", b[i]->domain,
 			    errno == EEXIST ? "made by another process "
 			    "meanwhile; this one was dropped" :
 			    strerror(errno));
+		if (r != VUDB_OK && failed++ == 0) {
+			rc = r;
+			snprintf(first, sizeof(first), "%s", db->errmsg);
+		}
 		(void)unlink(b[i]->tmp);
 		free(b[i]);
 	}
-	if (rc == VUDB_OK)
-		rc = sync_dir(db, dir);
-	return rc;
+	r = sync_dir(db, dir);
+	if (failed > 1)
+		return vudb__seterr(db, rc, "%zu of %zu new domains not "
+		    "published; the first: %s", failed, n, first);
+	if (failed == 1)
+		return vudb__seterr(db, rc, "%s", first);
+	return r;
 }
 
 /* publish_pending - publish every build waiting for VUDB_BULK's sync */
@@ -479,8 +491,9 @@ bdb_build_begin(struct vudb *db, void *vst, const char *domain, void **h_r,
 	snprintf(b->domain, sizeof(b->domain), "%s", domain);
 	snprintf(b->final, sizeof(b->final), "%s/domains/%s.db", st->root,
 	    domain);
-	snprintf(b->tmp, sizeof(b->tmp), "%s/domains/.%s.%ld.build", st->root,
-	    domain, (long)getpid());
+	snprintf(b->tmp, sizeof(b->tmp), "%s/domains/" BUILD_PREFIX "%ld.%u.%s",
+	    st->root, (long)getpid(), __atomic_add_fetch(&build_seq, 1,
+	    __ATOMIC_RELAXED), domain);
 	if (stat(b->final, &sb) == 0) {
 		free(b);
 		return VUDB_EEXIST;
@@ -574,8 +587,7 @@ static void
 clean_builds(const char *root)
 {
 	struct dirent *de;
-	char path[4096];
-	const char *dot;
+	char path[4096], *end;
 	long pid;
 	DIR *d;
 
@@ -583,16 +595,12 @@ clean_builds(const char *root)
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-
-		if (de->d_name[0] != '.' || len < 7 ||
-		    strcmp(de->d_name + len - 6, ".build") != 0)
+		if (strncmp(de->d_name, BUILD_PREFIX, strlen(BUILD_PREFIX)) !=
+		    0)
 			continue;
-		for (dot = de->d_name + len - 7; dot > de->d_name &&
-		    *dot != '.'; dot--)
-			;
-		pid = strtol(dot + 1, NULL, 10);
-		if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+		pid = strtol(de->d_name + strlen(BUILD_PREFIX), &end, 10);
+		if (pid <= 0 || *end != '.' ||
+		    (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
 			snprintf(path, sizeof(path), "%s/domains/%s", root,
 			    de->d_name);
 			(void)unlink(path);

@@ -630,6 +630,25 @@ START_TEST(test_new_domain_batches_and_bulk)
 	ck_assert_int_eq(vudb_get(other, VUDB_DOMAIN, "whole.example", &o), 0);
 	ck_assert_str_eq(vudb_obj_effective(o, "users"), "1");
 	vudb_obj_free(o);
+	/* two builds of one domain: the first commit wins (with LMDB the
+	 * second batch would wait for the first's writer lock) */
+	if (strcmp(tu_backend(), "bdb") == 0) {
+		bulk = tu_open(dir, 0);
+		ck_assert_int_eq(vudb_begin(db, "twice.example"), 0);
+		ck_assert_int_eq(vudb_add(db, VUDB_DOMAIN, "twice.example",
+		    NULL), 0);
+		ck_assert_int_eq(vudb_begin(bulk, "twice.example"), 0);
+		ck_assert_int_eq(vudb_add(bulk, VUDB_DOMAIN, "twice.example",
+		    (const char *[]){ "max_users", "7", NULL }), 0);
+		ck_assert_int_eq(vudb_commit(db), 0);
+		ck_assert_int_eq(vudb_commit(bulk), VUDB_EEXIST);
+		ck_assert_ptr_nonnull(strstr(vudb_errmsg(bulk), "meanwhile"));
+		vudb_close(bulk);
+		ck_assert_int_eq(vudb_get(other, VUDB_DOMAIN, "twice.example",
+		    &o), 0);
+		ck_assert_ptr_null(vudb_obj_get(o, "max_users"));
+		vudb_obj_free(o);
+	}
 	/* changes after the build go through the store as usual */
 	ck_assert_int_eq(vudb_add(db, VUDB_USER, "b@whole.example", NULL), 0);
 	ck_assert_int_eq(vudb_verify(db, NULL, NULL, NULL), VUDB_OK);
@@ -763,7 +782,7 @@ START_TEST(test_dead_build_removed)
 
 	if (strcmp(tu_backend(), "bdb") != 0)
 		return;
-	p = tu_path(dir, "domains/.dead.example.999999999.build");
+	p = tu_path(dir, "domains/.build.999999999.1.dead.example");
 	ck_assert_int_ne(fd = open(p, O_WRONLY | O_CREAT, 0600), -1);
 	close(fd);
 	ck_assert_int_eq(count_hidden(dir), 1);
