@@ -21,6 +21,16 @@
  * The programs are found beside this one (../vudb-checkpassword,
  * trivial_checkpw).  BENCH_ROUNDS (default 15) rounds of BENCH_PER (20)
  * logins each.
+ *
+ *	bench_checkpw -s STORE USER PASSWORD [STORE USER PASSWORD ...]
+ *
+ * times the helper alone on existing stores instead (make bench-scale):
+ * for each store, logins of USER with PASSWORD, which must succeed; the
+ * same rounds, interleaved between the stores, rotating which goes
+ * first, after three logins each to warm up.  Prints one line for a
+ * reader and then, in the order of the arguments, one line per store:
+ *
+ *	RESULT <mean ms/auth>
  */
 #include "config.h"
 
@@ -110,6 +120,78 @@ die(const char *what, int rc, struct vudb *db)
 	exit(1);
 }
 
+/* request - the fd 3 request for user and password, as the default mode
+ * sends it (with a final empty field); its length in *len_r */
+static char *
+request(const char *user, const char *pass, size_t *len_r)
+{
+	size_t ul = strlen(user), pl = strlen(pass);
+	char *req;
+
+	if ((req = calloc(1, ul + pl + 3)) == NULL) {
+		perror("calloc");
+		exit(1);
+	}
+	memcpy(req, user, ul);
+	memcpy(req + ul + 1, pass, pl);
+	*len_r = ul + pl + 3;
+	return req;
+}
+
+/*
+ * stores - -s: the helper on each STORE USER PASSWORD of args (n of
+ * them), in interleaved rounds; prints the mean time of each
+ */
+static int
+stores(char *helper, char *args[], int n, int rounds, int per)
+{
+	struct one {
+		char	*argv[5];
+		char	*req;
+		size_t	 len;
+		double	 secs;
+	} *s;
+	int i, r, k;
+
+	if (n < 3 || n % 3 != 0) {
+		fprintf(stderr, "usage: bench_checkpw -s store user password "
+		    "[store user password ...]\n");
+		return 2;
+	}
+	n /= 3;
+	if ((s = calloc((size_t)n, sizeof(*s))) == NULL) {
+		perror("calloc");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		s[i].argv[0] = helper;
+		s[i].argv[1] = "-d";
+		s[i].argv[2] = args[3 * i];
+		s[i].argv[3] = "/bin/true";
+		s[i].argv[4] = NULL;
+		s[i].req = request(args[3 * i + 1], args[3 * i + 2],
+		    &s[i].len);
+		/* warm up: page cache, the store's files */
+		batch(s[i].argv, s[i].req, s[i].len, 3);
+	}
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < n; k++) {
+			i = (r + k) % n;
+			s[i].secs += batch(s[i].argv, s[i].req, s[i].len, per);
+		}
+	for (i = 0; i < n; i++)
+		printf("checkpw %s %s: %d rounds of %d logins, REPLY /bin/true: "
+		    "%.3f ms/auth\n", args[3 * i], args[3 * i + 1], rounds, per,
+		    s[i].secs * 1e3 / (rounds * per));
+	for (i = 0; i < n; i++) {
+		printf("RESULT %.3f\n", s[i].secs * 1e3 / (rounds * per));
+		explicit_bzero(s[i].req, s[i].len);
+		free(s[i].req);
+	}
+	free(s);
+	return 0;
+}
+
 /*
  * mkstore - a store at url with the two users; the crypt(3) string of
  * the {SHA512-CRYPT} user (free it), or NULL if the backend is missing
@@ -162,7 +244,6 @@ main(int argc, char *argv[])
 	double ours = 0, triv = 0, lm = 0, argon;
 	int rounds = 15, per = 20, r, k;
 
-	(void)argc;
 	if (getenv("BENCH_ROUNDS") != NULL)
 		rounds = atoi(getenv("BENCH_ROUNDS"));
 	if (getenv("BENCH_PER") != NULL)
@@ -176,6 +257,8 @@ main(int argc, char *argv[])
 		snprintf(base, sizeof(base), ".");
 	snprintf(helper, sizeof(helper), "%s/../vudb-checkpassword", base);
 	snprintf(trivial, sizeof(trivial), "%s/trivial_checkpw", base);
+	if (argc > 1 && strcmp(argv[1], "-s") == 0)
+		return stores(helper, argv + 2, argc - 2, rounds, per);
 
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");

@@ -10,7 +10,19 @@
  *
  *	RESULT requests_per_s p50_us p99_us errors
  *
- *	loadc tcp|socketmap inet:HOST:PORT|unix:PATH CONNS SECONDS USERS [any]
+ *	loadc [-D DOMAINS [-W]] tcp|socketmap inet:HOST:PORT|unix:PATH CONNS
+ *	    SECONDS USERS [any]
+ *
+ * With -D, the keys are those of a store made by bench_gen.py (make
+ * bench-scale): random users user<K>@d<N>.bench.example, N < DOMAINS and
+ * K < USERS (users per domain).  -W first sends one request per domain,
+ * in order (user1, or user0 if USERS is 1), on the first connection and
+ * waits for each reply, so that the server has touched every domain
+ * before the load; it then prints, before the RESULT line,
+ *
+ *	WARMUP requests seconds errors
+ *
+ * The socketmap requests name the mailbox map.
  */
 #include "config.h"
 
@@ -23,6 +35,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +56,8 @@ struct conn {
 static int sockmap;
 static int any;
 static unsigned long users;
+static unsigned long domains;	/* -D: keys user<K>@d<N>.bench.example */
+static unsigned long nkeys;	/* users, or domains * users */
 static uint64_t rng = 88172645463325252ULL;
 static unsigned long hist[HIST_US + 1];
 
@@ -104,16 +119,16 @@ next_key(void)
 	rng ^= rng >> 12;
 	rng ^= rng << 25;
 	rng ^= rng >> 27;
-	return (unsigned long)((rng * 2685821657736338717ULL) >> 11) % users;
+	return (unsigned long)((rng * 2685821657736338717ULL) >> 11) % nkeys;
 }
 
+/* send_key - send the request for key on c */
 static void
-send_req(struct conn *c)
+send_key(struct conn *c, const char *key, int k)
 {
-	char key[64], req[128];
-	int n, k;
+	char req[128];
+	int n;
 
-	k = snprintf(key, sizeof(key), "u%lu@bench.example", next_key());
 	if (sockmap)
 		n = snprintf(req, sizeof(req), "%d:mailbox %s,", k + 8, key);
 	else
@@ -121,6 +136,25 @@ send_req(struct conn *c)
 	c->sent = now();
 	if (send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
 		die("send");
+}
+
+/* send_req - send a request for a random user on c */
+static void
+send_req(struct conn *c)
+{
+	unsigned long i;
+	char key[96];
+	int k;
+
+	if (domains == 0)
+		k = snprintf(key, sizeof(key), "u%lu@bench.example",
+		    next_key());
+	else {
+		i = next_key();
+		k = snprintf(key, sizeof(key), "user%lu@d%lu.bench.example",
+		    i % users, i / users);
+	}
+	send_key(c, key, k);
 }
 
 /* reply_len - size of a complete reply at the start of buf, or 0 */
@@ -156,6 +190,51 @@ reply_ok(const char *buf)
 	return p != NULL && strncmp(p + 1, "OK ", 3) == 0;
 }
 
+/*
+ * warmup - one request per domain, in order, on c, each reply awaited;
+ * prints the WARMUP line and returns the number of bad replies
+ */
+static unsigned long
+warmup(struct conn *c)
+{
+	unsigned long d, errors = 0;
+	double t0;
+	char key[96];
+	size_t rl;
+	ssize_t r;
+	int k;
+
+	t0 = now();
+	for (d = 0; d < domains; d++) {
+		k = snprintf(key, sizeof(key), "user%lu@d%lu.bench.example",
+		    users > 1 ? 1UL : 0UL, d);
+		send_key(c, key, k);
+		while ((rl = reply_len(c->buf, c->len)) == 0) {
+			if (c->len == sizeof(c->buf) - 1) {
+				errno = EMSGSIZE;
+				die("warm-up reply");
+			}
+			r = recv(c->fd, c->buf + c->len,
+			    sizeof(c->buf) - 1 - c->len, 0);
+			if (r <= 0) {
+				if (r < 0 && errno == EINTR)
+					continue;
+				errno = r == 0 ? ECONNRESET : errno;
+				die("recv");
+			}
+			c->len += (size_t)r;
+			c->buf[c->len] = '\0';
+		}
+		if (!reply_ok(c->buf))
+			errors++;
+		memmove(c->buf, c->buf + rl, c->len - rl);
+		c->len -= rl;
+		c->buf[c->len] = '\0';
+	}
+	printf("WARMUP %lu %.3f %lu\n", domains, now() - t0, errors);
+	return errors;
+}
+
 static double
 percentile(unsigned long total, double q)
 {
@@ -177,17 +256,34 @@ main(int argc, char *argv[])
 	struct conn *cs;
 	unsigned long total = 0, errors = 0;
 	double start, measure, end, t, secs;
-	int ep, nconn, i, n;
+	int ep, nconn, i, n, ch, warm = 0;
 	size_t rl;
 	ssize_t r;
 
+	/* "+": options only before the first operand, as always */
+	while ((ch = getopt(argc, argv, "+D:W")) != -1) {
+		switch (ch) {
+		case 'D':
+			domains = strtoul(optarg, NULL, 10);
+			if (domains == 0)
+				return 64;
+			break;
+		case 'W':
+			warm = 1;
+			break;
+		default:
+			return 64;
+		}
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc == 7 && strcmp(argv[6], "any") == 0) {
 		any = 1;
 		argc--;
 	}
-	if (argc != 6) {
-		fprintf(stderr, "usage: loadc tcp|socketmap inet:HOST:PORT|"
-		    "unix:PATH CONNS SECONDS USERS [any]\n");
+	if (argc != 6 || (warm && domains == 0)) {
+		fprintf(stderr, "usage: loadc [-D DOMAINS [-W]] tcp|socketmap "
+		    "inet:HOST:PORT|unix:PATH CONNS SECONDS USERS [any]\n");
 		return 64;
 	}
 	sockmap = strcmp(argv[1], "socketmap") == 0;
@@ -196,6 +292,9 @@ main(int argc, char *argv[])
 	users = strtoul(argv[5], NULL, 10);
 	if (nconn < 1 || secs <= 0 || users == 0)
 		return 64;
+	if (domains > 0 && domains > ULONG_MAX / users)
+		return 64;
+	nkeys = domains > 0 ? domains * users : users;
 	if ((cs = calloc((size_t)nconn, sizeof(*cs))) == NULL ||
 	    (ep = epoll_create1(0)) < 0)
 		die("setup");
@@ -206,6 +305,8 @@ main(int argc, char *argv[])
 		ev.data.ptr = &cs[i];
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
 	}
+	if (warm)
+		errors += warmup(&cs[0]);
 	start = now();
 	measure = start + WARMUP_S;
 	end = measure + secs;
