@@ -609,6 +609,37 @@ clean_builds(const char *root)
 	closedir(d);
 }
 
+/*
+ * env_anew - VUDB_RECOVER: run recovery if a process died, then remove
+ * the environment's regions, so that the next open makes them with the
+ * current settings (Berkeley DB sizes its cache, mutexes and locks only
+ * when it makes them).  Refused while any other handle or process has the
+ * environment open.
+ */
+static int
+env_anew(struct vudb *db, const char *path)
+{
+	struct bdb_env *e;
+	DB_ENV *env;
+	int busy, ret, rc;
+
+	if ((rc = env_open(db, path, 0, &e)) != VUDB_OK)
+		return rc;
+	busy = e->refs > 1;
+	env_release(e);
+	if (busy)
+		return vudb__seterr(db, VUDB_ETEMP, "%s: the store is open in "
+		    "this process", path);
+	if ((ret = db_env_create(&env, 0)) != 0)
+		return bdb_status(db, ret, "db_env_create");
+	if ((ret = env->remove(env, path, 0)) == EBUSY)
+		return vudb__seterr(db, VUDB_ETEMP, "%s: the store is in use: "
+		    "stop every program that uses it, then try again", path);
+	if (ret != 0)
+		return bdb_status(db, ret, "remove the environment");
+	return VUDB_OK;
+}
+
 static int
 bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 {
@@ -632,6 +663,11 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 	snprintf(dpath, sizeof(dpath), "%s/domains", path);
 	if ((flags & VUDB_CREATE) && mkdir(dpath, DIR_MODE) == 0)
 		(void)chmod(dpath, DIR_MODE);
+	if ((flags & VUDB_RECOVER) && (rc = env_anew(db, path)) != VUDB_OK) {
+		free(st->root);
+		free(st);
+		return rc;
+	}
 	if ((rc = env_open(db, path, flags, &st->shared)) != VUDB_OK) {
 		free(st->root);
 		free(st);

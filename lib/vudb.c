@@ -929,8 +929,9 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	if (db_r == NULL)
 		return VUDB_EINVAL;
 	*db_r = NULL;
-	if ((flags & ~(VUDB_RDONLY | VUDB_CREATE | VUDB_BULK)) != 0 ||
-	    ((flags & VUDB_RDONLY) && (flags & (VUDB_CREATE | VUDB_BULK)))) {
+	if ((flags & ~(VUDB_RDONLY | VUDB_CREATE | VUDB_BULK |
+	    VUDB_RECOVER)) != 0 || ((flags & VUDB_RDONLY) &&
+	    (flags & (VUDB_CREATE | VUDB_BULK | VUDB_RECOVER)))) {
 		vudb__open_seterr("invalid flags");
 		return VUDB_EINVAL;
 	}

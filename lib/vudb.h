@@ -57,6 +57,7 @@ extern "C" {
 #define VUDB_RDONLY	0x1	/* read only: no recovery writes, no checkpoints */
 #define VUDB_CREATE	0x2	/* create (initialize) the store if missing */
 #define VUDB_BULK	0x4	/* loading: commits made durable by vudb_sync() */
+#define VUDB_RECOVER	0x8	/* make the environment anew; no other user */
 
 /* Entry types. */
 #define VUDB_DOMAIN	1	/* "pc1.example" */

@@ -5,6 +5,8 @@
  * harmless on one that exists), "set", "unset" and "get" change and show
  * the store-wide settings of vudb.conf(5), postconf-style: "get" prints
  * "name = value" for every setting in force, "get -h NAME" the bare value.
+ * "recover" makes the Berkeley DB environment anew, so that cache_size and
+ * max_open_domains take effect.
  */
 #include "config.h"
 
@@ -50,6 +52,7 @@ static int
 cmd_set(struct ctx *c, int argc, char **argv)
 {
 	char *pos[2];
+	const char *backend;
 	int n, rc;
 
 	if ((n = parse_opts(c, argc, argv, NULL, pos, 2)) < 0)
@@ -64,6 +67,38 @@ cmd_set(struct ctx *c, int argc, char **argv)
 	    pos[1] : NULL);
 	if (rc != VUDB_OK)
 		return fail(c, rc, pos[0]);
+	if ((strcmp(pos[0], "cache_size") == 0 ||
+	    strcmp(pos[0], "max_open_domains") == 0) &&
+	    vudb_setting_get(c->db, "backend", &backend) == VUDB_OK &&
+	    strcmp(backend, "bdb") == 0)
+		warn_msg(c, "%s: Berkeley DB takes the new size when its "
+		    "environment is made anew: stop the programs that use the "
+		    "store and run \"vudbadm recover\"", pos[0]);
+	return EX_OK;
+}
+
+/* recover: the environment made anew, with the settings in force */
+static int
+cmd_recover(struct ctx *c, int argc, char **argv)
+{
+	char *pos[1];
+	const char *v;
+	int rc;
+
+	if (parse_opts(c, argc, argv, NULL, pos, 0) < 0)
+		return EX_USAGE;
+	if ((rc = open_store(c, VUDB_RECOVER)) != EX_OK)
+		return rc;
+	if (c->json) {
+		jw_obj_begin(&c->jw);
+		if (vudb_setting_get(c->db, "cache_size", &v) == VUDB_OK)
+			jw_kv(&c->jw, "cache_size", v);
+		if (vudb_setting_get(c->db, "max_open_domains", &v) ==
+		    VUDB_OK)
+			jw_kv(&c->jw, "max_open_domains", v);
+		jw_obj_end(&c->jw);
+		jw_end(&c->jw);
+	}
 	return EX_OK;
 }
 
@@ -129,6 +164,7 @@ cmd_get(struct ctx *c, int argc, char **argv)
 
 const struct cmd cmds_settings[] = {
 	{ NULL, "init", cmd_init, "" },
+	{ NULL, "recover", cmd_recover, "" },
 	{ NULL, "set", cmd_set, "name [value]" },
 	{ NULL, "unset", cmd_unset, "name" },
 	{ NULL, "get", cmd_get, "[-h] [name ...]" },

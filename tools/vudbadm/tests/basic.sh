@@ -52,6 +52,29 @@ out_is "uid = 5000
 gid = 5000"
 t 64 -d "$S" set nosuch 1
 err_has "nosuch: unknown setting"
+
+# ---- recover: the Berkeley DB environment made anew, for a new cache size;
+# refused while another program has the store open
+if [ "$(v get -h backend)" = bdb ]; then
+	t 0 -d "$S" set cache_size 32M
+	err_has 'run "vudbadm recover"'
+	(sleep 4 | timeout 20 "$VUDBADM" -d "$S" import - >/dev/null 2>&1) &
+	holder=$!
+	sleep 1
+	t 75 -d "$S" recover
+	err_has "the store is in use"
+	wait "$holder"
+	t 0 -d "$S" recover
+	if command -v db5.3_stat >/dev/null 2>&1; then
+		nchecks=$((nchecks + 1))
+		db5.3_stat -m -h "$S" | head -1 | grep -q '^40MB' ||
+		    fail_check "recover: cache is $(db5.3_stat -m -h "$S" |
+		    head -1)"
+	fi
+	t 0 -d "$S" --json recover
+	js 'd["cache_size"] == "33554432"'
+	t 0 -d "$S" set cache_size
+fi
 t 64 -d "$S" get nosuch
 t 64 -d "$S" set
 t 65 -d "$S" set uid -1
