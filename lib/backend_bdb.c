@@ -588,6 +588,7 @@ clean_builds(const char *root)
 {
 	struct dirent *de;
 	char path[4096], *end;
+	const char *name;
 	long pid;
 	DIR *d;
 
@@ -595,10 +596,13 @@ clean_builds(const char *root)
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, BUILD_PREFIX, strlen(BUILD_PREFIX)) !=
-		    0)
+		/* Berkeley DB makes a file as __db.NAME, then renames it */
+		name = de->d_name;
+		if (strncmp(name, "__db.", 5) == 0)
+			name += 5;
+		if (strncmp(name, BUILD_PREFIX, strlen(BUILD_PREFIX)) != 0)
 			continue;
-		pid = strtol(de->d_name + strlen(BUILD_PREFIX), &end, 10);
+		pid = strtol(name + strlen(BUILD_PREFIX), &end, 10);
 		if (pid <= 0 || *end != '.' ||
 		    (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
 			snprintf(path, sizeof(path), "%s/domains/%s", root,

@@ -785,10 +785,17 @@ START_TEST(test_dead_build_removed)
 	p = tu_path(dir, "domains/.build.999999999.1.dead.example");
 	ck_assert_int_ne(fd = open(p, O_WRONLY | O_CREAT, 0600), -1);
 	close(fd);
+	free(p);
+	/* where Berkeley DB itself died making the file */
+	p = tu_path(dir, "domains/__db..build.999999999.2.dead.example");
+	ck_assert_int_ne(fd = open(p, O_WRONLY | O_CREAT, 0600), -1);
+	close(fd);
 	ck_assert_int_eq(count_hidden(dir), 1);
+	ck_assert_int_eq(access(p, F_OK), 0);
 	vudb_close(db);
 	db = tu_open(dir, 0);
 	ck_assert_int_eq(count_hidden(dir), 0);
+	ck_assert_int_ne(access(p, F_OK), 0);
 	free(p);
 }
 END_TEST
