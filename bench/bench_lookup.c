@@ -66,6 +66,7 @@
 #endif
 
 #include "vudb.h"
+#include "bench.h"
 
 #define DEF_USERS	100000
 #define MAX_USERS	1000000		/* "user%06u" */
@@ -153,26 +154,9 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		die("clock_gettime: %s", strerror(errno));
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* pick - a user index in [0, nusers), xorshift64* */
-static inline unsigned int
-pick(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (unsigned int)((((rng * 0x2545f4914f6cdd1dULL) >> 32) *
-	    nusers) >> 32);
-}
+#define now()		bench_now()
+/* pick - a user index in [0, nusers) */
+#define pick()		((unsigned int)bench_pick(&rng, nusers))
 
 static void
 make_users(void)

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "vudb.h"
+#include "bench.h"
 
 #define MAX_DOMAINS	10000000UL
 #define MAX_USERS	10000000UL
@@ -62,26 +63,8 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		die("clock_gettime: %s", strerror(errno));
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* pick - a user index in [0, total), xorshift64* */
-static inline unsigned long
-pick(unsigned long total)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (unsigned long)((((rng * 0x2545f4914f6cdd1dULL) >> 32) *
-	    total) >> 32);
-}
+#define now()		bench_now()
+#define pick(total)	bench_pick(&rng, (total))
 
 /* number - a decimal argument in [min, max] */
 static unsigned long
