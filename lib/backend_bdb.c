@@ -354,28 +354,14 @@ env_release(struct bdb_env *e)
 
 /* ------------------------------------------------------------ builds */
 
-/* sync_dir - make the directory's entries durable */
+/* sync_path - make a file's contents (a directory's entries) durable */
 static int
-sync_dir(struct vudb *db, const char *dir)
+sync_path(struct vudb *db, const char *path, int oflags)
 {
 	int fd, rc = VUDB_OK;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | oflags)) == -1 ||
 	    fsync(fd) != 0)
-		rc = vudb__seterr(db, VUDB_ETEMP, "%s: %s", dir,
-		    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	return rc;
-}
-
-/* sync_file - make a file's contents durable */
-static int
-sync_file(struct vudb *db, const char *path)
-{
-	int fd, rc = VUDB_OK;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fsync(fd) != 0)
 		rc = vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
 		    strerror(errno));
 	if (fd != -1)
@@ -412,7 +398,7 @@ publish(struct vudb *db, struct bdb_store *st, struct bdb_build **b,
 #endif
 	/* each build on its own: one failure does not drop the others */
 	for (i = 0; i < n; i++) {
-		r = synced ? VUDB_OK : sync_file(db, b[i]->tmp);
+		r = synced ? VUDB_OK : sync_path(db, b[i]->tmp, 0);
 		if (r == VUDB_OK && link(b[i]->tmp, b[i]->final) != 0)
 			r = vudb__seterr(db, errno == EEXIST ? VUDB_EEXIST :
 			    VUDB_ETEMP, "%s: %s", b[i]->domain,
@@ -426,7 +412,7 @@ publish(struct vudb *db, struct bdb_store *st, struct bdb_build **b,
 		(void)unlink(b[i]->tmp);
 		free(b[i]);
 	}
-	r = sync_dir(db, dir);
+	r = sync_path(db, dir, O_DIRECTORY);
 	if (failed > 1)
 		return vudb__seterr(db, rc, "%zu of %zu new domains not "
 		    "published; the first: %s", failed, n, first);
