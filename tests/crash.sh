@@ -31,7 +31,9 @@ for round in $(seq 1 "$rounds"); do
 		fail=$((fail + 1)); continue
 	fi
 	# the last complete line is the last committed add
-	acked=$(grep -c '' "$store.acks" 2>/dev/null || echo 0)
+	# (grep -c prints 0 and fails on an empty file: no "|| echo 0")
+	acked=$(grep -c '' "$store.acks" 2>/dev/null)
+	acked=${acked:-0}
 	last=$(tail -n 1 "$store.acks")
 	case $last in *[!0-9]*|'') acked=$((acked - 1)) ;; esac
 	[ "$acked" -lt 0 ] && acked=0
