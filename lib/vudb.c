@@ -557,6 +557,33 @@ vudb__dom_drop(struct vudb *db, struct vudb__dom *d)
 	free(d);
 }
 
+/*
+ * dom_grow - double the domain hash table once it holds as many domains
+ * as buckets: a program that opens one domain keeps a small table, and
+ * one that opens 100,000 keeps its chains short.  Out of memory, the
+ * table stays as it is (longer chains, still correct).
+ */
+static void
+dom_grow(struct vudb *db)
+{
+	struct vudb__dom **nt, *d, *next;
+	size_t i, b, n = db->hsize * 2;
+
+	if (db->ndoms < db->hsize || n > (1u << 20) ||
+	    (nt = calloc(n, sizeof(*nt))) == NULL)
+		return;
+	for (i = 0; i < db->hsize; i++)
+		for (d = db->htab[i]; d != NULL; d = next) {
+			next = d->hnext;
+			b = name_hash(d->name) & (n - 1);
+			d->hnext = nt[b];
+			nt[b] = d;
+		}
+	free(db->htab);
+	db->htab = nt;
+	db->hsize = n;
+}
+
 /* dom_insert - cache a newly opened domain database (h stays the
  * caller's on failure) */
 static int
@@ -566,6 +593,7 @@ dom_insert(struct vudb *db, const char *domain, void *h,
 	struct vudb__dom *d, *victim;
 	size_t b;
 
+	dom_grow(db);
 	b = name_hash(domain) & (db->hsize - 1);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return VUDB_ENOMEM;
@@ -1002,9 +1030,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	}
 	if (db->maxdoms < 1)
 		db->maxdoms = 1;
-	for (db->hsize = 64; db->hsize < db->maxdoms * 2 &&
-	    db->hsize < (1u << 20); db->hsize *= 2)
-		;
+	db->hsize = 64;		/* grows with the open domains */
 	if ((db->htab = calloc(db->hsize, sizeof(*db->htab))) == NULL) {
 		rc = VUDB_ENOMEM;
 		goto fail;
