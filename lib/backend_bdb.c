@@ -213,6 +213,19 @@ fix_modes(const char *dir)
 	closedir(d);
 }
 
+/* group_region - whether the first region file is not ours to mend: the
+ * regions are made together, so it speaks for all of them */
+static int
+group_region(const char *dir)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/__db.001", dir);
+	return stat(path, &sb) != 0 || sb.st_uid != geteuid() ||
+	    (sb.st_mode & 0660) == 0660;
+}
+
 /* env_create - a configured, unopened environment handle */
 static int
 env_create(struct vudb *db, DB_ENV **env_r)
@@ -664,10 +677,13 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 		return rc;
 	}
 	st->env = st->shared->env;
-	/* a reader may have run recovery, which makes the regions anew */
-	fix_modes(path);
-	if (!(flags & VUDB_RDONLY))
+	if (!(flags & VUDB_RDONLY)) {
+		fix_modes(path);
 		clean_builds(path);
+	} else if (!group_region(path))
+		/* this reader ran recovery, which made the regions anew:
+		 * one look per open, a login included, then the whole fix */
+		fix_modes(path);
 	*st_r = st;
 	return VUDB_OK;
 }
