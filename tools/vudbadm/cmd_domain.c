@@ -48,49 +48,16 @@ cmd_add(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
-/* one_arg - parse a command that takes exactly one argument */
-static int
-one_arg(struct ctx *c, int argc, char **argv, const char *what, char **arg)
-{
-	int n;
-
-	if ((n = parse_opts(c, argc, argv, NULL, arg, 1)) < 0)
-		return EX_USAGE;
-	if (n != 1)
-		return usage_error(c, "%s missing", what);
-	return open_store(c, 0);
-}
-
 static int
 cmd_del(struct ctx *c, int argc, char **argv)
 {
-	char *d;
-	int rc;
-
-	if ((rc = one_arg(c, argc, argv, "domain", &d)) != EX_OK)
-		return rc;
-	if ((rc = vudb_del(c->db, VUDB_DOMAIN, d)) != VUDB_OK)
-		return fail(c, rc, d);
-	return EX_OK;
+	return entry_del(c, VUDB_DOMAIN, argc, argv);
 }
 
 static int
 cmd_show(struct ctx *c, int argc, char **argv)
 {
-	struct vudb_obj *o;
-	char *d;
-	int rc;
-
-	if ((rc = one_arg(c, argc, argv, "domain", &d)) != EX_OK)
-		return rc;
-	if ((rc = vudb_get(c->db, VUDB_DOMAIN, d, &o)) != VUDB_OK)
-		return fail(c, rc, d);
-	if (c->json)
-		obj_json(c, o, 1);
-	else
-		obj_show(c, o);
-	vudb_obj_free(o);
-	return EX_OK;
+	return entry_show(c, VUDB_DOMAIN, argc, argv);
 }
 
 /* list_kind - domain list, or (kinds 2) the alias domains of target */
@@ -165,23 +132,13 @@ cmd_unset(struct ctx *c, int argc, char **argv)
 static int
 cmd_enable(struct ctx *c, int argc, char **argv)
 {
-	char *d;
-	int rc;
-
-	if ((rc = one_arg(c, argc, argv, "domain", &d)) != EX_OK)
-		return rc;
-	return set_attr(c, VUDB_DOMAIN, d, "enabled", "yes");
+	return enable_cmd(c, VUDB_DOMAIN, argc, argv, "yes");
 }
 
 static int
 cmd_disable(struct ctx *c, int argc, char **argv)
 {
-	char *d;
-	int rc;
-
-	if ((rc = one_arg(c, argc, argv, "domain", &d)) != EX_OK)
-		return rc;
-	return set_attr(c, VUDB_DOMAIN, d, "enabled", "no");
+	return enable_cmd(c, VUDB_DOMAIN, argc, argv, "no");
 }
 
 static int

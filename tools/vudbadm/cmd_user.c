@@ -207,30 +207,15 @@ cmd_show(struct ctx *c, int argc, char **argv)
 }
 
 static int
-enable(struct ctx *c, int argc, char **argv, const char *yesno)
-{
-	char *pos[1];
-	int n, rc;
-
-	if ((n = parse_opts(c, argc, argv, NULL, pos, 1)) < 0)
-		return EX_USAGE;
-	if (n != 1)
-		return usage_error(c, "address missing");
-	if ((rc = open_store(c, 0)) != EX_OK)
-		return rc;
-	return set_attr(c, VUDB_USER, pos[0], "enabled", yesno);
-}
-
-static int
 cmd_enable(struct ctx *c, int argc, char **argv)
 {
-	return enable(c, argc, argv, "yes");
+	return enable_cmd(c, VUDB_USER, argc, argv, "yes");
 }
 
 static int
 cmd_disable(struct ctx *c, int argc, char **argv)
 {
-	return enable(c, argc, argv, "no");
+	return enable_cmd(c, VUDB_USER, argc, argv, "no");
 }
 
 static int

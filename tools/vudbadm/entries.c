@@ -78,20 +78,32 @@ list_cmd(struct ctx *c, int type, int argc, char **argv)
 	return list_entries(c, type, n == 1 ? pos[0] : NULL);
 }
 
-/* entry_cmd - "X del|show ADDRESS" */
+/*
+ * one_arg - parse a command of type's entries that takes exactly one
+ * argument (its name), and open the store
+ */
+static int
+one_arg(struct ctx *c, int type, int argc, char **argv, char **arg)
+{
+	int n;
+
+	if ((n = parse_opts(c, argc, argv, NULL, arg, 1)) < 0)
+		return EX_USAGE;
+	if (n != 1)
+		return usage_error(c, "%s missing", type == VUDB_DOMAIN ?
+		    "domain" : type == VUDB_USER ? "address" : "name");
+	return open_store(c, 0);
+}
+
+/* entry_cmd - "X del|show NAME" */
 static int
 entry_cmd(struct ctx *c, int type, int argc, char **argv, int show)
 {
 	struct vudb_obj *o;
 	char *pos[1];
-	int n, rc;
+	int rc;
 
-	if ((n = parse_opts(c, argc, argv, NULL, pos, 1)) < 0)
-		return EX_USAGE;
-	if (n != 1)
-		return usage_error(c, "%s missing", type == VUDB_USER ?
-		    "address" : "name");
-	if ((rc = open_store(c, 0)) != EX_OK)
+	if ((rc = one_arg(c, type, argc, argv, pos)) != EX_OK)
 		return rc;
 	if (!show) {
 		if ((rc = vudb_del(c->db, type, pos[0])) != VUDB_OK)
@@ -118,6 +130,18 @@ int
 entry_show(struct ctx *c, int type, int argc, char **argv)
 {
 	return entry_cmd(c, type, argc, argv, 1);
+}
+
+/* enable_cmd - "X enable|disable NAME": enabled set to yesno */
+int
+enable_cmd(struct ctx *c, int type, int argc, char **argv, const char *yesno)
+{
+	char *pos[1];
+	int rc;
+
+	if ((rc = one_arg(c, type, argc, argv, pos)) != EX_OK)
+		return rc;
+	return set_attr(c, type, pos[0], "enabled", yesno);
 }
 
 /* table_row - one entry as a row of its type's table */

@@ -91,6 +91,7 @@ int	 list_entries(struct ctx *, int, const char *);
 int	 list_cmd(struct ctx *, int, int, char **);
 int	 entry_del(struct ctx *, int, int, char **);
 int	 entry_show(struct ctx *, int, int, char **);
+int	 enable_cmd(struct ctx *, int, int, char **, const char *);
 int	 put_value(struct ctx *, int, int, int, char **, const char *);
 char	*join_args(char **, int, const char *);
 
