@@ -144,18 +144,6 @@ type_of(const char *s)
 	return -2;
 }
 
-static int
-known_setting(const char *name)
-{
-	const char *n;
-	size_t i;
-
-	for (i = 0; (n = vudb_setting_name(i)) != NULL; i++)
-		if (strcmp(n, name) == 0)
-			return 1;
-	return 0;
-}
-
 /* parse_jsonl - one line of an export */
 static int
 parse_jsonl(struct imp *im, const char *line, size_t len, struct irec *r)

@@ -35,7 +35,8 @@ cmd_init(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
-static int
+/* known_setting - whether name is a store setting (import checks too) */
+int
 known_setting(const char *name)
 {
 	const char *n;

@@ -239,14 +239,7 @@ cmd_rename(struct ctx *c, int argc, char **argv)
 static int
 cmd_list(struct ctx *c, int argc, char **argv)
 {
-	char *pos[1];
-	int n, rc;
-
-	if ((n = parse_opts(c, argc, argv, NULL, pos, 1)) < 0)
-		return EX_USAGE;
-	if ((rc = open_store(c, 0)) != EX_OK)
-		return rc;
-	return list_entries(c, VUDB_USER, n == 1 ? pos[0] : NULL);
+	return list_cmd(c, VUDB_USER, argc, argv);
 }
 
 const struct cmd cmds_user[] = {

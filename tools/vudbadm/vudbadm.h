@@ -80,6 +80,7 @@ int	 exit_code(int);
 void	 warn_msg(struct ctx *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 open_store(struct ctx *, int);
+int	 known_setting(const char *);	/* cmd_settings.c */
 const char *store_path(const char *);
 
 /* entries.c: shared by the entry commands */
