@@ -10,22 +10,28 @@ pkgs="build-essential autoconf automake libtool pkg-config
       libdb5.3-dev db5.3-util liblmdb-dev lmdb-utils libargon2-dev
       libcrypt-dev libidn2-dev
       check mandoc clang libclang-rt-14-dev
+      liblua5.4-dev lua5.4
       postfix postfix-lmdb dovecot-core dovecot-imapd dovecot-lmtpd
-      swaks python3 procps"
+      dovecot-auth-lua swaks python3 procps debootstrap"
 # Postfix and Dovecot are only run as private instances by the tests:
 # install them unconfigured and let no package start a daemon.
 echo "postfix postfix/main_mailer_type select No configuration" |
     debconf-set-selections
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-	chmod 755 /usr/sbin/policy-rc.d
-fi
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 	    missing="$missing $p"
 done
 if [ -n "$missing" ]; then
+	echo "install-deps.sh: installing:$missing"
+	# Only while installing, and only if the host has none of its own:
+	# keep the new packages' postinst from starting daemons.  Removed
+	# again on the way out, so later upgrades restart services as usual.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT INT TERM HUP
+	fi
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
