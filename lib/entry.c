@@ -1436,6 +1436,14 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 		    rc == VUDB_ENOTFOUND ? "unknown user" : "no password set");
 	}
 	rc = vudb__pw_verify(hash, password);
+	if (rc == VUDB_ENOMEM || rc == VUDB_ESYS) {
+		/* no memory or threads for the check (Argon2 needs tens of
+		 * MiB): the password was not checked, so neither right nor
+		 * wrong; a temporary failure, never a mismatch */
+		vudb_obj_free(user);
+		return vudb__seterr(db, VUDB_ETEMP, "%s: cannot check the "
+		    "password now: %s", address, vudb_strerror(rc));
+	}
 	if (rc != VUDB_OK) {
 		if (rc != VUDB_EAUTH)
 			vudb__log(db, VUDB_LOG_WARNING, "%s: stored password "

@@ -30,6 +30,15 @@
 static char *dir;
 static struct vudb *db;
 
+/* AddressSanitizer: a failed allocation returns NULL, as it does in libc
+ * (test_auth_without_memory_is_temporary) */
+const char *__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+
 static const char *const pw_attrs[] = { "password", TEST_HASH_SECRET, NULL };
 
 static void
@@ -951,6 +960,33 @@ START_TEST(test_auth)
 }
 END_TEST
 
+/*
+ * A hash whose check needs more memory than there is: Argon2 with a cost
+ * of 2 TiB.  The allocation fails (a sanitizer build is told to return
+ * NULL, as libc does, instead of stopping), and the login is a temporary
+ * failure: the password was not checked, so it is neither right nor wrong.
+ */
+START_TEST(test_auth_without_memory_is_temporary)
+{
+	static const char *const huge[] = { "password", "{ARGON2ID}"
+	    "$argon2id$v=19$m=2147483648,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL };
+	struct vudb_obj *o;
+
+	ck_assert_int_eq(vudb_update(db, VUDB_USER, "matsui@pc2.example",
+	    huge), 0);
+	ck_assert_int_eq(vudb_password_verify(huge[1], "secret"),
+	    VUDB_ENOMEM);
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc2.example", "secret", NULL,
+	    &o), VUDB_ETEMP);
+	ck_assert_ptr_null(o);
+	ck_assert_ptr_nonnull(strstr(vudb_errmsg(db), "cannot check"));
+	/* the other users are not concerned */
+	ck_assert_int_eq(vudb_auth(db, "matsui@pc1.example", "secret", NULL,
+	    NULL), VUDB_OK);
+}
+END_TEST
+
 /* ------------------------------------------------------------ damage */
 
 START_TEST(test_damaged_record_is_a_failure)
@@ -1453,6 +1489,7 @@ api_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_password_api);
 	tcase_add_test(tc, test_auth);
+	tcase_add_test(tc, test_auth_without_memory_is_temporary);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("damage");
 	tcase_add_checked_fixture(tc, setup, teardown);
