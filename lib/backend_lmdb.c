@@ -14,7 +14,11 @@
  * The map grows on demand: a writer doubles it when a write transaction
  * starts with the file more than half full, and again after MDB_MAP_FULL
  * (the core then retries the change); readers adopt a size grown by another
- * process when LMDB says MDB_MAP_RESIZED.  Stale reader slots of crashed
+ * process when LMDB says MDB_MAP_RESIZED.  A file first opened by a
+ * read-only store handle is mapped no larger than its data and a quarter
+ * more (map_fit), not the writers' map: a reader of many domains inside
+ * a process with an address-space limit (Dovecot's auth processes, 256M)
+ * would otherwise map 64 MiB per domain.  Stale reader slots of crashed
  * processes are cleared when a file is opened.  Read-only openers
  * (vudb-checkpassword) still need write access to the lock file.
  */
@@ -49,6 +53,7 @@ struct lm_env {
 	int		 refs;
 	int		 rdonly;
 	int		 grow;		/* map full: grow when no txn is on */
+	int		 fit;		/* map only the data (a reader's) */
 	int		 listed;	/* in lm_envs */
 	struct lm_env	*next;
 };
@@ -104,6 +109,36 @@ lm_status(struct vudb *db, int ret, const char *what)
 		break;
 	}
 	return vudb__seterr(db, rc, "lmdb: %s: %s", what, mdb_strerror(ret));
+}
+
+/* map_fit - a reader's map: the data and a quarter more, whole MiB;
+ * the writers' size (as LMDB would adopt) if the data cannot be told */
+static void
+map_fit(struct lm_env *e)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	size_t used;
+
+	if (mdb_env_info(e->env, &info) != 0 ||
+	    mdb_env_stat(e->env, &st) != 0) {
+		(void)mdb_env_set_mapsize(e->env, 0);
+		return;
+	}
+	used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	used += used / 4;
+	used = (used + (1 << 20) - 1) & ~(size_t)((1 << 20) - 1);
+	(void)mdb_env_set_mapsize(e->env, used);
+}
+
+/* map_adopt - after MDB_MAP_RESIZED: another process grew the file */
+static void
+map_adopt(struct lm_env *e)
+{
+	if (e->fit)
+		map_fit(e);
+	else
+		(void)mdb_env_set_mapsize(e->env, 0);
 }
 
 /* env_grow - double the map when the file is more than half full */
@@ -219,12 +254,14 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 	/* Read-write whenever the file allows it, even for a read-only
 	 * store handle: a writer handle of this process may share it. */
 	e->rdonly = !create && access(path, W_OK) != 0;
+	e->fit = !create && (st->flags & VUDB_RDONLY) != 0;
 	eflags = MDB_NOSUBDIR | MDB_NOTLS;
 	if (e->rdonly)
 		eflags |= MDB_RDONLY;
 	if ((ret = mdb_env_create(&e->env)) != 0)
 		goto fail;
-	(void)mdb_env_set_mapsize(e->env, MAP_INITIAL);
+	/* a reader: one page, which LMDB raises to the data's size */
+	(void)mdb_env_set_mapsize(e->env, e->fit ? 4096 : MAP_INITIAL);
 	(void)mdb_env_set_maxreaders(e->env, 1022);
 	if ((ret = mdb_env_open(e->env, path, eflags, FILE_MODE)) != 0)
 		goto fail;
@@ -237,9 +274,11 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 	}
 	/* the unnamed database: a read transaction opens it without
 	 * waiting for a writer */
+	if (e->fit)
+		map_fit(e);
 	ret = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn);
 	if (ret == MDB_MAP_RESIZED) {
-		(void)mdb_env_set_mapsize(e->env, 0);
+		map_adopt(e);
 		ret = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn);
 	}
 	if (ret != 0)
@@ -392,7 +431,7 @@ part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
 	env_grow(d->e, 0);
 	ret = mdb_txn_begin(d->e->env, NULL, 0, txn_r);
 	if (ret == MDB_MAP_RESIZED) {
-		(void)mdb_env_set_mapsize(d->e->env, 0);
+		map_adopt(d->e);
 		ret = mdb_txn_begin(d->e->env, NULL, 0, txn_r);
 	}
 	if (ret != 0)
@@ -418,7 +457,7 @@ read_txn(struct vudb *db, struct lm_dom *d, MDB_txn **txn_r)
 			mdb_txn_abort(d->rtxn);
 			d->rtxn = NULL;
 		}
-		(void)mdb_env_set_mapsize(d->e->env, 0);
+		map_adopt(d->e);
 		ret = mdb_txn_begin(d->e->env, NULL, MDB_RDONLY, &d->rtxn);
 	}
 	if (ret != 0) {
