@@ -1,30 +1,55 @@
 #!/bin/sh
 # test.sh - Quick start, command 2 (and CI): install, build with
 # AddressSanitizer and UndefinedBehaviorSanitizer and -Werror, run the whole
-# test suite, then make distcheck.  Ends with one line "N passed, N failed".
+# test suite; then, in a plain build, the tests that run inside a real
+# Dovecot with its default limits (a sanitizer build cannot: it reserves
+# terabytes of address space); then make distcheck.  Prints how long each
+# part took and ends with one line "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+t0=$(date +%s)
+part() {	# part NAME: print the time since the last part
+	_now=$(date +%s)
+	echo "time: $1: $((_now - t0)) s"
+	t0=$_now
+}
 "$top/scripts/install-deps.sh" || exit 1
 (cd "$top" && autoreconf -fi >/dev/null 2>&1) || { echo "autoreconf failed"; exit 1; }
+part "install and autoreconf"
 build=$top/build-check
-rm -rf "$build"
+plain=$top/build-plain
+rm -rf "$build" "$plain"
 status=0
 if ! "$top/scripts/build.sh" "$build" --enable-sanitizers --enable-werror; then
 	echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
-cd "$build"
+part "build (ASan/UBSan)"
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
-make -j"$(nproc)" check >make-check.out 2>&1 || status=1
-# the logs of every test (TESTS), wherever its program lives
-logs=$(find . -name '*.trs' | sed 's/\.trs$/.log/' | sort)
-# Check's own summary lines, then the automake summary
+(cd "$build" && make -j"$(nproc)" check >make-check.out 2>&1) || status=1
+part "make check (ASan/UBSan)"
+if ! "$top/scripts/build.sh" "$plain" --enable-werror; then
+	echo "plain build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+(cd "$plain" && make check-dovecot >make-check.out 2>&1) || status=1
+part "make check-dovecot (plain build)"
+# the logs of every test (TESTS) of both builds, wherever its program lives
+logs=$(cd "$top" && find build-check build-plain -name '*.trs' |
+    sed "s|^|$top/|; s/\.trs\$/.log/" | sort)
+# Check's own summary lines, then the automake summaries
 for log in $logs; do
 	grep -H -E '^[0-9]+%: Checks:' "$log" || true
 	grep -H -E '^(crash test|lint-man|fuzz|[A-Za-z0-9_. ()-]+: [0-9]+ (checks|passed), [0-9]+ failed)' "$log" | tail -n 3 || true
 done
-sed -n '/^=====/,/^=====/p' make-check.out | grep -E '^# ' || true
+for b in "$build" "$plain"; do
+	sed -n '/^=====/,/^=====/p' "$b/make-check.out" | grep -E '^# ' || true
+done
 if [ $status -ne 0 ]; then
-	cat tests/test-suite.log 2>/dev/null | tail -100
+	for b in "$build" "$plain"; do
+		tail -100 "$b/tests/test-suite.log" 2>/dev/null
+		grep -l ':test-result: FAIL' $(find "$b" -name '*.trs') 2>/dev/null |
+		    sed 's/\.trs$/.log/' | while read -r f; do
+			echo "---- $f"; tail -40 "$f"; done
+	done
 fi
 # distcheck: a tarball that builds, installs (DESTDIR) and passes alone
 dist=$top/build-dist
@@ -38,6 +63,7 @@ else
 	dist_ok=0
 	status=1
 fi
+part "make distcheck"
 # one line: Check cases plus script tests, passed and failed
 passed=0 failed=0
 for log in $logs; do

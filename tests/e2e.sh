@@ -5,16 +5,18 @@
 # store made with vudbadm (two domains, each with its own user matsui and
 # its own password, an alias, a catch-all), vudb-mapd answering a private
 # Postfix, which delivers by LMTP to a private Dovecot whose passdb and
-# userdb are vudb-checkpassword.  Mail goes in with swaks (both matsuis,
-# an extension in odd case, the alias, the catch-all; an unknown user is
-# refused with 550; SMTP AUTH may send as itself, not as the other
-# matsui) and is read back over IMAP: each INBOX holds exactly its own
-# messages, and one matsui's password does not open the other's mailbox.
+# userdb are the vudb Lua module with dovecot-auth.lua.  Mail goes in with
+# swaks (both matsuis, an extension in odd case, the alias, the
+# catch-all; an unknown user is refused with 550; SMTP AUTH may send as
+# itself, not as the other matsui) and is read back over IMAP: each INBOX
+# holds exactly its own messages, and one matsui's password does not open
+# the other's mailbox.
 #
 # The Postfix and Dovecot settings for vudb are examples/main.cf and
-# examples/dovecot-vudb.conf, the text README.md shows, with only the
-# paths changed to the test's directory.  Ports 22000-22999 on 127.0.0.1.
-# VUDB_TEST_BACKEND=lmdb runs it on an LMDB store.
+# examples/dovecot-2.3-vudb.conf, the text README.md shows, with only the
+# paths changed to the test's directory; Dovecot keeps its default
+# limits.  Ports 22000-22999 on 127.0.0.1.  VUDB_TEST_BACKEND=lmdb runs
+# it on an LMDB store.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 top_srcdir=$(cd "$top_srcdir" && pwd)
@@ -50,9 +52,8 @@ dv_init vudbe2e || exit 99
 T=$DV_DIR
 dv_group && dv_vmail || { echo "cannot set up the users"; exit 99; }
 store=$T/store
-mkdir -p "$T/mail" "$T/vudb-run" "$T/bin" &&
-    chown vmail:vmail "$T/mail" && chmod 0700 "$T/mail" &&
-    chmod 0755 "$T/vudb-run" "$T/bin" || exit 99
+mkdir -p "$T/mail" && chown vmail:vmail "$T/mail" &&
+    chmod 0700 "$T/mail" || exit 99
 
 # ---- the store, made with vudbadm as an administrator would
 adm() { (umask 007 && "$ADM" -d "$store" "$@"); }
@@ -70,8 +71,12 @@ dv_store_perms "$store" || exit 99
 check "vudbadm lookup sees the catch-all" \
     test "$(adm lookup alias random@pc2.example)" = matsui@pc2.example
 
-# ---- vudb-mapd on a unix socket Postfix's processes may use
-sock=$T/vudb-run/mapd.sock
+# ---- vudb-mapd on a unix socket in Postfix's queue directory, where
+# every Postfix daemon, chrooted or not, reaches it as private/vudb-mapd
+PF=$T/postfix
+mkdir -p "$PF/spool/private" && chown postfix "$PF/spool/private" &&
+    chmod 0700 "$PF/spool/private" || exit 99
+sock=$PF/spool/private/vudb-mapd
 "$MAPD" -f -d "$store" -l "socketmap:unix:$sock" -m 0660 -g postfix \
     2>"$T/mapd.log" &
 MAPD_PID=$!
@@ -79,23 +84,22 @@ i=0
 while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -S "$sock" ] || { echo "vudb-mapd did not start"; cat "$T/mapd.log"; exit 1; }
 
-# ---- a private Postfix: the test's frame, then examples/main.cf
-PF=$T/postfix
+# ---- a private Postfix: the test's frame, then examples/main.cf as it is
 SMTP=$(dv_port 22000)
 pf_frame "$PF" "$SMTP" e2e || exit 99
-sed -e "s|/run/vudb/|$T/vudb-run/|g" "$top_srcdir/examples/main.cf" \
-    >> "$PF/etc/main.cf"
+cat "$top_srcdir/examples/main.cf" >> "$PF/etc/main.cf"
 postfix -c "$PF/etc" check >"$T/postfix-check.log" 2>&1 ||
     { echo "postfix check failed"; cat "$T/postfix-check.log"; exit 1; }
 
-# ---- a private Dovecot: the test's frame, then examples/dovecot-vudb.conf
-cp "$DV_HELPER" "$T/bin/vudb-checkpassword" &&
-    chmod 0755 "$T/bin/vudb-checkpassword" || exit 99
+# ---- a private Dovecot: the test's frame, then examples/dovecot-2.3-vudb.conf
+mkdir -p "$T/run" "$T/state" "$T/log" "$T/lib" || exit 99
+cp "$DV_LUAMOD" "$top_srcdir/adapters/dovecot/dovecot-auth.lua" "$T/lib/" &&
+    chmod 0755 "$T/lib" && chmod 0644 "$T/lib/vudb.so" \
+    "$T/lib/dovecot-auth.lua" || exit 99
 IMAP=$(dv_port 22000)
-mkdir -p "$T/run" "$T/state" "$T/log" || exit 99
-sed -e "s|/usr/libexec/vudb/vudb-checkpassword|$T/bin/vudb-checkpassword|g" \
-    -e "s|/var/lib/vudb|$store|g" -e "s|/var/spool/postfix/|$PF/spool/|g" \
-    "$top_srcdir/examples/dovecot-vudb.conf" > "$T/dovecot-vudb.conf"
+sed -e "s|/usr/share/vudb/|$T/lib/|g" \
+    -e "s|/var/spool/postfix/|$PF/spool/|g" \
+    "$top_srcdir/examples/dovecot-2.3-vudb.conf" > "$T/dovecot-vudb.conf"
 cat > "$T/dovecot.conf" <<EOF
 instance_name = vudbe2e
 base_dir = $T/run
@@ -109,9 +113,8 @@ auth_mechanisms = plain login
 auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
 first_valid_uid = $DV_UID
-# a sanitizer build of the helper: no leak check, no address-space limit
-import_environment = TZ ASAN_OPTIONS=detect_leaks=0
-default_vsz_limit = 0
+# the Lua module of the build and the test's store
+import_environment = TZ LUA_CPATH_5_4=$T/lib/?.so VUDB_STORE=$store
 service anvil {
   unix_listener anvil-auth-penalty {
     mode = 0

@@ -1,10 +1,11 @@
 #!/bin/sh
 # readme.sh - README.md shows the Postfix and Dovecot settings exactly as
-# examples/main.cf and examples/dovecot-vudb.conf hold them, the files the
-# end-to-end test runs: what a user copies is what was tested.
+# the files under examples/ hold them, the files the end-to-end and Dovecot
+# tests run: what a user copies is what was tested.
 srcdir=${top_srcdir:-.}
 status=0
-for f in main.cf dovecot-vudb.conf; do
+for f in main.cf dovecot-2.4-vudb.conf dovecot-2.3-vudb.conf \
+    dovecot-2.3-checkpassword.conf; do
 	if python3 - "$srcdir/README.md" "$srcdir/examples/$f" <<'PY'
 import sys
 readme = open(sys.argv[1]).read()

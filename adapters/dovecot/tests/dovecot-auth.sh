@@ -1,9 +1,12 @@
 #!/bin/sh
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
 #
-# dovecot-auth.sh - vudb-checkpassword under the REAL Dovecot 2.3: a
-# private instance (dovecot.sh, dovecot.conf.in) with the helper as passdb
-# and userdb, run by Dovecot as user dovecot through the group vudb.
+# dovecot-auth.sh - the vudb passdb and userdb under the REAL Dovecot
+# 2.3: a private instance (dovecot.sh, dovecot.conf.in and the example
+# config) with vudb-checkpassword (DV_DRIVER=checkpassword, the default
+# here) or the Lua module and dovecot-auth.lua (DV_DRIVER=lua, as
+# dovecot-lua.sh runs it), run by Dovecot as user dovecot through the
+# group vudb, with Dovecot's default limits.
 # doveadm auth test (the login matrix), doveadm auth login (the userdb
 # fields of a login), doveadm user (found, unknown, per service),
 # doveadm quota get (Dovecot parses our quota rule), IMAP LOGIN, SELECT
@@ -12,6 +15,7 @@
 # answered as temporary everywhere.  Root only; skipped (77) without
 # root, Dovecot or python3.
 : "${top_srcdir:=.}" "${top_builddir:=.}"
+DV_DRIVER=${DV_DRIVER:-checkpassword}
 . "$top_srcdir/adapters/dovecot/tests/dovecot.sh"
 dv_skip_unless_ready
 trap 'dv_cleanup' EXIT
@@ -183,18 +187,81 @@ rm -f "$STORE/fail"
 user 0 matsui@pc1.example
 auth 0 matsui@pc1.example pc1-secret
 
+# ---- the auth processes see changes at once, without a restart
+adm() { (umask 007 && "$top_builddir/tools/vudbadm/vudbadm" -d "$STORE" \
+    "$@" >/dev/null 2>&1); }
+workers() { pgrep -P "$DV_PID" | sort | tr '\n' ' '; }
+before=$(workers)
+printf 'changed-secret\n' | adm user passwd matsui@pc2.example --password-stdin
+auth 77 matsui@pc2.example pc2-secret
+auth 0 matsui@pc2.example changed-secret
+printf 'new-secret\n' | adm user add newbie@pc1.example --password-stdin
+auth 0 newbie@pc1.example new-secret
+user 0 newbie@pc1.example
+adm user disable newbie@pc1.example
+auth 77 newbie@pc1.example new-secret
+adm user del newbie@pc1.example
+auth 77 newbie@pc1.example new-secret
+user 67 newbie@pc1.example
+adm domain disable pc2.example
+auth 77 matsui@pc2.example changed-secret
+adm domain del pc2.example --force || adm domain del pc2.example
+user 67 matsui@pc2.example
+auth 77 matsui@pc2.example changed-secret
+
+# ---- names no client should send, straight to the auth-client socket:
+# refused, and the auth processes stay up
+A="python3 $DV_SRC/authc.py $DV_DIR/run/auth-client imap"
+for name in '' "$(printf '%10000s' | tr ' ' a)@pc1.example" \
+    '\xff\xfe@pc1.example' 'mat\x00sui@pc1.example' '../x@pc1.example' \
+    'matsui@../pc1.example' 'matsui@pc1.example\x00'; do
+	out=$($A "$name" pc1-secret 2>&1)
+	case $out in
+	FAIL*) ok "auth-client: $(printf '%.40s' "$name") refused" ;;
+	*) notok "auth-client: $(printf '%.40s' "$name"): $out" ;;
+	esac
+done
+out=$($A matsui@pc1.example pc1-secret 2>&1)
+case $out in
+OK*) ok "auth-client: a good login after them" ;;
+*) notok "auth-client: a good login after them: $out" ;;
+esac
+[ "$(workers)" = "$before" ] && ok "no Dovecot process died or restarted" ||
+    notok "Dovecot's processes changed: $before -> $(workers)"
+
+# ---- a damaged domain file fails alone, as a temporary failure
+for f in "$STORE"/domains/dmg.example.*; do
+	case $f in *-lock) continue ;; esac
+	head -c 65536 /dev/urandom > "$f.new" && chgrp vudb "$f.new" &&
+	    chmod 0660 "$f.new" && mv "$f.new" "$f"
+done
+out=$(doveadm -c "$C" auth test u@dmg.example dmg-secret 2>&1)
+has "damaged domain: login is a temporary failure" "$out" "code=temp_fail"
+user 75 u@dmg.example
+auth 0 matsui@pc1.example pc1-secret
+user 0 matsui@pc1.example
+
 # ---- nothing secret in Dovecot's log (the helper runs with -v)
 leak=
 for pw in pc1-secret pc2-secret sato-secret imap-secret noimap-secret \
-    kato-secret argon-secret cram-secret wrong-pass; do
+    kato-secret argon-secret cram-secret wrong-pass changed-secret \
+    new-secret dmg-secret; do
 	grep -qF "$pw" "$DV_DIR/log/dovecot.log" && leak="$leak $pw"
 done
 [ -z "$leak" ] && ok "no password in Dovecot's log" ||
     notok "passwords in Dovecot's log:$leak"
-grep -q "vudb-checkpassword: matsui@pc1.example: login refused" \
-    "$DV_DIR/log/dovecot.log" && ok "refusals logged with the user name" ||
+if [ "$DV_DRIVER" = lua ]; then
+	refusal="lua(matsui@pc1.example.*Password mismatch"
+else
+	refusal="vudb-checkpassword: matsui@pc1.example: login refused"
+fi
+grep -q "$refusal" "$DV_DIR/log/dovecot.log" &&
+    ok "refusals logged with the user name" ||
     notok "no refusal in Dovecot's log"
+grep -q "dmg.example" "$DV_DIR/log/dovecot.log" &&
+    ok "the damaged domain is named in the log" ||
+    notok "no word of the damaged domain in Dovecot's log"
 
 [ $bad = 0 ] || dv_log
-echo "dovecot-auth: $n checks, $bad failed"
+echo "dovecot-auth ($DV_DRIVER): $n checks, $bad failed"
 [ $bad = 0 ]

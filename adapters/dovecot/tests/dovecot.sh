@@ -1,18 +1,26 @@
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
 #
 # dovecot.sh - shell functions for tests that run a private Dovecot 2.3
-# with vudb-checkpassword as passdb and userdb: source it (". dovecot.sh")
-# from a test script.  It makes a test store with the group and modes
-# Dovecot's user needs, a "vmail" mail user, a free port in 21000-21999,
-# a dovecot.conf from adapters/dovecot/tests/dovecot.conf.in, and starts
-# and stops the instance by pid with bounded waits.  Nothing is written
-# outside the test's directory except the group vudb, the membership of
-# user dovecot in it and the system user vmail, all created only if
-# missing.  Every function returns non-zero on failure and says why on
-# stderr; dv_cleanup stops whatever dv_start started.
+# on a vudb store: source it (". dovecot.sh") from a test script.  The
+# passdb and userdb are the vudb Lua module with dovecot-auth.lua, as
+# examples/dovecot-2.3-vudb.conf has them, or (DV_DRIVER=checkpassword)
+# vudb-checkpassword as examples/dovecot-2.3-checkpassword.conf has it.
+# It makes a test store with the group and modes Dovecot's user needs, a
+# "vmail" mail user, a free port in 21000-21999, a dovecot.conf from
+# adapters/dovecot/tests/dovecot.conf.in and the example, and starts and
+# stops the instance by pid with bounded waits.  Dovecot runs with its
+# own default limits (default_vsz_limit 256M), so a sanitizer build,
+# which reserves terabytes of address space, is not run here: the tests
+# skip themselves and scripts/test.sh runs them in a plain build.
+# Nothing is written outside the test's directory except the group vudb,
+# the membership of user dovecot in it and the system user vmail, all
+# created only if missing.  Every function returns non-zero on failure
+# and says why on stderr; dv_cleanup stops whatever dv_start started.
 #
-# Variables read: DV_LMTP_PORT (dv_conf: also serve LMTP on that port of
-# 127.0.0.1, for delivery tests), DV_KEEP (dv_cleanup: keep DV_DIR).
+# Variables read: DV_DRIVER (lua, the default, or checkpassword),
+# DV_BACKEND (dv_store: the backend of a new store, default bdb),
+# DV_LMTP_PORT (dv_conf: also serve LMTP on that port of 127.0.0.1, for
+# delivery tests), DV_KEEP (dv_cleanup: keep DV_DIR).
 # Variables (set by the functions, read by the caller):
 #   DV_DIR	the test's directory (dv_init)
 #   DV_CONF	the dovecot.conf in use (dv_conf)
@@ -23,6 +31,8 @@
 DV_SRC=$top_srcdir/adapters/dovecot/tests
 DV_HELPER=$(cd "$top_builddir" && pwd)/adapters/dovecot/vudb-checkpassword
 DV_MKSTORE=$top_builddir/adapters/dovecot/tests/mkstore
+DV_LUAMOD=$(cd "$top_builddir" && pwd)/adapters/dovecot/.libs/vudb.so
+DV_DRIVER=${DV_DRIVER:-lua}
 DV_DIR= DV_CONF= DV_PID=
 
 # dv_skip_unless_ready - exit 77 (skip) unless this can run: root, the
@@ -40,6 +50,22 @@ dv_skip_unless_ready() {
 	if ! getent passwd dovecot >/dev/null; then
 		echo "no user dovecot: real-Dovecot test skipped"; exit 77
 	fi
+	if [ "$DV_DRIVER" = lua ] && [ ! -f "$DV_LUAMOD" ]; then
+		echo "no Lua module built: the Lua test is skipped"; exit 77
+	fi
+	if [ "$DV_DRIVER" = lua ] &&
+	    [ ! -f /usr/lib/dovecot/modules/auth/libauthdb_lua.so ] &&
+	    ! ls /usr/lib/dovecot/modules/auth/*lua* >/dev/null 2>&1; then
+		echo "no dovecot-auth-lua: the Lua test is skipped"; exit 77
+	fi
+	for _f in "$DV_HELPER" "$DV_LUAMOD"; do
+		if [ -f "$_f" ] && ldd "$_f" 2>/dev/null | grep -q libasan; then
+			echo "a sanitizer build: Dovecot's 256M address-space" \
+			    "limit stops it; scripts/test.sh runs this test in" \
+			    "its plain build"
+			exit 77
+		fi
+	done
 }
 
 # dv_init [PREFIX] - make DV_DIR, a temporary directory that Dovecot's
@@ -98,7 +124,8 @@ dv_store() {
 		echo "set uid $DV_UID"
 		echo "set gid $DV_GID"
 		cat "$@"
-	} | (umask 007 && "$DV_MKSTORE" "$_st") || return 1
+	} | (umask 007 && "$DV_MKSTORE" "${DV_BACKEND:+$DV_BACKEND:}$_st") ||
+	    return 1
 	dv_store_perms "$_st"
 }
 
@@ -132,24 +159,41 @@ else:
 EOF
 }
 
-# dv_conf OUT STORE IMAP_PORT [HELPER_OPTS] - write a dovecot.conf from
-# the template; the helper runs with "-v -d STORE" (HELPER_OPTS replaces
-# "-v").  The helper is copied into DV_DIR/bin, where user dovecot can
-# reach it whatever the modes of the build tree (it links the library
-# statically, so the copy runs anywhere).
+# dv_conf OUT STORE IMAP_PORT [HELPER_OPTS] - write a dovecot.conf: the
+# frame from dovecot.conf.in and the example of DV_DRIVER with the test's
+# paths.  The checkpassword helper runs with "-v -d STORE" (HELPER_OPTS
+# replaces "-v").  What Dovecot's processes run (the helper, or the Lua
+# module and script) is copied into DV_DIR, where user dovecot can reach
+# it whatever the modes of the build tree.
 dv_conf() {
 	mkdir -p "$DV_DIR/run" "$DV_DIR/state" "$DV_DIR/log" \
-	    "$DV_DIR/bin" || return 1
-	cp "$DV_HELPER" "$DV_DIR/bin/vudb-checkpassword" &&
-	    chmod 0755 "$DV_DIR/bin" "$DV_DIR/bin/vudb-checkpassword" ||
-	    return 1
-	sed -e "s|@DIR@|$DV_DIR|g" \
-	    -e "s|@HELPER@|$DV_DIR/bin/vudb-checkpassword|g" \
-	    -e "s|@STORE@|$2|g" -e "s|@IMAP_PORT@|$3|g" \
-	    -e "s|@UID@|$DV_UID|g" -e "s|@HELPER_OPTS@|${4:--v}|g" \
-	    -e "s|@PROTOCOLS@|imap${DV_LMTP_PORT:+ lmtp}|g" \
-	    -e "s|@LMTP_PORT@|${DV_LMTP_PORT:-0}|g" \
-	    "$DV_SRC/dovecot.conf.in" > "$1" || return 1
+	    "$DV_DIR/bin" "$DV_DIR/lib" "$DV_DIR/spool/private" || return 1
+	chmod 0755 "$DV_DIR/bin" "$DV_DIR/lib" || return 1
+	if [ "$DV_DRIVER" = lua ]; then
+		cp "$DV_LUAMOD" "$DV_DIR/lib/vudb.so" &&
+		    cp "$top_srcdir/adapters/dovecot/dovecot-auth.lua" \
+		    "$DV_DIR/lib/" &&
+		    chmod 0644 "$DV_DIR/lib/vudb.so" \
+		    "$DV_DIR/lib/dovecot-auth.lua" || return 1
+		_ex=$top_srcdir/examples/dovecot-2.3-vudb.conf
+	else
+		cp "$DV_HELPER" "$DV_DIR/bin/vudb-checkpassword" &&
+		    chmod 0755 "$DV_DIR/bin/vudb-checkpassword" || return 1
+		_ex=$top_srcdir/examples/dovecot-2.3-checkpassword.conf
+	fi
+	{
+		sed -e "s|@DIR@|$DV_DIR|g" \
+		    -e "s|@STORE@|$2|g" -e "s|@IMAP_PORT@|$3|g" \
+		    -e "s|@UID@|$DV_UID|g" \
+		    -e "s|@LUA_CPATH@|$DV_DIR/lib/?.so|g" \
+		    -e "s|@PROTOCOLS@|imap${DV_LMTP_PORT:+ lmtp}|g" \
+		    -e "s|@LMTP_PORT@|${DV_LMTP_PORT:-0}|g" \
+		    "$DV_SRC/dovecot.conf.in" &&
+		echo "# ---- $(basename "$_ex"), with the test's paths" &&
+		sed -e "s|/usr/share/vudb/|$DV_DIR/lib/|g" \
+		    -e "s|/usr/libexec/vudb/vudb-checkpassword -d /var/lib/vudb|$DV_DIR/bin/vudb-checkpassword ${4:--v} -d $2|g" \
+		    -e "s|/var/spool/postfix/|$DV_DIR/spool/|g" "$_ex"
+	} > "$1" || return 1
 	DV_CONF=$1
 }
 
