@@ -589,6 +589,11 @@ vudb__value_norm(enum vudb__kind kind, const char *in, char **out_r,
 			*why_r = "expected a decimal number";
 			return VUDB_EINVAL;
 		}
+		if (kind == VUDB__K_ID && v == 0) {
+			/* Dovecot and Postfix would deliver as root */
+			*why_r = "0 is root's: mail would be delivered as root";
+			return VUDB_EINVAL;
+		}
 		if (asprintf(&out, "%llu", v) < 0)
 			out = NULL;
 		break;

@@ -281,6 +281,8 @@ START_TEST(test_entry_bad_attributes)
 		{ "kind", "alias", NULL },
 		{ "quota_bytes", "lots", NULL },
 		{ "uid", "-1", NULL },
+		{ "uid", "0", NULL },
+		{ "gid", "0", NULL },
 		{ "services", "ftp", NULL },
 		{ "home", "relative/path", NULL },
 		{ "maildir", "/abs/", NULL },
@@ -830,6 +832,11 @@ START_TEST(test_settings)
 	ck_assert_int_eq(vudb_setting_get(db, NULL, &v), VUDB_EINVAL);
 	ck_assert_int_eq(vudb_setting_set(db, "nosuch", "1"), VUDB_EINVAL);
 	ck_assert_int_eq(vudb_setting_set(db, "uid", "x"), VUDB_EINVAL);
+	/* root's ids: mail would be delivered as root */
+	ck_assert_int_eq(vudb_setting_set(db, "uid", "0"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_setting_set(db, "gid", "00"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_update(db, VUDB_DOMAIN, "pc1.example",
+	    (const char *[]){ "uid", "0", NULL }), VUDB_EINVAL);
 	ck_assert_int_eq(vudb_setting_set(db, "mail_base", "relative"),
 	    VUDB_EINVAL);
 	ck_assert_int_eq(vudb_setting_set(db, "password_scheme", "PLAIN"),

@@ -80,6 +80,9 @@ t 64 -d "$S" set
 t 65 -d "$S" set uid -1
 err_line
 err_has "vudbadm: set: uid"
+t 65 -d "$S" set uid 0
+err_has "root"
+t 65 -d "$S" set gid 0
 t 65 -d "$S" set quota_bytes 10X
 t 65 -d "$S" set password_scheme MD5
 t 65 -d "$S" set mail_base relative/path
