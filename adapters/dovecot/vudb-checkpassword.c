@@ -16,6 +16,9 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -168,6 +171,9 @@ main(int argc, char *argv[])
 	size_t len = 0;
 	int ch, lookup, creds, rc, status = EX_TEMP;
 
+	/* the password is in this process: no core file may keep it */
+	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* no LOG_NDELAY: a login that logs nothing opens no socket */
 	openlog("vudb-checkpassword", LOG_PID, LOG_MAIL);
 	opterr = 0;		/* usage() says it, to syslog */

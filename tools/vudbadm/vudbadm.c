@@ -9,6 +9,9 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +319,9 @@ main(int argc, char **argv)
 	char cmdname[64];
 	int i, used, rc;
 
+	/* passwords pass through this process: no core file may keep one */
+	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&c, 0, sizeof(c));
 	jw_init(&c.jw, stdout);
 	for (i = 1; i < argc; i++) {

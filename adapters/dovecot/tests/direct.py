@@ -381,6 +381,35 @@ for k, ratio in ratios.items():
     check(0.5 < ratio < 2.0, "timing: %s user / wrong password = %.2f"
           % (k, ratio))
 
+# ---------------------------------------------------------------- core
+# The password is in the helper's memory: it allows itself no core file,
+# whatever limit it inherits.  Descriptor 3 is a pipe nobody writes yet,
+# so the helper waits on it while its limits are read.
+rfd, wfd = os.pipe()
+p = subprocess.Popen([HELPER, "-d", STORE, "/bin/true"], pass_fds=(3,),
+                     preexec_fn=lambda: (os.dup2(rfd, 3),
+                                         __import__("resource").setrlimit(
+                                             __import__("resource").RLIMIT_CORE,
+                                             (-1, -1))),
+                     stderr=subprocess.DEVNULL)
+core = None
+for _ in range(100):
+    try:
+        with open("/proc/%d/limits" % p.pid) as f:
+            for line in f:
+                if line.startswith("Max core file size"):
+                    core = line.split()[4:6]
+    except OSError:
+        pass
+    if core == ["0", "0"]:
+        break
+    time.sleep(0.05)
+os.close(wfd)
+os.close(rfd)
+p.wait()
+check(core == ["0", "0"], "no core file: RLIMIT_CORE 0 (was unlimited), "
+      "got %s" % core)
+
 # ---------------------------------------------------------------- dovecot
 # Dovecot runs the helper as user dovecot: it reads the store through the
 # group vudb, and fails (temporarily) without it.
