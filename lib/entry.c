@@ -25,6 +25,8 @@
 
 #define MAX_TRIES	5
 #define MAX_EFFECTIVE	16
+/* the longest answer a tcp_table reply carries: 4096 less "200 " and NL */
+#define TCP_TABLE_ANSWER_MAX	4091
 
 struct vudb_obj {
 	int		 type;
@@ -417,6 +419,29 @@ struct op {
 };
 
 /* op_entry - one change to a non-domain entry inside txn */
+/*
+ * alias_fits - warn when an alias's answer is longer than a tcp_table
+ * reply can carry (4096 bytes with "200 " and the newline; Postfix's
+ * client %XX-decodes, and vudb-mapd encodes only %, CR, LF and controls):
+ * vudb-mapd then answers 400 for it on tcp_table, and Postfix defers the
+ * mail.  socketmap carries 100000 bytes, more than a destination list
+ * may hold (vudb__attr_canon refuses those), so it always serves it.
+ */
+static void
+alias_fits(struct vudb *db, const struct op *op, const struct vudb__rec *rec)
+{
+	const char *v;
+
+	if (op->type != VUDB_ALIAS ||
+	    (v = vudb__rec_get(rec, VUDB__L_VALUE)) == NULL ||
+	    strlen(v) <= TCP_TABLE_ANSWER_MAX)
+		return;
+	vudb__log(db, VUDB_LOG_WARNING, "%s: its %zu bytes of destinations "
+	    "are more than a Postfix tcp_table answer carries (%d): ask "
+	    "through socketmap for this map, or split the list", op->name,
+	    strlen(v), TCP_TABLE_ANSWER_MAX);
+}
+
 static int
 op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 {
@@ -452,6 +477,7 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 			    "dest");
 			break;
 		}
+		alias_fits(db, op, &rec);
 		if (vudb__rec_get(&rec, tag_created(op->type)) == NULL)
 			set_now(&rec, tag_created(op->type));
 		if (vudb__rec_get(&rec, tag_updated(op->type)) == NULL)
@@ -482,6 +508,7 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 			    "the only value; delete the entry", op->name);
 			break;
 		}
+		alias_fits(db, op, &rec);
 		set_now(&rec, tag_updated(op->type));
 		rc = put_rec(db, d, txn, key, klen, &rec);
 		break;

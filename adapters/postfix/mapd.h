@@ -64,6 +64,7 @@ void	 mapd_log(int prio, const char *fmt, ...)
 void	 mapd_vlog(int prio, const char *fmt, va_list ap)
 	    __attribute__((__format__(__printf__, 2, 0)));
 void	 mapd_lib_log(void *arg, int prio, const char *msg);
+void	 mapd_log_tick(int all);	/* report rate-limited counts */
 
 struct worker;
 struct worker *worker_new(int id, struct vudb *db, int *err_r);

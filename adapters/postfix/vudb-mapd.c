@@ -32,9 +32,11 @@
 #include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mapd.h"
@@ -52,16 +54,48 @@ static int	 ready_fd = -1;		/* to the waiting parent */
 
 /* ------------------------------------------------------------- logging */
 
-void
-mapd_vlog(int prio, const char *fmt, va_list ap)
+/*
+ * Repeated warnings are rate limited: a storage failure is logged once per
+ * lookup, and a damaged domain under load wrote thousands of identical
+ * lines a second.  The same text (by hash) is written at most LOG_BURST
+ * times per LOG_WINDOW seconds; after that it is counted, and the count is
+ * logged when the window ends ("... repeated N more times in 60 s").
+ * Informational lines are never held back.
+ */
+#define LOG_SLOTS	32
+#define LOG_BURST	5
+#define LOG_WINDOW	60
+
+struct log_slot {
+	uint64_t	 hash;		/* of level and text; 0: free */
+	time_t		 start;		/* window start */
+	unsigned long	 seen;		/* in this window */
+	char		 text[160];	/* the start of the line, to report */
+	int		 prio;
+};
+
+static struct log_slot	 log_slots[LOG_SLOTS];
+static pthread_mutex_t	 log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* log_hash - FNV-1a of the text */
+static uint64_t
+log_hash(int prio, const char *s)
 {
-	char msg[1024], line[1100];
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)prio;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h != 0 ? h : 1;
+}
+
+/* log_write - one line to syslog and/or stderr */
+static void
+log_write(int prio, const char *msg)
+{
+	char line[1100];
 	const char *level;
 	int n;
 
-	if (prio == LOG_DEBUG && !conf.verbose)
-		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
 	switch (prio) {
 	case LOG_CRIT:
 		level = "fatal: ";
@@ -87,6 +121,92 @@ mapd_vlog(int prio, const char *fmt, va_list ap)
 			/* nowhere to report it */
 		}
 	}
+}
+
+/* log_report - the count of a slot's held-back lines (log_lock held) */
+static void
+log_report(struct log_slot *sl, time_t now)
+{
+	char msg[300];
+
+	if (sl->seen > LOG_BURST) {
+		snprintf(msg, sizeof(msg), "%s%s ... repeated %lu more times "
+		    "in %lld s", sl->text, strlen(sl->text) + 1 >=
+		    sizeof(sl->text) ? "..." : "", sl->seen - LOG_BURST,
+		    (long long)(now - sl->start));
+		log_write(sl->prio, msg);
+	}
+	sl->hash = 0;
+}
+
+/*
+ * log_admit - whether a warning or error may be written now; counts it
+ * otherwise
+ */
+static int
+log_admit(int prio, const char *msg)
+{
+	struct log_slot *sl, *oldest = NULL;
+	uint64_t h = log_hash(prio, msg);
+	time_t now = time(NULL);
+	size_t i;
+	int ok = 1;
+
+	pthread_mutex_lock(&log_lock);
+	for (i = 0; i < LOG_SLOTS; i++) {
+		sl = &log_slots[i];
+		if (sl->hash != 0 && now - sl->start >= LOG_WINDOW)
+			log_report(sl, now);
+		if (sl->hash == h)
+			break;
+		if (oldest == NULL || sl->hash == 0 ||
+		    (oldest->hash != 0 && sl->start < oldest->start))
+			oldest = sl;
+	}
+	if (i == LOG_SLOTS) {
+		sl = oldest;
+		if (sl->hash != 0)
+			log_report(sl, now);
+		sl->hash = h;
+		sl->start = now;
+		sl->seen = 0;
+		sl->prio = prio;
+		snprintf(sl->text, sizeof(sl->text), "%.*s",
+		    (int)sizeof(sl->text) - 1, msg);
+	}
+	if (++sl->seen > LOG_BURST)
+		ok = 0;
+	pthread_mutex_unlock(&log_lock);
+	return ok;
+}
+
+/* mapd_log_tick - report the held-back counts of ended windows (a
+ * worker calls this once a second), or of all (at exit) */
+void
+mapd_log_tick(int all)
+{
+	time_t now = time(NULL);
+	size_t i;
+
+	pthread_mutex_lock(&log_lock);
+	for (i = 0; i < LOG_SLOTS; i++)
+		if (log_slots[i].hash != 0 &&
+		    (all || now - log_slots[i].start >= LOG_WINDOW))
+			log_report(&log_slots[i], now);
+	pthread_mutex_unlock(&log_lock);
+}
+
+void
+mapd_vlog(int prio, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	if (prio == LOG_DEBUG && !conf.verbose)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if ((prio == LOG_WARNING || prio == LOG_ERR) && !log_admit(prio, msg))
+		return;
+	log_write(prio, msg);
 }
 
 void
@@ -543,7 +663,7 @@ main(int argc, char *argv[])
 	struct vudb *db;
 	const char *user = NULL, *group = NULL, *store = NULL;
 	char *pidfile = NULL;
-	mode_t mode = 0666;
+	mode_t mode = 0660;
 	gid_t gid = (gid_t)-1;
 	sigset_t sigs;
 	size_t i;
@@ -719,6 +839,7 @@ main(int argc, char *argv[])
 	if (pw != NULL)
 		free(pw->pw_name);
 	free(conf.ls);
+	mapd_log_tick(1);
 	mapd_log(LOG_INFO, "stopped");
 	return 0;
 }

@@ -404,8 +404,15 @@ answer_tcp(struct worker *w, struct conn *c, const char *line, size_t len)
 		return -1;
 	}
 	if ((n = tcp_reply(out, TCP_MAX_REPLY, code, text, textlen)) == 0) {
+		char safe[256];
+
+		/* a configuration error to mend: name the entry */
+		printable(w->key, keylen, safe, sizeof(safe));
+		mapd_log(LOG_WARNING, "map %s: the answer for %s is %zu bytes, "
+		    "more than a tcp_table reply carries (4096): answered 400, "
+		    "Postfix defers the mail; ask through socketmap for this "
+		    "map", c->map, safe, textlen);
 		text = "answer longer than the tcp_table limit of 4096 bytes";
-		mapd_log(LOG_WARNING, "map %s: %s", c->map, text);
 		n = tcp_reply(out, TCP_MAX_REPLY, 400, text, strlen(text));
 	}
 	c->outlen += n;
@@ -596,6 +603,30 @@ listeners_on(struct worker *w)
 	return 0;
 }
 
+/*
+ * evict_idle - at the connection limit, close this worker's connection
+ * that has been idle longest (nothing to read or send), so that idle
+ * clients cannot lock out a working one (Postfix reconnects when it needs
+ * to); 1 if one was closed
+ */
+static int
+evict_idle(struct worker *w)
+{
+	struct conn *c, *old = NULL;
+
+	for (c = w->conns; c != NULL; c = c->next)
+		if (c->partial == 0 && c->outlen == c->outoff && !c->closing &&
+		    (old == NULL || c->last < old->last))
+			old = c;
+	if (old == NULL)
+		return 0;
+	if (!__atomic_exchange_n(&conn_limit_hit, 1, __ATOMIC_SEQ_CST))
+		mapd_log(LOG_WARNING, "connection limit of %d reached: "
+		    "closing the longest idle connections", conf.maxconn);
+	conn_close(w, old);
+	return 1;
+}
+
 /* accept_some - accept new connections from a listener */
 static void
 accept_some(struct worker *w, struct listener *l)
@@ -626,6 +657,8 @@ accept_some(struct worker *w, struct listener *l)
 			return;
 		}
 		n = __atomic_add_fetch(&conn_count, 1, __ATOMIC_SEQ_CST);
+		if (n > conf.maxconn && evict_idle(w))
+			n = conf.maxconn;
 		if (n > conf.maxconn) {
 			__atomic_sub_fetch(&conn_count, 1, __ATOMIC_SEQ_CST);
 			close(fd);
@@ -795,6 +828,8 @@ worker_main(void *arg)
 			    strerror(errno));
 		if (now >= next_sweep) {
 			sweep(w, now);
+			if (w->id == 0)
+				mapd_log_tick(0);
 			next_sweep = now + 1000;
 		}
 	}

@@ -257,6 +257,14 @@ store_path(const char *store)
 	return store;
 }
 
+/* lib_log - the library's warnings, to the administrator */
+static void
+lib_log(void *arg, int prio, const char *msg)
+{
+	if (prio <= VUDB_LOG_WARNING)
+		warn_msg(arg, "warning: %s", msg);
+}
+
 int
 open_store(struct ctx *c, int flags)
 {
@@ -270,6 +278,7 @@ open_store(struct ctx *c, int flags)
 		return fail_msg(c, exit_code(rc), "%s", m[0] != '\0' ? m :
 		    vudb_strerror(rc));
 	}
+	vudb_set_log(c->db, lib_log, c);
 	return EX_OK;
 }
 

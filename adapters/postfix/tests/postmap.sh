@@ -170,7 +170,7 @@ do
 	fi
 done
 qerr "tcp:127.0.0.1:$TALIAS" big@pc1.example .
-grep -q 'longer than the tcp_table limit' "$T/mapd.log" && ok ||
+grep -q 'more than a tcp_table reply carries' "$T/mapd.log" && ok ||
     fail "no warning about the long answer"
 
 # an unknown map name: PERM

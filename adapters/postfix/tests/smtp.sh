@@ -25,7 +25,8 @@ SOCK=$T/mapd.sock
 PF=$T/etc
 
 "$MKSTORE" -t "$T/store" || exit 99
-start_mapd "$T/mapd.log" -d "fail:$T/store" -l "socketmap:unix:$SOCK" \
+start_mapd "$T/mapd.log" -d "fail:$T/store" -m 0660 -g postfix \
+    -l "socketmap:unix:$SOCK" \
     -l "socketmap:inet:127.0.0.1:$SM" \
     -l "tcp:domain:inet:127.0.0.1:$TDOM" \
     -l "tcp:mailbox:inet:127.0.0.1:$TMBOX" \
