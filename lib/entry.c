@@ -363,6 +363,118 @@ counters_read(struct vudb *db, struct vudb__dom *d, void *txn,
 }
 
 /*
+ * The hash schemes in use in a domain ("#" record, "schemes"): every
+ * scheme a stored password of the domain has ever had, as a set of names.
+ * A failed login does the work of each of them (dummy_schemes), so that
+ * it costs the same whatever the stored hash's scheme, and an unknown user
+ * the same as a known one.  The set only grows; a scheme that no password
+ * uses any more costs failed logins a little more, never less.
+ */
+
+/* hash_scheme - the scheme name of a "{SCHEME}..." hash into buf, or NULL */
+static const char *
+hash_scheme(const char *hash, char *buf, size_t size)
+{
+	const char *end;
+
+	if (hash == NULL || hash[0] != '{' ||
+	    (end = strchr(hash, '}')) == NULL || end == hash + 1 ||
+	    (size_t)(end - hash) > size)
+		return NULL;
+	memcpy(buf, hash + 1, (size_t)(end - hash - 1));
+	buf[end - hash - 1] = '\0';
+	return buf;
+}
+
+/* in_list - whether the comma-separated list holds name (any case) */
+static int
+in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (list != NULL && *list != '\0') {
+		if (strncasecmp(list, name, n) == 0 &&
+		    (list[n] == ',' || list[n] == '\0'))
+			return 1;
+		if ((list = strchr(list, ',')) != NULL)
+			list++;
+	}
+	return 0;
+}
+
+/* schemes_note - add the scheme of a stored hash to d's set, in txn */
+static int
+schemes_note(struct vudb *db, struct vudb__dom *d, void *txn,
+    const char *hash)
+{
+	struct vudb__rec rec;
+	char name[32], *list;
+	const char *v;
+	int rc;
+
+	/* schemes we cannot make cost microseconds: nothing to match */
+	if (hash_scheme(hash, name, sizeof(name)) == NULL ||
+	    !vudb__pw_scheme_valid(name))
+		return VUDB_OK;
+	rc = get_rec_txn(db, d, txn, VUDB__REC_COUNTERS, "#", 1, &rec);
+	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
+		return rc;
+	v = vudb__rec_get(&rec, VUDB__C_SCHEMES);
+	if (in_list(v, name)) {
+		vudb__rec_clear(&rec);
+		return VUDB_OK;
+	}
+	if (asprintf(&list, "%s%s%s", v != NULL ? v : "", v != NULL ? "," :
+	    "", name) < 0) {
+		vudb__rec_clear(&rec);
+		return VUDB_ENOMEM;
+	}
+	rc = vudb__rec_set(&rec, VUDB__C_SCHEMES, list);
+	free(list);
+	if (rc == VUDB_OK)
+		rc = put_rec(db, d, txn, "#", 1, &rec);
+	vudb__rec_clear(&rec);
+	return rc;
+}
+
+/*
+ * dummy_schemes - the work of checking password against each scheme in
+ * use in d and the domain's current one, but skip (the one a real check
+ * already did): a failed login then costs the same for every user and
+ * for an unknown one.  A failure to read the set leaves the current
+ * scheme alone.
+ */
+static void
+dummy_schemes(struct vudb *db, struct vudb__dom *d, const char *skip,
+    const char *password)
+{
+	struct vudb__rec rec;
+	const char *cur, *v, *p, *e;
+	char name[32];
+	size_t n;
+
+	cur = vudb__dom_value(db, d, VUDB__D_SCHEME, VUDB__S_SCHEME);
+	if (skip == NULL || strcasecmp(skip, cur) != 0)
+		vudb__pw_dummy(&db->pw, cur, password);
+	if (d == NULL || get_rec_txn(db, d, NULL, VUDB__REC_COUNTERS, "#", 1,
+	    &rec) != VUDB_OK)
+		return;
+	v = vudb__rec_get(&rec, VUDB__C_SCHEMES);
+	for (p = v; p != NULL && *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		if ((n = (size_t)(e - p)) == 0 || n >= sizeof(name))
+			continue;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (strcasecmp(name, cur) != 0 &&
+		    (skip == NULL || strcasecmp(name, skip) != 0))
+			vudb__pw_dummy(&db->pw, name, password);
+	}
+	vudb__rec_clear(&rec);
+}
+
+/*
  * count_add - change the user or alias count of d by delta (+1 or -1),
  * refusing to pass the domain's limit when check is set.  Inside a batch
  * the counts are kept in memory and written once, at commit.
@@ -478,6 +590,9 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 			break;
 		}
 		alias_fits(db, op, &rec);
+		if (op->type == VUDB_USER && (rc = schemes_note(db, d, txn,
+		    vudb__rec_get(&rec, VUDB__U_PASSWORD))) != VUDB_OK)
+			break;
 		if (vudb__rec_get(&rec, tag_created(op->type)) == NULL)
 			set_now(&rec, tag_created(op->type));
 		if (vudb__rec_get(&rec, tag_updated(op->type)) == NULL)
@@ -509,6 +624,9 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 			break;
 		}
 		alias_fits(db, op, &rec);
+		if (op->type == VUDB_USER && (rc = schemes_note(db, d, txn,
+		    vudb__rec_get(&rec, VUDB__U_PASSWORD))) != VUDB_OK)
+			break;
 		set_now(&rec, tag_updated(op->type));
 		rc = put_rec(db, d, txn, key, klen, &rec);
 		break;
@@ -1452,11 +1570,10 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 		 * a hash this user would have */
 		struct vudb__dom *d = NULL;
 
-		if (rc == VUDB_ENOTFOUND && domain[0] != '\0' &&
-		    open_domain(db, domain, &d) != VUDB_OK)
+		if (domain[0] != '\0' && open_domain(db, domain, &d) !=
+		    VUDB_OK)
 			d = NULL;
-		vudb__pw_dummy(&db->pw, vudb__dom_value(db, d, VUDB__D_SCHEME,
-		    VUDB__S_SCHEME), password);
+		dummy_schemes(db, d, NULL, password);
 		vudb_obj_free(user);
 		return vudb__seterr(db, VUDB_EAUTH, "%s: %s",
 		    address != NULL ? address : "(null)",
@@ -1472,10 +1589,18 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 		    "password now: %s", address, vudb_strerror(rc));
 	}
 	if (rc != VUDB_OK) {
+		struct vudb__dom *d;
+		char name[32];
+
 		if (rc != VUDB_EAUTH)
 			vudb__log(db, VUDB_LOG_WARNING, "%s: stored password "
 			    "hash cannot be used: %s", vudb_obj_name(user),
 			    vudb_strerror(rc));
+		/* the other schemes' work: the same cost for everyone */
+		if (open_domain(db, domain, &d) != VUDB_OK)
+			d = NULL;
+		dummy_schemes(db, d, rc == VUDB_EAUTH ? hash_scheme(hash, name,
+		    sizeof(name)) : NULL, password);
 		vudb_obj_free(user);
 		return vudb__seterr(db, VUDB_EAUTH, "%s: wrong password",
 		    address);

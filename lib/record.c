@@ -77,6 +77,7 @@ static const struct vudb__attr sender_attrs[] = {
 static const struct vudb__attr counter_attrs[] = {
 	{ "users",		VUDB__C_USERS,		VUDB__K_COUNT,	VUDB__A_HIDDEN },
 	{ "aliases",		VUDB__C_ALIASES,	VUDB__K_COUNT,	VUDB__A_HIDDEN },
+	{ "schemes",		VUDB__C_SCHEMES,	VUDB__K_TEXT,	VUDB__A_HIDDEN },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -163,6 +163,7 @@ struct vudb__attr {
 /* Counter tags. */
 #define VUDB__C_USERS		1
 #define VUDB__C_ALIASES		2
+#define VUDB__C_SCHEMES		3	/* hash schemes in use: "A,B" */
 
 /* Services (bit per name, in this order). */
 #define VUDB__SVC_ALL		0x1f

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -994,6 +995,65 @@ START_TEST(test_auth_without_memory_is_temporary)
 }
 END_TEST
 
+/* median_ms - the median time of 5 vudb_auth calls that must fail */
+static double
+median_ms(const char *user, const char *password)
+{
+	struct timespec a, b;
+	double t[5], x;
+	int i, j;
+
+	for (i = 0; i < 5; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		ck_assert_int_eq(vudb_auth(db, user, password, NULL, NULL),
+		    VUDB_EAUTH);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		t[i] = (b.tv_sec - a.tv_sec) * 1e3 +
+		    (b.tv_nsec - a.tv_nsec) / 1e6;
+		for (j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+	}
+	return t[2];
+}
+
+/*
+ * A failed login costs the same whatever the user's stored scheme: here
+ * the store makes cheap ARGON2ID hashes, and one user keeps an expensive
+ * SHA512-CRYPT hash (300,000 rounds).  Its wrong password and an unknown
+ * user must take about the same time (once they differed 50 times).
+ */
+START_TEST(test_auth_same_cost_any_scheme)
+{
+	char *hash;
+	const char *attrs[] = { "password", NULL, NULL };
+	double known, unknown, nopw;
+
+	ck_assert_int_eq(vudb_setting_set(db, "argon2_memory", "1024"), 0);
+	ck_assert_int_eq(vudb_setting_set(db, "argon2_time", "1"), 0);
+	ck_assert_int_eq(vudb_setting_set(db, "sha_rounds", "300000"), 0);
+	ck_assert_int_eq(vudb_password_hash(db, "SHA512-CRYPT", "right",
+	    &hash), 0);
+	attrs[1] = hash;
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "slow@pc1.example", attrs),
+	    0);
+	vudb_free(hash);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "nopw@pc1.example", NULL),
+	    0);
+	ck_assert_int_eq(vudb_auth(db, "slow@pc1.example", "right", NULL,
+	    NULL), VUDB_OK);
+	known = median_ms("slow@pc1.example", "wrong");
+	unknown = median_ms("nobody@pc1.example", "wrong");
+	nopw = median_ms("nopw@pc1.example", "wrong");
+	ck_assert_msg(known / unknown > 0.5 && known / unknown < 2.0,
+	    "wrong password %.1f ms, unknown user %.1f ms", known, unknown);
+	ck_assert_msg(nopw / unknown > 0.5 && nopw / unknown < 2.0,
+	    "no password %.1f ms, unknown user %.1f ms", nopw, unknown);
+}
+END_TEST
+
 /* ------------------------------------------------------------ damage */
 
 START_TEST(test_damaged_record_is_a_failure)
@@ -1497,6 +1557,7 @@ api_suite(void)
 	tcase_add_test(tc, test_password_api);
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_auth_without_memory_is_temporary);
+	tcase_add_test(tc, test_auth_same_cost_any_scheme);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("damage");
 	tcase_add_checked_fixture(tc, setup, teardown);
