@@ -6,8 +6,12 @@
 # with debootstrap (minbase), the project's own scripts/install-deps.sh
 # run inside it, a clean copy of the tree (make distdir, or git ls-files
 # without a build directory) regenerated with trixie's autotools, built
-# with -Werror (no sanitizers: the host's build has them), and make check
-# inside with every test that does not need Dovecot 2.3 (D13_NOT_HERE).
+# with -Werror, and make check inside with every test that does not need
+# Dovecot 2.3 (D13_NOT_HERE).  No sanitizers: the host's build has them,
+# and Dovecot's default vsz_limit, which the end-to-end test keeps, does
+# not leave ASan the address space it reserves in a module Dovecot loads.
+# (VUDB_DEBIAN13_CONFIGURE adds configure arguments, e.g.
+# --enable-sanitizers: it works for make check there, 25 s more.)
 # Then the integration scripts in D13_INTEGRATION, each run inside the
 # root by d13_run_integration as make check would run it; today the frame
 # check of tests/frame24.sh (mail in through a chrooted smtpd, LMTP to
@@ -258,10 +262,11 @@ in_root sh -c "cd $SRC && autoreconf -fi" >"$W/autoreconf.log" 2>&1
 rc=$?
 check "autoreconf -fi (trixie's autoconf, automake, libtool)" test $rc = 0
 [ $rc = 0 ] || { tail -20 "$W/autoreconf.log"; finish; }
-in_root sh -c "mkdir -p $OBJ && cd $OBJ && $SRC/configure --enable-werror" \
+conf="--enable-werror${VUDB_DEBIAN13_CONFIGURE:+ $VUDB_DEBIAN13_CONFIGURE}"
+in_root sh -c "mkdir -p $OBJ && cd $OBJ && $SRC/configure $conf" \
     >"$W/configure.log" 2>&1
 rc=$?
-check "configure --enable-werror" test $rc = 0
+check "configure $conf" test $rc = 0
 [ $rc = 0 ] || { tail -30 "$W/configure.log"; finish; }
 took "autoreconf, configure"
 in_root sh -c "cd $OBJ && make -j$JOBS" >"$W/make.log" 2>&1
