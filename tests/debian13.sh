@@ -22,7 +22,9 @@
 # marker file is written only once the root is complete (base system,
 # policy-rc.d, install-deps.sh); a root without it, older than
 # VUDB_TRIXIE_MAX_AGE days (default 14), or VUDB_TRIXIE_FRESH=1 makes a
-# new one.  One run at a time uses a root (flock on ROOT.lock).  The root
+# new one.  One run at a time uses a root (flock on ROOT.lock); other
+# scripts that use it (adapters/dovecot/bench/auth.sh) take the same lock
+# and look for the same marker: keep both names.  The root
 # gets policy-rc.d (no daemons from package scripts); the host gets
 # nothing but the root and its lock file.  /proc and a private devpts
 # instance are mounted inside while the test runs and always unmounted
@@ -91,7 +93,7 @@ case $ROOT in
 	exit 99 ;;
 esac
 
-PASSED=0 FAILED=0 W= LOCKED=
+PASSED=0 FAILED=0 W= OWN=
 ok() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
 check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
@@ -108,11 +110,12 @@ finish() {
 	exit $?
 }
 
-# in_root CMD... - CMD inside the root, with a clean environment
+# in_root CMD... - CMD inside the root, with a clean environment and
+# without the lock's descriptor (a daemon must not keep the lock)
 in_root() {
 	chroot "$ROOT" /usr/bin/env -i \
 	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	    HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
+	    HOME=/root LANG=C.UTF-8 TERM=dumb "$@" 9>&-
 }
 
 # mounts_under - the mount points at or below ROOT, deepest first
@@ -122,7 +125,7 @@ mounts_under() {
 }
 
 # procs_inside - the pids of the processes whose root directory is in
-# ROOT (only this test starts them there: it holds the lock)
+# ROOT
 procs_inside() {
 	for _d in /proc/[0-9]*; do
 		case $(readlink "$_d/root" 2>/dev/null) in
@@ -132,7 +135,8 @@ procs_inside() {
 }
 
 # stop_inside - SIGTERM to the processes left in the root, SIGKILL to
-# those still there after 5 s
+# those still there after 5 s: only once OWN is set (the lock is held
+# and no process was in the root when it was taken: all are this run's)
 stop_inside() {
 	_p=$(procs_inside)
 	[ -n "$_p" ] || return 0
@@ -151,7 +155,7 @@ stop_inside() {
 # unmount_all - whatever is mounted in the root, this run's or a killed
 # run's; lazily if a mount stays busy
 unmount_all() {
-	stop_inside
+	[ -n "$OWN" ] && stop_inside
 	for _m in $(mounts_under); do
 		umount "$_m" 2>/dev/null || umount -l "$_m" ||
 		    echo "debian13: cannot unmount $_m" >&2
@@ -159,7 +163,7 @@ unmount_all() {
 }
 
 cleanup() {
-	[ -n "$LOCKED" ] && unmount_all
+	[ -n "$OWN" ] && unmount_all
 	[ -n "$W" ] && rm -rf "$W"
 }
 trap cleanup EXIT
@@ -174,9 +178,18 @@ if ! flock -n 9; then
 	echo "waiting for another run that uses $ROOT (at most 30 minutes)"
 	flock -w 1800 9 || { echo "debian13: $ROOT stayed locked"; exit 99; }
 fi
-LOCKED=yes
 took "lock"
-# a run killed before its cleanup may have left mounts
+# Another user of the root (adapters/dovecot/bench/auth.sh takes the same
+# lock) is done with it when the lock is free: a process still inside is
+# not this run's, and is left alone.  Mounts without processes are what
+# a killed run left: they go.
+left=$(procs_inside)
+if [ -n "$left" ]; then
+	echo "debian13: processes this run did not start are in $ROOT:" $left
+	echo "debian13: leaving them, and the root, alone"
+	exit 99
+fi
+OWN=yes
 [ -z "$(mounts_under)" ] || unmount_all
 
 # ---- the root: reuse a complete one, else make it anew
@@ -204,7 +217,7 @@ if [ -n "$fresh" ]; then
 	mkdir -p "$ROOT" && : > "$TAG" || exit 99
 	# shellcheck disable=SC2086
 	if ! debootstrap --variant=minbase --include=ca-certificates trixie \
-	    "$ROOT" $MIRROR >"$W/debootstrap.log" 2>&1; then
+	    "$ROOT" $MIRROR >"$W/debootstrap.log" 2>&1 9>&-; then
 		tail -20 "$W/debootstrap.log"
 		fail "debootstrap trixie"; finish
 	fi
