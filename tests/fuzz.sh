@@ -13,7 +13,7 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -I$builddir -I$srcdir/lib"
 lib="$srcdir/lib/record.c $srcdir/lib/name.c $srcdir/lib/password.c $srcdir/lib/sha.c"
 echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' > "$work/probe.c"
 if ! $cc -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" 2>/dev/null; then
-	echo "$cc has no libFuzzer (install libclang-rt-14-dev): fuzzing skipped"
+	echo "$cc has no libFuzzer (install libclang-rt-dev): fuzzing skipped"
 	exit 77
 fi
 status=0

@@ -14,7 +14,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mapdfuzz.XXXXXX") || exit 99
 echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' \
     > "$work/probe.c"
 if ! $cc -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" 2>/dev/null; then
-	echo "$cc has no libFuzzer (install libclang-rt-14-dev): skipped"
+	echo "$cc has no libFuzzer (install libclang-rt-dev): skipped"
 	exit 77
 fi
 pf=$srcdir/adapters/postfix
