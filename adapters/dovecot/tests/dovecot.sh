@@ -34,6 +34,12 @@ DV_MKSTORE=$top_builddir/adapters/dovecot/tests/mkstore
 DV_LUAMOD=$(cd "$top_builddir" && pwd)/adapters/dovecot/.libs/vudb.so
 DV_DRIVER=${DV_DRIVER:-lua}
 DV_DIR= DV_CONF= DV_PID=
+# the Dovecot here: 2.3 (Debian 12) or 2.4 (Debian 13), whose settings
+# are another syntax and which has no checkpassword driver
+case $(dovecot --version 2>/dev/null) in
+2.4*|2.5*)	DV_VERSION=2.4 ;;
+*)		DV_VERSION=2.3 ;;
+esac
 
 # dv_skip_unless_ready - exit 77 (skip) unless this can run: root, the
 # Dovecot binaries, python3.
@@ -49,6 +55,10 @@ dv_skip_unless_ready() {
 	done
 	if ! getent passwd dovecot >/dev/null; then
 		echo "no user dovecot: real-Dovecot test skipped"; exit 77
+	fi
+	if [ "$DV_DRIVER" = checkpassword ] && [ "$DV_VERSION" = 2.4 ]; then
+		echo "Dovecot 2.4 has no checkpassword driver: skipped"
+		exit 77
 	fi
 	if [ "$DV_DRIVER" = lua ] && [ ! -f "$DV_LUAMOD" ]; then
 		echo "no Lua module built: the Lua test is skipped"; exit 77
@@ -175,12 +185,14 @@ dv_conf() {
 		    "$DV_DIR/lib/" &&
 		    chmod 0644 "$DV_DIR/lib/vudb.so" \
 		    "$DV_DIR/lib/dovecot-auth.lua" || return 1
-		_ex=$top_srcdir/examples/dovecot-2.3-vudb.conf
+		_ex=$top_srcdir/examples/dovecot-$DV_VERSION-vudb.conf
 	else
 		cp "$DV_HELPER" "$DV_DIR/bin/vudb-checkpassword" &&
 		    chmod 0755 "$DV_DIR/bin/vudb-checkpassword" || return 1
 		_ex=$top_srcdir/examples/dovecot-2.3-checkpassword.conf
 	fi
+	_frame=dovecot.conf.in
+	[ "$DV_VERSION" = 2.4 ] && _frame=dovecot24.conf.in
 	{
 		sed -e "s|@DIR@|$DV_DIR|g" \
 		    -e "s|@STORE@|$2|g" -e "s|@IMAP_PORT@|$3|g" \
@@ -188,9 +200,10 @@ dv_conf() {
 		    -e "s|@LUA_CPATH@|$DV_DIR/lib/?.so|g" \
 		    -e "s|@PROTOCOLS@|imap${DV_LMTP_PORT:+ lmtp}|g" \
 		    -e "s|@LMTP_PORT@|${DV_LMTP_PORT:-0}|g" \
-		    "$DV_SRC/dovecot.conf.in" &&
+		    "$DV_SRC/$_frame" &&
 		echo "# ---- $(basename "$_ex"), with the test's paths" &&
 		sed -e "s|/usr/share/vudb/|$DV_DIR/lib/|g" \
+		    -e "s|= /var/lib/vudb\$|= $2|" \
 		    -e "s|/usr/libexec/vudb/vudb-checkpassword -d /var/lib/vudb|$DV_DIR/bin/vudb-checkpassword ${4:--v} -d $2|g" \
 		    -e "s|/var/spool/postfix/|$DV_DIR/spool/|g" "$_ex"
 	} > "$1" || return 1
