@@ -4,7 +4,8 @@
 # vsz.sh - a store answers within Dovecot's default_vsz_limit (256M), which
 # Dovecot's auth processes, and the vudb-checkpassword they run, inherit:
 # a Berkeley DB store made by vudbadm with default settings answers a
-# lookup and a vudb-checkpassword login (its ARGON2ID hash included) under
+# lookup, a vudb-checkpassword login (its ARGON2ID hash included) and, when
+# it was built and lua5.4 is there, a login through the Lua module under
 # ulimit -v 262144.  Opening a store once mapped 532 MB of Berkeley DB
 # regions in every process, and both failed.  Skipped (77) in a build with
 # sanitizers, which reserve terabytes of address space, or where the
@@ -42,6 +43,7 @@ check() {
 	else
 		failed=$((failed + 1))
 		echo "FAIL $1: exit $2 (want $3)"
+		[ $# -lt 4 ] || echo "     want out: $4"
 		sed 's/^/     out: /' "$T/out"
 		sed 's/^/     err: /' "$T/err"
 	fi
@@ -68,6 +70,23 @@ check "vudb-checkpassword login under ulimit -v $LIMIT" $? 0 "u@a.example"
 printf 'u@a.example\0wrong\0\0' >"$T/req"
 SERVICE=imap limited "$helper" -d "$S" /bin/sh -c 'echo "$USER"' 3<"$T/req"
 check "vudb-checkpassword refusal under ulimit -v $LIMIT" $? 1 ""
+
+# the Lua module, as Dovecot's auth worker loads it
+MOD=$builddir/adapters/dovecot/.libs/vudb.so
+if [ -f "$MOD" ] && command -v lua5.4 >/dev/null 2>&1; then
+	cat >"$T/login.lua" <<'EOT'
+local vudb = require "vudb"
+local db = vudb.open(arg[1])
+local s, f = db:auth("u@a.example", "pw", "imap")
+print(s, f and f.user)
+EOT
+	LUA_CPATH_5_4="$(dirname "$MOD")/?.so" \
+	    limited lua5.4 "$T/login.lua" "$S"
+	check "Lua module login under ulimit -v $LIMIT" $? 0 \
+	    "$(printf 'ok\tu@a.example')"
+else
+	echo "no Lua module or no lua5.4: its login not tried"
+fi
 
 echo "vsz: $checks checks, $failed failed"
 [ $failed -eq 0 ]
