@@ -42,6 +42,7 @@ struct bdb_env {
 	DB_ENV		*env;
 	int		 refs;
 	int		 dead;		/* panicked: reopen before use */
+	unsigned long long handles;	/* what its regions were made for */
 	struct bdb_env	*next;
 };
 
@@ -66,7 +67,8 @@ struct bdb_build {
 };
 
 /* Hidden names of builds: BUILD_PREFIX PID.N.DOMAIN, N counting in the
- * process (two handles may build the same domain; one wins). */
+ * process (two handles may build the same domain; one wins).  The
+ * temporary name of COUNT_FILE takes its N from the same counter. */
 #define BUILD_PREFIX	".build."
 static unsigned int	 build_seq;
 
@@ -78,6 +80,7 @@ struct bdb_store {
 	DB_ENV		*env;
 	char		*root;
 	int		 flags;
+	int		 doms_changed;	/* made or removed a domain file */
 	struct bdb_build *build;	/* the open build, if any */
 	struct bdb_build *pending[PENDING_MAX];
 	size_t		 npending;
@@ -226,13 +229,181 @@ group_region(const char *dir)
 	    (sb.st_mode & 0660) == 0660;
 }
 
-/* env_create - a configured, unopened environment handle */
-static int
-env_create(struct vudb *db, DB_ENV **env_r)
+/*
+ * Sizing the shared regions.  Berkeley DB 5.3 maps each of its regions at
+ * the region's maximum size in every process that opens the environment,
+ * and fixes that maximum when the region is made: a region fills on demand
+ * (its file grows as it is used) but never beyond that mapping.  So what a
+ * process pays in address space is the sum of the maxima, whatever it
+ * uses, and under Dovecot's default_vsz_limit of 256M that sum has to stay
+ * small.  (DB_ENV->set_memory_init and mutex_set_init choose only how much
+ * of a maximum is filled at first; set_memory_max caps the primary
+ * region, and the cap is mapped whole.)  Measured with 5.3.28 on x86-64,
+ * in bytes of mapping each:
+ *
+ *	mutex			136	mutex region
+ *	locker			288	primary region (with BDB's own 25%),
+ *				 + 136	and a mutex each
+ *	lock			160	primary region
+ *	lock object		338	primary region
+ *	open file's name	~110	primary region (log part)
+ *	cache			cache_size + 25% below 500 MB: the mpool region
+ *
+ * What uses them: a database handle open in a process holds a locker, a
+ * lock, a file name and three mutexes (its own, its file descriptor's, its
+ * locker's), and a lock object per file (shared); a file keeps two mutexes
+ * while any of its pages is cached, even with no handle open, so up to two
+ * per cache page; a transaction locks each page it changes (a batch of
+ * 100,000 users in an existing domain: about 10,000 locks and objects).
+ *
+ * Sizing for max_open_domains (100,000 by default) mapped 532 MB whatever
+ * the store held.  The regions are now sized for what the store holds: for
+ * D domains, handles = 2 * max(D, DOMAINS_MIN) + HANDLES_SPARE (every
+ * domain open in two processes at once, vudb-mapd and an auth process,
+ * and HANDLES_SPARE for logins and tools), locks for those handles and
+ * objects for their files, LOCKS_SPARE more of both, and two mutexes per
+ * cache page.  A store of one domain now maps 102 MB, 84 of them the
+ * cache, and one of 10,000 domains 124 MB.  D is the count writers keep in
+ * COUNT_FILE, so every process that makes the regions (the first to open
+ * the store, or the one that runs recovery after a crash or a reboot,
+ * often a reader) sizes them alike without reading the domain directory.
+ *
+ * Berkeley DB cannot grow a region past its maximum, so the regions are
+ * made anew when they no longer suit the store: a writer that leaves a
+ * store that outgrew them (more than twice the domains they were made
+ * for) or that they oversize (four times), and is the last process to
+ * leave, removes them, and the next opener makes them for the store as it
+ * is (the cache starts cold).  Until then a process that finds them full
+ * keeps fewer domains open (vudb.c): slower, still right.
+ */
+#define COUNT_FILE	"domain-count"
+#define DOMAINS_MIN	512
+#define HANDLES_SPARE	1024
+#define LOCKERS_SPARE	1024	/* environments, cursors, transactions */
+#define LOCKS_SPARE	10000	/* page locks of write transactions */
+#define MUTEXES_SPARE	1024	/* transactions' MVCC mutexes and more */
+#define DOMAINS_MAX	1000000ULL
+
+/* handles_for - the database handles regions are made for, for domains */
+static unsigned long long
+handles_for(unsigned long long domains)
 {
-	unsigned long long cache, pages, doms;
+	if (domains < DOMAINS_MIN)
+		domains = DOMAINS_MIN;
+	if (domains > DOMAINS_MAX)
+		domains = DOMAINS_MAX;
+	return 2 * domains + HANDLES_SPARE;
+}
+
+/* regions_fit - whether regions made for handles suit a store of domains:
+ * each domain open once with room to spare, and not four times too big */
+static int
+regions_fit(unsigned long long handles, unsigned long long domains)
+{
+	return domains + HANDLES_SPARE <= handles &&
+	    handles <= 4 * handles_for(domains);
+}
+
+/* domain_file - whether a name in domains/ is a domain's database */
+static int
+domain_file(const char *name, size_t len)
+{
+	return len >= 4 && len - 3 <= VUDB__DOMAIN_MAX &&
+	    strcmp(name + len - 3, ".db") == 0;
+}
+
+/* count_domains - the domain files of a store: a scan of domains/ */
+static unsigned long long
+count_domains(const char *root)
+{
+	struct dirent *de;
+	char path[4096];
+	unsigned long long n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/domains", root);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (domain_file(de->d_name, strlen(de->d_name)))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* count_read - the domain count a writer left in COUNT_FILE, or -1 */
+static long long
+count_read(const char *root)
+{
+	char path[4096], buf[32], *end;
+	unsigned long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" COUNT_FILE, root);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0') ||
+	    v > DOMAINS_MAX * 1000)
+		return -1;
+	return (long long)v;
+}
+
+/* count_write - replace COUNT_FILE (a hint: failures are ignored) */
+static void
+count_write(const char *root, unsigned long long n)
+{
+	char path[4096], tmp[4096], buf[32];
+	int fd, len, ok;
+
+	snprintf(path, sizeof(path), "%s/" COUNT_FILE, root);
+	snprintf(tmp, sizeof(tmp), "%s/." COUNT_FILE ".%ld.%u", root,
+	    (long)getpid(), __atomic_add_fetch(&build_seq, 1,
+	    __ATOMIC_RELAXED));
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    FILE_MODE)) == -1)
+		return;
+	len = snprintf(buf, sizeof(buf), "%llu\n", n);
+	ok = write(fd, buf, (size_t)len) == len;
+	(void)fchmod(fd, FILE_MODE);
+	close(fd);
+	if (!ok || rename(tmp, path) != 0)
+		(void)unlink(tmp);
+}
+
+/* store_domains - a writer's count of the store's domains, kept in
+ * COUNT_FILE when it changed */
+static unsigned long long
+store_domains(struct bdb_store *st)
+{
+	long long hint;
+	unsigned long long n;
+
+	hint = count_read(st->root);
+	if (hint >= 0 && !st->doms_changed)
+		return (unsigned long long)hint;
+	n = count_domains(st->root);
+	if (hint < 0 || (unsigned long long)hint != n)
+		count_write(st->root, n);
+	return n;
+}
+
+/* env_create - a configured, unopened environment handle, its regions
+ * sized for a store of domains */
+static int
+env_create(struct vudb *db, unsigned long long domains, DB_ENV **env_r)
+{
+	unsigned long long cache, pages, handles;
+	u_int32_t gb, b;
 	DB_ENV *env;
-	int ret;
+	int ncache, ret;
 
 	if ((ret = db_env_create(&env, 0)) != 0)
 		return bdb_status(db, ret, "db_env_create");
@@ -242,26 +413,24 @@ env_create(struct vudb *db, DB_ENV **env_r)
 		cache = 1024 * 1024;
 	(void)env->set_cachesize(env, (u_int32_t)(cache >> 30),
 	    (u_int32_t)(cache & ((1ULL << 30) - 1)), 1);
-	/*
-	 * Berkeley DB sizes its shared regions for a few databases; a store
-	 * has one per domain.  A file keeps two mutexes (and its name in the
-	 * cache region) while any of its pages is cached, even when no
-	 * process has it open, so up to one file per cached page; an open
-	 * handle adds a mutex and a locker in every process.  Size for both,
-	 * from the store's own settings, the same in every process.
-	 */
+	/* the cache as Berkeley DB makes it, in 4 KiB pages */
+	if (env->get_cachesize(env, &gb, &b, &ncache) == 0)
+		cache = ((unsigned long long)gb << 30) + b;
 	if ((pages = cache / 4096) > 1000000)
 		pages = 1000000;
-	doms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
-	if (doms > 1000000)
-		doms = 1000000;
-	(void)env->mutex_set_increment(env,
-	    (u_int32_t)(2 * pages + 4 * doms + 10000));
+	handles = handles_for(domains);
+	(void)env->set_lk_max_lockers(env,
+	    (u_int32_t)(handles + LOCKERS_SPARE));
+	(void)env->set_lk_max_locks(env, (u_int32_t)(handles + LOCKS_SPARE));
+	/* a lock object per file, whoever has it open */
+	(void)env->set_lk_max_objects(env,
+	    (u_int32_t)(handles / 2 + LOCKS_SPARE));
+	(void)env->set_lg_regionmax(env, (u_int32_t)(256 * 1024 +
+	    128 * handles));
+	/* lockers' mutexes Berkeley DB counts itself, cache pages' too */
+	(void)env->mutex_set_increment(env, (u_int32_t)(2 * handles +
+	    2 * pages + MUTEXES_SPARE));
 	(void)env->set_lk_detect(env, DB_LOCK_DEFAULT);
-	(void)env->set_lk_max_locks(env, (u_int32_t)(100000 + 2 * doms));
-	(void)env->set_lk_max_objects(env, (u_int32_t)(100000 + 2 * doms));
-	(void)env->set_lk_max_lockers(env, (u_int32_t)(20000 + 4 * doms));
-	(void)env->set_lg_regionmax(env, (u_int32_t)(1024 * 1024 + 512 * doms));
 	(void)env->set_tx_max(env, 500);
 	(void)env->set_lg_filemode(env, FILE_MODE);
 	(void)env->set_lg_max(env, 16 * 1024 * 1024);
@@ -278,7 +447,8 @@ env_open(struct vudb *db, const char *path, int flags, struct bdb_env **e_r)
 {
 	struct bdb_env *e;
 	char *real;
-	u_int32_t oflags;
+	long long domains;
+	u_int32_t oflags, lockers;
 	int ret, rc;
 
 	*e_r = NULL;
@@ -308,7 +478,11 @@ env_open(struct vudb *db, const char *path, int flags, struct bdb_env **e_r)
 	}
 	e->path = real;
 	real = NULL;
-	if ((rc = env_create(db, &e->env)) != VUDB_OK)
+	/* a store from before COUNT_FILE, until a writer leaves one */
+	if ((domains = count_read(e->path)) < 0)
+		domains = (long long)count_domains(e->path);
+	if ((rc = env_create(db, (unsigned long long)domains, &e->env)) !=
+	    VUDB_OK)
 		goto fail;
 	/*
 	 * With DB_REGISTER, DB_RECOVER recovers only when a process died
@@ -325,6 +499,13 @@ env_open(struct vudb *db, const char *path, int flags, struct bdb_env **e_r)
 		rc = bdb_status(db, ret, "open environment");
 		goto fail;
 	}
+	/* the regions' size: ours if this open made them, else the maker's
+	 * (Berkeley DB reads the limits back from the regions once open) */
+	if (e->env->get_lk_max_lockers(e->env, &lockers) == 0 &&
+	    lockers > LOCKERS_SPARE)
+		e->handles = lockers - LOCKERS_SPARE;
+	else
+		e->handles = ~0ULL;	/* no limit: not made by us */
 	e->env->app_private = e;
 	e->refs = 1;
 	e->next = envs;
@@ -344,7 +525,9 @@ fail:
 	return rc;
 }
 
-static void
+/* env_release - let go of a shared environment; returns whether that
+ * closed it (no other handle of the process had it) */
+static int
 env_release(struct bdb_env *e)
 {
 	struct bdb_env **pp;
@@ -352,7 +535,7 @@ env_release(struct bdb_env *e)
 	pthread_mutex_lock(&envs_lock);
 	if (--e->refs > 0) {
 		pthread_mutex_unlock(&envs_lock);
-		return;
+		return 0;
 	}
 	for (pp = &envs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == e) {
@@ -363,6 +546,29 @@ env_release(struct bdb_env *e)
 	e->env->close(e->env, 0);
 	free(e->path);
 	free(e);
+	return 1;
+}
+
+/*
+ * regions_remove - remove the environment's regions, which no process of
+ * ours has open any more, unless another process has them open: Berkeley
+ * DB then refuses (EBUSY), and a process joining meanwhile finds them
+ * poisoned and reopens.  The next opener makes them anew.  Returns the
+ * native code.
+ */
+static int
+regions_remove(const char *path)
+{
+	DB_ENV *env;
+	int ret;
+
+	if ((ret = db_env_create(&env, 0)) != 0)
+		return ret;
+	env->set_errcall(env, bdb_errcall);
+	/* DB_ENV->remove destroys the handle */
+	ret = env->remove(env, path, 0);
+	lastmsg[0] = '\0';
+	return ret;
 }
 
 /* ------------------------------------------------------------ builds */
@@ -412,7 +618,9 @@ publish(struct vudb *db, struct bdb_store *st, struct bdb_build **b,
 	/* each build on its own: one failure does not drop the others */
 	for (i = 0; i < n; i++) {
 		r = synced ? VUDB_OK : sync_path(db, b[i]->tmp, 0);
-		if (r == VUDB_OK && link(b[i]->tmp, b[i]->final) != 0)
+		if (r == VUDB_OK && link(b[i]->tmp, b[i]->final) == 0)
+			st->doms_changed = 1;
+		else if (r == VUDB_OK)
 			r = vudb__seterr(db, errno == EEXIST ? VUDB_EEXIST :
 			    VUDB_ETEMP, "%s: %s", b[i]->domain,
 			    errno == EEXIST ? "made by another process "
@@ -615,15 +823,14 @@ clean_builds(const char *root)
 /*
  * env_anew - VUDB_RECOVER: run recovery if a process died, then remove
  * the environment's regions, so that the next open makes them with the
- * current settings (Berkeley DB sizes its cache, mutexes and locks only
- * when it makes them).  Refused while any other handle or process has the
- * environment open.
+ * current settings and domain count (Berkeley DB sizes its cache,
+ * mutexes and locks only when it makes them).  Refused while any other
+ * handle or process has the environment open.
  */
 static int
 env_anew(struct vudb *db, const char *path)
 {
 	struct bdb_env *e;
-	DB_ENV *env;
 	int busy, ret, rc;
 
 	if ((rc = env_open(db, path, 0, &e)) != VUDB_OK)
@@ -633,9 +840,9 @@ env_anew(struct vudb *db, const char *path)
 	if (busy)
 		return vudb__seterr(db, VUDB_ETEMP, "%s: the store is open in "
 		    "this process", path);
-	if ((ret = db_env_create(&env, 0)) != 0)
-		return bdb_status(db, ret, "db_env_create");
-	if ((ret = env->remove(env, path, 0)) == EBUSY)
+	/* the regions to come are sized for the domains there are now */
+	count_write(path, count_domains(path));
+	if ((ret = regions_remove(path)) == EBUSY)
 		return vudb__seterr(db, VUDB_ETEMP, "%s: the store is in use: "
 		    "stop every program that uses it, then try again", path);
 	if (ret != 0)
@@ -692,6 +899,9 @@ static void
 bdb_store_close(struct vudb *db, void *vst)
 {
 	struct bdb_store *st = vst;
+	struct bdb_env *e;
+	unsigned long long domains = 0;
+	int misfit;
 
 	(void)db;
 	if (st == NULL)
@@ -699,9 +909,19 @@ bdb_store_close(struct vudb *db, void *vst)
 	if (st->npending > 0 && publish_pending(db, st) != VUDB_OK)
 		vudb__log(db, VUDB_LOG_ERR, "%s", db->errmsg);
 	if (st->shared != NULL) {
-		if (!(st->flags & VUDB_RDONLY) && !st->shared->dead)
+		e = st->shared;
+		misfit = 0;
+		if (!(st->flags & VUDB_RDONLY) && !e->dead) {
 			(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
-		env_release(st->shared);
+			domains = store_domains(st);
+			misfit = !regions_fit(e->handles, domains);
+		}
+		/* the last to leave makes way for regions that suit */
+		if (env_release(e) && misfit &&
+		    regions_remove(st->root) == 0)
+			vudb__log(db, VUDB_LOG_INFO, "bdb: %s: the shared "
+			    "regions were removed: the next opener makes them "
+			    "for %llu domains", st->root, domains);
 	}
 	free(st->root);
 	free(st);
@@ -799,6 +1019,8 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 		}
 		return bdb_status(db, ret, file);
 	}
+	if (flags & VUDB_CREATE)
+		st->doms_changed = 1;
 	if ((flags & VUDB_CREATE) && stat(path, &sb) == 0 &&
 	    sb.st_uid == geteuid() && (sb.st_mode & 0660) != 0660)
 		(void)chmod(path, FILE_MODE);
@@ -838,6 +1060,7 @@ bdb_dom_remove(struct vudb *db, void *vst, const char *domain)
 	}
 	if ((ret = txn->commit(txn, 0)) != 0)
 		return bdb_status(db, ret, "commit");
+	st->doms_changed = 1;
 	return VUDB_OK;
 }
 
@@ -858,8 +1081,7 @@ bdb_dom_list(struct vudb *db, void *vst, int (*cb)(void *, const char *),
 		    strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
-		if (len < 4 || len - 3 > VUDB__DOMAIN_MAX ||
-		    strcmp(de->d_name + len - 3, ".db") != 0)
+		if (!domain_file(de->d_name, len))
 			continue;
 		memcpy(name, de->d_name, len - 3);
 		name[len - 3] = '\0';

@@ -621,6 +621,38 @@ dom_insert(struct vudb *db, const char *domain, void *h,
 }
 
 /*
+ * dom_shrink - the backend has no room for one more open database
+ * (Berkeley DB's shared regions are sized when they are made, and every
+ * process draws on them): close the least recently used quarter of this
+ * handle's domains, and keep no more open from now on.  The most recently
+ * used stays: a caller may hold it while it opens another.  Returns
+ * whether any was closed.
+ */
+static int
+dom_shrink(struct vudb *db)
+{
+	struct vudb__dom *d, *prev;
+	size_t keep, before = db->ndoms;
+
+	if (db->ndoms < 2)
+		return 0;
+	keep = db->ndoms - (db->ndoms / 4 > 0 ? db->ndoms / 4 : 1);
+	for (d = db->lru_tail; d != NULL && d != db->lru_head &&
+	    db->ndoms > keep; d = prev) {
+		prev = d->prev;
+		if (d != db->txn_dom)
+			vudb__dom_drop(db, d);
+	}
+	if (db->ndoms == before)
+		return 0;
+	/* this many, and the one being opened */
+	db->maxdoms = db->ndoms + 1;
+	vudb__log(db, VUDB_LOG_WARNING, "no room for another open domain "
+	    "(%s): keeping at most %zu open", db->errmsg, db->maxdoms);
+	return 1;
+}
+
+/*
  * vudb__dom_get - the open database of a domain (canonical name), from the
  * cache or newly opened.  create: make the file if missing.  Returns
  * VUDB_OK, VUDB_ENOTFOUND (no file) or a failure.
@@ -645,8 +677,10 @@ vudb__dom_get(struct vudb *db, const char *domain, int create,
 			*dom_r = d;
 			return VUDB_OK;
 		}
-	rc = db->be->dom_open(db, db->st, domain, create ? VUDB_CREATE : 0,
-	    &h);
+	do
+		rc = db->be->dom_open(db, db->st, domain,
+		    create ? VUDB_CREATE : 0, &h);
+	while (rc == VUDB_ENOMEM && dom_shrink(db));
 	if (rc != VUDB_OK)
 		return rc;
 	if ((rc = dom_insert(db, domain, h, dom_r)) != VUDB_OK)

@@ -5,8 +5,8 @@
  * harmless on one that exists), "set", "unset" and "get" change and show
  * the store-wide settings of vudb.conf(5), postconf-style: "get" prints
  * "name = value" for every setting in force, "get -h NAME" the bare value.
- * "recover" makes the Berkeley DB environment anew, so that cache_size and
- * max_open_domains take effect.
+ * "recover" makes the Berkeley DB environment anew, so that cache_size takes
+ * effect and its regions are sized for the domains the store holds.
  */
 #include "config.h"
 
@@ -68,8 +68,8 @@ cmd_set(struct ctx *c, int argc, char **argv)
 	    pos[1] : NULL);
 	if (rc != VUDB_OK)
 		return fail(c, rc, pos[0]);
-	if ((strcmp(pos[0], "cache_size") == 0 ||
-	    strcmp(pos[0], "max_open_domains") == 0) &&
+	/* max_open_domains is read by each process when it opens the store */
+	if (strcmp(pos[0], "cache_size") == 0 &&
 	    vudb_setting_get(c->db, "backend", &backend) == VUDB_OK &&
 	    strcmp(backend, "bdb") == 0)
 		warn_msg(c, "%s: Berkeley DB takes the new size when its "

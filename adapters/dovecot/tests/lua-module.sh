@@ -4,7 +4,8 @@
 # lua-module.sh - the Lua module vudb.so in a plain Lua 5.4 interpreter:
 # makes a store with mkstore and runs lua-module.lua on it.  A sanitizer
 # build of the module needs the sanitizer runtime loaded first: it is
-# preloaded into the interpreter, so the binding is checked by ASan too.
+# preloaded into the interpreter, with libcrypt, so the binding is checked
+# by ASan too.
 # Skips (77) when the module was not built (no liblua5.4-dev) or there is
 # no lua5.4 interpreter.
 set -u
@@ -34,7 +35,10 @@ EOT
     { echo "mkstore failed"; exit 99; }
 preload=
 if ldd "$MOD" | grep -q libasan; then
-	preload=$(${CC:-cc} -print-file-name=libasan.so)
+	# ASan looks up the real crypt_r, which it intercepts, when it
+	# starts: libcrypt must be loaded by then, not with the module
+	preload="$(${CC:-cc} -print-file-name=libasan.so) $(ldd "$MOD" |
+	    awk '$1 ~ /^libcrypt\./ { print $3 }')"
 fi
 LUA_CPATH_5_4="$(dirname "$MOD")/?.so" LD_PRELOAD=$preload \
     lua5.4 "$top_srcdir/adapters/dovecot/tests/lua-module.lua" "$T/store" \

@@ -2,9 +2,10 @@
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
 #
 # misc.sh - verify and stats (with --json), the store chosen by -d or
-# $VUDB_STORE, the form of error messages, and temporary failures: a
-# store whose reads fail (the library's fail: backend) gives exit 75 for
-# lookups, auth and changes, never "not found".
+# $VUDB_STORE, the form of error messages, Berkeley DB's regions sized for
+# the store's domains, and temporary failures: a store whose reads fail
+# (the library's fail: backend) gives exit 75 for lookups, auth and
+# changes, never "not found".
 . "${top_srcdir:-.}/tools/vudbadm/tests/common.sh"
 
 mkstore >/dev/null
@@ -71,6 +72,46 @@ err_line
 err_has "vudbadm: user add: quota_bytes: "
 t 65 -d "$S" alias add x@alias.example y@pc1.example
 err_has "alias domain"
+
+# ---- Berkeley DB's shared regions, sized for the domains the store holds:
+# writers keep the count; the last writer to leave a store that outgrew
+# its regions removes them, and the next opener makes them for the store
+if [ "$(v get -h backend)" = bdb ]; then
+	# count DESC WANT: STORE/domain-count holds WANT
+	count() {
+		nchecks=$((nchecks + 1))
+		[ "$(cat "$S/domain-count" 2>&1)" = "$2" ] ||
+		    fail_check "$1: domain-count is $(cat "$S/domain-count" \
+		    2>&1), want $2"
+	}
+	# lockers WANT: the regions were made for WANT lockers
+	lockers() {
+		command -v db5.3_stat >/dev/null 2>&1 || return 0
+		nchecks=$((nchecks + 1))
+		got=$(db5.3_stat -c -h "$S" |
+		    awk '/Maximum number of lockers possible/ { print $1 }')
+		[ "$got" = "$1" ] ||
+		    fail_check "regions made for $got lockers, want $1"
+	}
+	count "3 domains" 3
+	lockers 3072		# 2 * 512 domains at least + 1024, + 1024
+	python3 "$srcdir/tools/vudbadm/bench_gen.py" 1100 1100 >"$T/many"
+	t 0 -d "$S" import "$T/many"
+	count "import of 1,100 domains" 1103
+	nchecks=$((nchecks + 1))
+	[ ! -e "$S/__db.001" ] ||
+	    fail_check "regions made for 3 domains kept for 1,103"
+	t 0 -d "$S" lookup mailbox user0@d1099.bench.example
+	out_is "d1099.bench.example/user0/Maildir/"
+	lockers 4254		# 2 * 1103 + 1024, + 1024
+	t 0 -d "$S" domain del d1099.bench.example
+	count "a domain removed" 1102
+	t 0 -d "$S" domain add d1099.bench.example
+	count "a domain added" 1103
+	# regions that suit the store stay
+	nchecks=$((nchecks + 1))
+	[ -e "$S/__db.001" ] || fail_check "regions that suit were removed"
+fi
 
 # ---- temporary failures: exit 75, never "not found"
 printf 'secret1\n' >"$T/pw1"
