@@ -50,17 +50,16 @@ SRC=/build/src OBJ=/build/obj		# inside the root
 # tests of make check that do not run inside the root: they need
 # Dovecot 2.3 (checkpassword passdb, 2.3 syntax), or run elsewhere here
 D13_NOT_HERE="
-tests/e2e.sh			Dovecot 2.3: checkpassword
-tests/e2e-lmdb.sh		Dovecot 2.3: e2e.sh
 tests/lmdb-programs.sh		Dovecot 2.3: runs smtp.sh
 adapters/postfix/tests/smtp.sh	Dovecot 2.3: SASL in 2.3 syntax
-adapters/dovecot/tests/dovecot-auth.sh	Dovecot 2.3: checkpassword
 tests/frame24-check.sh		run below, by d13_run_integration
 tests/debian13.sh		this test
 "
 # integration scripts run inside the root after make check (paths in
-# the source tree): the end-to-end test through vudb.so and
-# dovecot-auth.lua on Dovecot 2.4 goes here, next to the frame check
+# the source tree).  The end-to-end test (tests/e2e.sh: Postfix 3.10 with
+# its stock chrooted master.cf, vudb-mapd, Dovecot 2.4 with vudb.so and
+# dovecot-auth.lua) and the Lua login matrix (dovecot-lua.sh) run in
+# make check inside, like every test that knows Dovecot 2.4.
 D13_INTEGRATION="tests/frame24-check.sh"
 # the host runs the same tests at the same time: other ports inside
 D13_ENV="VUDB_TEST_PORT_OFFSET=3000 F24_PORT_BASE=24500 FUZZ_SECONDS=3"

@@ -13,16 +13,20 @@
 # the other's mailbox.
 #
 # The Postfix and Dovecot settings for vudb are examples/main.cf and
-# examples/dovecot-2.3-vudb.conf, the text README.md shows, with only the
-# paths changed to the test's directory; Dovecot keeps its default
-# limits.  Ports 22000-22999 on 127.0.0.1.  VUDB_TEST_BACKEND=lmdb runs
-# it on an LMDB store.
+# examples/dovecot-2.3-vudb.conf (Dovecot 2.3, Debian 12) or
+# examples/dovecot-2.4-vudb.conf (Dovecot 2.4, Debian 13: tests/debian13.sh
+# runs this test in a Debian 13 root), the text README.md shows, with
+# only the paths changed to the test's directory.  Postfix keeps Debian's
+# stock master.cf, whose smtpd, lmtp client and cleanup are chrooted into
+# the queue directory (tests/frame24.sh), and Dovecot its default limits.
+# Ports 22000-22999 on 127.0.0.1.  VUDB_TEST_BACKEND=lmdb runs it on an
+# LMDB store.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/adapters/dovecot/tests/dovecot.sh"
-. "$top_srcdir/tests/postfix.sh"
+. "$top_srcdir/tests/frame24.sh"
 dv_skip_unless_ready
 for p in postfix postmap postqueue swaks; do
 	command -v "$p" >/dev/null 2>&1 || { echo "no $p: skipped"; exit 77; }
@@ -38,7 +42,7 @@ fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
 check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 
 cleanup() {
-	[ -n "$PF" ] && postfix -c "$PF/etc" stop >/dev/null 2>&1
+	[ -n "$PF" ] && f24_postfix_stop "$PF"
 	if [ -n "$MAPD_PID" ]; then
 		kill "$MAPD_PID" 2>/dev/null
 		wait "$MAPD_PID" 2>/dev/null
@@ -84,14 +88,15 @@ i=0
 while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -S "$sock" ] || { echo "vudb-mapd did not start"; cat "$T/mapd.log"; exit 1; }
 
-# ---- a private Postfix: the test's frame, then examples/main.cf as it is
+# ---- a private Postfix: Debian's stock master.cf, then examples/main.cf
 SMTP=$(dv_port 22000)
-pf_frame "$PF" "$SMTP" e2e || exit 99
+f24_postfix_frame "$PF" "$SMTP" e2e || exit 99
 cat "$top_srcdir/examples/main.cf" >> "$PF/etc/main.cf"
-postfix -c "$PF/etc" check >"$T/postfix-check.log" 2>&1 ||
-    { echo "postfix check failed"; cat "$T/postfix-check.log"; exit 1; }
+f24_postfix_check "$PF" || { echo "postfix check failed"; exit 1; }
+check "smtpd is chrooted, as Debian's master.cf has it" \
+    grep -q "^127\.0\.0\.1:$SMTP *inet *n *- *y " "$PF/etc/master.cf"
 
-# ---- a private Dovecot: the test's frame, then examples/dovecot-2.3-vudb.conf
+# ---- a private Dovecot: the test's frame, then the example for it
 mkdir -p "$T/run" "$T/state" "$T/log" "$T/lib" || exit 99
 cp "$DV_LUAMOD" "$top_srcdir/adapters/dovecot/dovecot-auth.lua" "$T/lib/" &&
     chmod 0755 "$T/lib" && chmod 0644 "$T/lib/vudb.so" \
@@ -99,8 +104,47 @@ cp "$DV_LUAMOD" "$top_srcdir/adapters/dovecot/dovecot-auth.lua" "$T/lib/" &&
 IMAP=$(dv_port 22000)
 sed -e "s|/usr/share/vudb/|$T/lib/|g" \
     -e "s|/var/spool/postfix/|$PF/spool/|g" \
-    "$top_srcdir/examples/dovecot-2.3-vudb.conf" > "$T/dovecot-vudb.conf"
-cat > "$T/dovecot.conf" <<EOF
+    -e "s|= /var/lib/vudb\$|= $store|" \
+    "$top_srcdir/examples/dovecot-$DV_VERSION-vudb.conf" > "$T/dovecot-vudb.conf"
+if [ "$DV_VERSION" = 2.4 ]; then
+	cat > "$T/dovecot.conf" <<EOF
+dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+instance_name = vudbe2e
+base_dir = $T/run
+state_dir = $T/state
+log_path = $T/log/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = no
+auth_allow_cleartext = yes
+auth_mechanisms = plain login
+auth_failure_delay = 0
+auth_internal_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
+first_valid_uid = $DV_UID
+# the Lua module of the build
+import_environment {
+  LUA_CPATH_5_4 = $T/lib/?.so
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service imap-login {
+  inet_listener imap {
+    listen = 127.0.0.1
+    port = $IMAP
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+!include $T/dovecot-vudb.conf
+EOF
+else
+	cat > "$T/dovecot.conf" <<EOF
 instance_name = vudbe2e
 base_dir = $T/run
 state_dir = $T/state
@@ -136,14 +180,10 @@ service stats {
 }
 !include $T/dovecot-vudb.conf
 EOF
+fi
 DV_CONF=$T/dovecot.conf
 dv_start || { echo "dovecot did not start"; exit 1; }
-postfix -c "$PF/etc" start >/dev/null 2>&1 ||
-    { echo "postfix did not start"; tail -20 "$PF/maillog"; exit 1; }
-i=0
-until python3 -c "import socket; socket.create_connection(('127.0.0.1', $SMTP), 1)" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "no smtpd"; exit 1; }; sleep 0.1
-done
+f24_postfix_start "$PF" "$SMTP" || exit 1
 
 # ---- mail in
 send() {	# send RCPT SUBJECT [swaks options]: prints swaks' rc
@@ -222,5 +262,5 @@ check "pc1's password does not open matsui@pc2.example" \
 check "no password in Dovecot's log" \
     sh -c "! grep -q 'password-one\|password-two' '$T/log/dovecot.log'"
 
-echo "e2e ($backend): $((PASSED + FAILED)) checks, $FAILED failed"
+echo "e2e ($backend, Dovecot $DV_VERSION): $((PASSED + FAILED)) checks, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -116,7 +116,7 @@ if [ "$DV_VERSION" = 2.3 ]; then
 	    "quota_rule=*:storage=1073741824B:messages=1000"
 elif [ "$DV_DRIVER" = lua ]; then
 	has "user: the mail path" "$out" \
-	    "mail_path=$DV_DIR/mail/pc1.example/matsui/Maildir/"
+	    "mail_path=$DV_DIR/mail/pc1.example/matsui/Maildir"
 fi
 user 0 matsui@pc2.example
 has "user: pc2's own home" "$out" "home=$DV_DIR/mail/pc2.example/matsui"
@@ -262,7 +262,7 @@ done
 [ -z "$leak" ] && ok "no password in Dovecot's log" ||
     notok "passwords in Dovecot's log:$leak"
 if [ "$DV_DRIVER" = lua ]; then
-	refusal="lua(matsui@pc1.example.*Password mismatch"
+	refusal="(matsui@pc1.example.*Password mismatch"
 else
 	refusal="vudb-checkpassword: matsui@pc1.example: login refused"
 fi
