@@ -27,9 +27,12 @@
 # Setups: passwd-file (in the auth process: 2.3's passwd-file cannot use
 # a worker), lua (blocking=yes, as the example: the script runs in the
 # auth-worker processes), lua-inproc (blocking=no: in the auth process,
-# like passwd-file), checkpw; on Dovecot 2.4 also passwd-file-worker
-# (use_worker = yes, like lua), and no checkpw (2.4 removed it).  Which
-# process has vudb.so mapped is checked and printed.  The Lua and
+# like passwd-file), checkpw, and lua-table (table-auth.lua beside this
+# file, where lua runs: the passwd-file in a Lua table, Dovecot verifies
+# the hash; lua/lua-table is what the vudb module and library cost, and
+# lua-table/passwd-file what Dovecot's Lua in a worker costs); on Dovecot
+# 2.4 also passwd-file-worker (use_worker = yes, like lua), and no
+# checkpw (2.4 removed it).  The Lua and
 # checkpassword setups run on a store of each backend in
 # AUTH_BENCH_BACKENDS (default "bdb lmdb"): the first one's figures carry
 # the plain names, the others' a suffix (auth.lua.lmdb).  A setup that
@@ -45,6 +48,7 @@
 #	RATIO auth.lua/passwd-file <x>	time, ours/baseline (best rounds)
 #	RATIO auth.lua/checkpw <x>
 #	RATIO auth.lua-inproc/passwd-file <x>	like with like: in-process
+#	RATIO auth.lua/lua-table <x>		the vudb module and library
 #	... the same for the other backends and for .imap
 #	RATIO auth.lua/passwd-file.dovecot24 <x>, and the like, measured in
 #		a Debian 13 root with Dovecot 2.4 (VUDB_TRIXIE_ROOT, default
@@ -74,6 +78,7 @@ INNER=${AUTH_BENCH_INNER:-}
 NDOM=3 NUSER=100
 CLIENT=$top_builddir/adapters/dovecot/bench/authbench
 VUDBADM=$top_builddir/tools/vudbadm/vudbadm
+TABLE_LUA=$top_srcdir/adapters/dovecot/bench/table-auth.lua
 TRIXIE=${VUDB_TRIXIE_ROOT:-/var/tmp/vudb-trixie-root}
 W=
 
@@ -138,19 +143,20 @@ head -c $((NDOM * NUSER * 12)) /dev/urandom | od -An -v -tx1 |
 }' > "$W/users.txt" && chmod 0600 "$W/users.txt" || exit 1
 "$CLIENT" hash < "$W/users.txt" > "$W/hashes.txt" || exit 1
 # user@domain:{SHA512-CRYPT}...:uid:gid::home::extra, as Dovecot's docs
+PASSWD=$W/users.passwd
 awk -v u="$DV_UID" -v g="$DV_GID" -v base="$W/mail" '{
 	split($1, a, "@")
 	printf "%s:%s:%s:%s::%s/%s/%s::userdb_quota_rule=*:storage=1G\n",
 	    $1, $2, u, g, base, a[2], a[1]
-}' "$W/hashes.txt" > "$W/users.passwd" &&
-    chgrp dovecot "$W/users.passwd" && chmod 0640 "$W/users.passwd" || exit 1
+}' "$W/hashes.txt" > "$PASSWD" && chgrp dovecot "$PASSWD" &&
+    chmod 0640 "$PASSWD" || exit 1
 
 STORES=
 for b in $BACKENDS; do
 	st=$W/store-$b
 	if ! (umask 007 && "$VUDBADM" -d "$b:$st" init >/dev/null &&
 	    "$VUDBADM" -d "$b:$st" import --format passwd-file \
-	    "$W/users.passwd" >/dev/null &&
+	    "$PASSWD" >/dev/null &&
 	    "$VUDBADM" -d "$b:$st" set mail_base "$W/mail" >/dev/null) \
 	    2>"$W/store.err"; then
 		say "no $b store: $(head -1 "$W/store.err")"
@@ -170,6 +176,13 @@ conf23() {
 	case $1 in
 	lua|lua-inproc)
 		DV_DRIVER=lua dv_conf "$DV_DIR/dovecot.conf" "$2" "$_port" ;;
+	lua-table)
+		DV_DRIVER=lua dv_conf "$DV_DIR/dovecot.conf" none "$_port" &&
+		    cp "$TABLE_LUA" "$DV_DIR/lib/" &&
+		    chmod 0644 "$DV_DIR/lib/table-auth.lua" &&
+		    sed -i -e 's|/dovecot-auth\.lua |/table-auth.lua |' -e \
+		    "s|^import_environment = .*|& AUTH_BENCH_PASSWD=$PASSWD|" \
+		    "$DV_CONF" ;;
 	checkpw)
 		DV_DRIVER=checkpassword dv_conf "$DV_DIR/dovecot.conf" "$2" \
 		    "$_port" ;;
@@ -180,11 +193,11 @@ conf23() {
 # ---- passwd-file (Debian's auth-passwdfile.conf.ext)
 passdb {
   driver = passwd-file
-  args = scheme=CRYPT username_format=%u $W/users.passwd
+  args = scheme=CRYPT username_format=%u $PASSWD
 }
 userdb {
   driver = passwd-file
-  args = username_format=%u $W/users.passwd
+  args = username_format=%u $PASSWD
 }
 mail_location = maildir:~/Maildir
 EOF
@@ -240,18 +253,24 @@ service imap-login {
   }
 }
 EOF
+	_t=$DV_DIR/lib/table-auth.lua
 	case $1 in
-	lua|lua-inproc)
+	lua|lua-inproc|lua-table)
 		cp "$top_builddir/adapters/dovecot/.libs/vudb.so" \
 		    "$top_srcdir/adapters/dovecot/dovecot-auth.lua" \
-		    "$DV_DIR/lib/" &&
+		    "$TABLE_LUA" "$DV_DIR/lib/" &&
 		    chmod 0644 "$DV_DIR/lib/vudb.so" \
-		    "$DV_DIR/lib/dovecot-auth.lua" || return 1
+		    "$DV_DIR/lib/dovecot-auth.lua" \
+		    "$DV_DIR/lib/table-auth.lua" || return 1
 		echo "# ---- dovecot-2.4-vudb.conf, with the bench's paths"
-		sed -e "s|/usr/share/vudb/|$DV_DIR/lib/|g" \
-		    -e "s|store = /var/lib/vudb|store = $2|" \
-		    -e "s|/var/spool/postfix/|$DV_DIR/spool/|g" \
-		    "$top_srcdir/examples/dovecot-2.4-vudb.conf"
+		if [ "$1" = lua-table ]; then
+			sed -e "s|/usr/share/vudb/dovecot-auth\.lua|$_t|" \
+			    -e "s|store = /var/lib/vudb|passwd_file = $PASSWD|"
+		else
+			sed -e "s|/usr/share/vudb/|$DV_DIR/lib/|g" \
+			    -e "s|store = /var/lib/vudb|store = $2|"
+		fi < "$top_srcdir/examples/dovecot-2.4-vudb.conf" |
+		    sed "s|/var/spool/postfix/|$DV_DIR/spool/|g"
 		if [ "$1" = lua-inproc ]; then
 			printf 'passdb lua {\n  use_worker = no\n}\n'
 			printf 'userdb lua {\n  use_worker = no\n}\n'
@@ -264,11 +283,11 @@ EOF
 		cat <<EOF
 # ---- passwd-file
 passdb passwd-file {
-  passwd_file_path = $W/users.passwd
+  passwd_file_path = $PASSWD
   use_worker = $_w
 }
 userdb passwd-file {
-  passwd_file_path = $W/users.passwd
+  passwd_file_path = $PASSWD
   use_worker = $_w
 }
 EOF
@@ -317,6 +336,7 @@ where() {
 SETUPS=
 add() { SETUPS="$SETUPS $*"; }
 inst passwd-file passwd-file && add passwd-file
+inst lua-table lua-table && add lua-table
 [ -n "$DV24" ] && inst passwd-file-worker passwd-file-worker &&
     add passwd-file-worker
 PRIMARY=${BACKENDS%% *}
@@ -376,6 +396,7 @@ for s in $SETUPS; do
 done
 for s in $SETUPS; do
 	case $s in
+	lua-table) ;;
 	lua*)	b=${s#lua}; b=${b#-inproc}; b=${b#.}; b=${b:-$PRIMARY}
 		w1=$(where "$s" 'vudb\.so$') w2=$(where "$s" "/store-$b/")
 		say "$s: vudb.so loaded in: ${w1:-none}; the store mapped in:" \
@@ -410,6 +431,7 @@ if [ -n "$SETUPS" ]; then
 		[ "$b" = "$PRIMARY" ] && sfx= || sfx=.$b
 		for k in "" .imap; do
 			ratio "lua$sfx$k" "passwd-file$k"
+			ratio "lua$sfx$k" "lua-table$k"
 			if [ -n "$DV24" ]; then
 				ratio "lua$sfx$k" "passwd-file-worker$k"
 			else

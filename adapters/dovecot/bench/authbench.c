@@ -94,7 +94,7 @@ struct setup {
 	const char	*name;
 	const char	*dir;
 	enum kind	 kind;
-	struct conn	 c;		/* auth-client */
+	struct conn	 c;		/* auth-client or login/login */
 	struct conn	 m;		/* auth-master (KIND_LOGIN) */
 	char		 cookie[64];
 	unsigned int	 cpid;
@@ -456,7 +456,7 @@ setup_open(struct setup *s, unsigned int cpid)
 	if (s->kind != KIND_LOGIN)
 		return 0;
 	if (s->cookie[0] == '\0') {
-		fail(s, "auth-client handshake: no COOKIE");
+		fail(s, "%s handshake: no COOKIE", sock);
 		return -1;
 	}
 	if (conn_open(&s->m, s->dir, "auth-master") == -1) {
@@ -509,7 +509,7 @@ send_auth(struct setup *s, struct slot *sl, int u)
 		return -1;
 	}
 	if (conn_write(&s->c, line, (size_t)n) == -1) {
-		fail(s, "auth-client: %s", strerror(errno));
+		fail(s, "auth socket: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -529,7 +529,7 @@ find_slot(struct setup *s, int conc, unsigned int id, int master)
 }
 
 /*
- * client_reply - a line from auth-client: 1 if a login ended, 0 if it
+ * client_reply - a line from the auth socket: 1 if a login ended, 0 if it
  * goes on (to the master), -1 on failure
  */
 static int
@@ -642,7 +642,7 @@ batch(struct setup *s, int first, int n, int conc)
 		}
 		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    conn_fill(&s->c) == -1) {
-			fail(s, "auth-client: %s", strerror(errno));
+			fail(s, "auth socket: %s", strerror(errno));
 			return -1;
 		}
 		if (s->kind == KIND_LOGIN &&
