@@ -16,14 +16,18 @@
 #
 # Every setup is its own private Dovecot instance, all running at once;
 # the C client authbench logs in through their sockets in interleaved
-# rounds (best of BENCH_ROUNDS, default 7, rounds of AUTH_BENCH_LOGINS,
-# default 200, logins each; vudb-checkpassword a quarter of that), one
+# rounds (best of BENCH_ROUNDS, default 15, rounds of AUTH_BENCH_LOGINS,
+# default 100, logins each; vudb-checkpassword a quarter of that), one
 # request at a time (AUTH_BENCH_CONC) on one connection:
 #   auth.NAME	AUTH PLAIN on the auth-client socket (what Postfix's SMTP
 #		AUTH does): the passdb alone.  These are the fixed names.
 #   auth.NAME.imap	an IMAP login as Dovecot's processes make it: AUTH
 #		on login/login, then the REQUEST of the post-login process
 #		on auth-master, i.e. the passdb and then the userdb.
+#   auth.NAME.c4	auth.NAME with AUTH_BENCH_CONC_HIGH (default 4; 0:
+#		not measured) requests at a time, in a second pass, for
+#		passwd-file and lua: throughput, where auth workers share
+#		the CPUs and passwd-file's single auth process cannot.
 # Setups: passwd-file (in the auth process: 2.3's passwd-file cannot use
 # a worker), lua (blocking=yes, as the example: the script runs in the
 # auth-worker processes), lua-inproc (blocking=no: in the auth process,
@@ -41,8 +45,10 @@
 # are measured.  For a reader it prints, per setup, the best, median and
 # worst round and the CPU time that the instance's processes took per
 # login (which a busy machine disturbs much less than the wall clock),
-# with the ratios of the medians and of the CPU times, and in which
-# processes vudb.so and the store are mapped; and the fixed lines
+# with the ratios of the medians, of the CPU times and the median of the
+# ratios of each round's pair (which cancels slow changes of the load),
+# and in which processes vudb.so and the store are mapped; and the fixed
+# lines
 #
 #	BENCH auth.SETUP[.BACKEND][.imap] <ms> ms/login	(best round)
 #	RATIO auth.lua/passwd-file <x>	time, ours/baseline (best rounds)
@@ -71,9 +77,10 @@ PATH=$PATH:/usr/sbin:/sbin
 top_srcdir=$(cd "$top_srcdir" && pwd) || exit 1
 top_builddir=$(cd "$top_builddir" && pwd) || exit 1
 BACKENDS=${AUTH_BENCH_BACKENDS:-bdb lmdb}
-ROUNDS=${BENCH_ROUNDS:-7}
-LOGINS=${AUTH_BENCH_LOGINS:-200}
+ROUNDS=${BENCH_ROUNDS:-15}
+LOGINS=${AUTH_BENCH_LOGINS:-100}
 CONC=${AUTH_BENCH_CONC:-1}
+CONC_HIGH=${AUTH_BENCH_CONC_HIGH:-4}
 INNER=${AUTH_BENCH_INNER:-}
 NDOM=3 NUSER=100
 CLIENT=$top_builddir/adapters/dovecot/bench/authbench
@@ -365,11 +372,31 @@ say "Dovecot $DOVECOT_VERSION, $(nproc) CPUs; $((NDOM * NUSER)) users in" \
 say "stores:${STORES:- none} (those on $PRIMARY have the plain names)"
 if [ -n "$SETUPS" ]; then
 	# shellcheck disable=SC2086
-	"$CLIENT" -r "$ROUNDS" -c "$CONC" "$W/users.txt" $args > "$W/out" ||
+	"$CLIENT" -v -r "$ROUNDS" -c "$CONC" "$W/users.txt" $args > "$W/out" ||
 	    { say "authbench failed"; exit 1; }
 fi
 touch "$W/out"
-grep -v '^RESULT \|^FAILED ' "$W/out" | sed 's/^/auth: /'
+grep -v '^RESULT \|^FAILED \|^ROUND ' "$W/out" | sed 's/^/auth: /'
+# the same with CONC_HIGH requests at a time (the auth-worker processes
+# share the CPUs; passwd-file's single auth process cannot), for the
+# baselines and lua on each store, those that did not fail
+args=
+for s in $SETUPS; do
+	case $s in
+	passwd-file*|lua|lua.*) ;;
+	*) continue ;;
+	esac
+	grep -q "^RESULT $s " "$W/out" || continue
+	d=$(awk -v n="$s" '$1 == n { print $2 }' "$W/instances")
+	args="$args $s.c$CONC_HIGH auth/$LOGINS $d/run"
+done
+if [ "$CONC_HIGH" -gt 0 ] && [ -n "$args" ]; then
+	# shellcheck disable=SC2086
+	"$CLIENT" -v -r "$ROUNDS" -c "$CONC_HIGH" "$W/users.txt" $args \
+	    > "$W/out.c" || { say "authbench failed"; exit 1; }
+	grep -v '^RESULT \|^FAILED \|^ROUND ' "$W/out.c" | sed 's/^/auth: /'
+	cat "$W/out.c" >> "$W/out"
+fi
 
 # ---- report
 res() { awk -v n="$1" -v f="$2" '$1 == "RESULT" && $2 == n { print $f }' \
@@ -395,6 +422,10 @@ for s in $SETUPS; do
 	done
 done
 for s in $SETUPS; do
+	b=$(res "$s.c$CONC_HIGH" 3)
+	[ -z "$b" ] || echo "BENCH auth.$s.c$CONC_HIGH $b ms/login"
+done
+for s in $SETUPS; do
 	case $s in
 	lua-table) ;;
 	lua*)	b=${s#lua}; b=${b#-inproc}; b=${b#.}; b=${b:-$PRIMARY}
@@ -407,8 +438,28 @@ for s in $SETUPS; do
 		    "processes" ;;
 	esac
 done
+# paired OURS BASE - the median of the ratios of the two in each round
+# (measured one right after the other: the machine's slow changes of
+# load cancel out)
+paired() {
+	awk -v a="$1" -v b="$2" '$1 == "ROUND" && $3 == a { x[$2] = $4 }
+	    $1 == "ROUND" && $3 == b { y[$2] = $4 }
+	    END { for (r in x) if (r in y && y[r] > 0) v[n++] = x[r] / y[r]
+		for (i = 1; i < n; i++)
+			for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		if (n % 2)
+			m = v[int(n / 2)]
+		else if (n > 0)
+			m = (v[n / 2 - 1] + v[n / 2]) / 2
+		if (n > 0)
+			printf "%.2f", m }' "$W/out"
+}
+
 # ratio OURS BASE - the RATIO line of the best rounds; the ratios of
-# the medians and of the CPU time of Dovecot's processes for a reader
+# the medians, of each round's pair and of the CPU time of Dovecot's
+# processes for a reader
 ratio() {
 	_a=$(res "$1" 3) _b=$(res "$2" 3)
 	if [ -z "$_a" ] || [ -z "$_b" ]; then
@@ -420,8 +471,11 @@ ratio() {
 	fi
 	awk -v n="$1/$2" -v a="$_a" -v b="$_b" -v am="$(res "$1" 4)" \
 	    -v bm="$(res "$2" 4)" -v ac="$(res "$1" 6)" -v bc="$(res "$2" 6)" \
+	    -v p="$(paired "$1" "$2")" \
 	    'BEGIN { printf "RATIO auth.%s %.2f\n", n, a / b
 	    printf "auth:   medians %.3f / %.3f ms = %.2f", am, bm, am / bm
+	    if (p != "")
+		printf "; pairs of rounds %.2f", p
 	    if (ac > 0 && bc > 0)
 		printf "; CPU %.3f / %.3f ms = %.2f", ac, bc, ac / bc
 	    printf "\n" }'
@@ -439,6 +493,10 @@ if [ -n "$SETUPS" ]; then
 			fi
 			ratio "lua-inproc$sfx$k" "passwd-file$k"
 		done
+		[ "$CONC_HIGH" -gt 0 ] || continue
+		k=.c$CONC_HIGH
+		ratio "lua$sfx$k" "passwd-file$k"
+		[ -z "$DV24" ] || ratio "lua$sfx$k" "passwd-file-worker$k"
 	done
 	if [ -n "$DV24" ]; then
 		say "like with like: lua and passwd-file-worker run in" \
@@ -518,6 +576,7 @@ in_root sh -c "mkdir -p $RI/obj && cd $RI/obj && $RI/src/configure --quiet &&
 in_root env top_srcdir="$RI/src" top_builddir="$RI/obj" AUTH_BENCH_INNER=1 \
     AUTH_BENCH_BACKENDS="$BACKENDS" BENCH_ROUNDS="$ROUNDS" \
     AUTH_BENCH_LOGINS="$LOGINS" AUTH_BENCH_CONC="$CONC" \
+    AUTH_BENCH_CONC_HIGH="$CONC_HIGH" \
     sh "$RI/src/adapters/dovecot/bench/auth.sh" > "$R/out" 2>&1
 rc=$?
 # the names measured there get the suffix .dovecot24

@@ -6,7 +6,7 @@
  * instances, as Dovecot's own processes make them, timed in interleaved
  * rounds so that the setups compared share the machine's noise.
  *
- *	authbench [-r rounds] [-c concurrency] USERS
+ *	authbench [-v] [-r rounds] [-c concurrency] USERS
  *	    NAME KIND[/LOGINS] DIR [NAME KIND[/LOGINS] DIR ...]
  *
  * USERS has one "address password" a line.  DIR is the base_dir of a
@@ -36,7 +36,8 @@
  * (or "-" where /proc cannot say) the CPU time that the processes of the
  * instance (the master in DIR/master.pid, its children and their
  * children, the ones that ended included) took per login over all the
- * rounds, which the noise of a shared machine disturbs much less.
+ * rounds, which the noise of a shared machine disturbs much less.  -v
+ * prints every round's figure first, "ROUND <round> NAME <ms>".
  *
  *	authbench hash < "address password" lines
  *
@@ -666,7 +667,7 @@ cmp_double(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: authbench [-r rounds] [-c concurrency] "
+	fprintf(stderr, "usage: authbench [-v] [-r rounds] [-c concurrency] "
 	    "users name auth|login[/logins] dir ...\n"
 	    "       authbench hash < users\n");
 	exit(2);
@@ -680,14 +681,17 @@ main(int argc, char *argv[])
 	char *kind, *slash, cpu[32];
 	long long c0, c1;
 	long tck;
-	int rounds = 7, conc = 1, nset, ch, i, k, r;
+	int rounds = 7, conc = 1, verbose = 0, nset, ch, i, k, r;
 
 	if (argc == 2 && strcmp(argv[1], "hash") == 0)
 		return hash_users();
-	while ((ch = getopt(argc, argv, "c:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:r:v")) != -1) {
 		switch (ch) {
 		case 'c':
 			conc = atoi(optarg);
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case 'r':
 			rounds = atoi(optarg);
@@ -745,6 +749,11 @@ main(int argc, char *argv[])
 			}
 		}
 	tck = sysconf(_SC_CLK_TCK);
+	for (r = 0; verbose && r < rounds; r++)
+		for (i = 0; i < nset; i++)
+			if (!set[i].failed)
+				printf("ROUND %d %s %.4f\n", r, set[i].name,
+				    set[i].ms[r]);
 	for (i = 0; i < nset; i++) {
 		if (set[i].failed)
 			continue;
