@@ -92,12 +92,24 @@ local function userdb_fields(f)
 	return t
 end
 
+-- a passdb reply: the canonical name and, for Dovecot's prefetch userdb,
+-- the userdb fields (an IMAP login then needs no second lookup)
+local function passdb_fields(f)
+	local t = { user = f.user }
+	for k, v in pairs(userdb_fields(f)) do
+		if k ~= "user" then
+			t["userdb_" .. k] = v
+		end
+	end
+	return t
+end
+
 local P = dovecot.auth
 
 function auth_password_verify(req, password)
 	local status, r = db:auth(username(req), password, service(req))
 	if status == "ok" then
-		return P.PASSDB_RESULT_OK, { user = r.user }
+		return P.PASSDB_RESULT_OK, passdb_fields(r)
 	elseif status == "refused" then
 		return P.PASSDB_RESULT_PASSWORD_MISMATCH, r
 	elseif status == "disabled" then
@@ -111,7 +123,9 @@ end
 function auth_passdb_lookup(req)
 	local status, r = db:passdb(username(req), service(req))
 	if status == "ok" then
-		return P.PASSDB_RESULT_OK, { user = r.user, password = r.password }
+		local t = passdb_fields(r)
+		t.password = r.password
+		return P.PASSDB_RESULT_OK, t
 	elseif status == "unknown" then
 		return P.PASSDB_RESULT_USER_UNKNOWN, r
 	elseif status == "disabled" then
