@@ -262,5 +262,5 @@ check "pc1's password does not open matsui@pc2.example" \
 check "no password in Dovecot's log" \
     sh -c "! grep -q 'password-one\|password-two' '$T/log/dovecot.log'"
 
-echo "e2e ($backend, Dovecot $DV_VERSION): $((PASSED + FAILED)) checks, $FAILED failed"
+echo "e2e ($backend on Dovecot $DV_VERSION): $((PASSED + FAILED)) checks, $FAILED failed"
 [ "$FAILED" -eq 0 ]

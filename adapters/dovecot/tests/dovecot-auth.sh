@@ -274,5 +274,5 @@ grep -q "dmg.example" "$DV_DIR/log/dovecot.log" &&
     notok "no word of the damaged domain in Dovecot's log"
 
 [ $bad = 0 ] || dv_log
-echo "dovecot-auth ($DV_DRIVER, Dovecot $DV_VERSION): $n checks, $bad failed"
+echo "dovecot-auth ($DV_DRIVER on Dovecot $DV_VERSION): $n checks, $bad failed"
 [ $bad = 0 ]
