@@ -597,9 +597,16 @@ class Mapd:
         try:
             rc = p.wait(10)
         except subprocess.TimeoutExpired:
+            try:
+                tasks = sorted(int(t) for t in os.listdir(
+                    "/proc/%d/task" % p.pid))
+            except OSError:
+                tasks = []
+            where = "; ".join("thread %d %s" % (t, waits_in(t))
+                              for t in tasks)
             p.kill()
             p.wait()
-            return "did not stop within 10 s of SIGTERM"
+            return "did not stop within 10 s of SIGTERM (%s)" % where
         if rc != 0:
             return "stopped with status %d" % rc
         return None
@@ -656,7 +663,7 @@ def cpw_loop(seed):
             STOP.wait(1)
             continue
         try:
-            out, err = p.communicate(req, timeout=10)
+            out, err = p.communicate(req, timeout=ANSWER_TIMEOUT)
         except subprocess.TimeoutExpired:
             p.kill()
             p.communicate()
@@ -788,6 +795,7 @@ def lua_loop(seed):
                        errors="replace").strip()[-200:]))
             crash("lua5.4 with vudb.so", how + " (started again)")
             record(chan, dom, CONNERR, line)
+            STOP.wait(0.1)      # as Dovecot would start a new worker
             lr.start()
             continue
         if st == "tempfail":
@@ -874,6 +882,32 @@ class Key:
 
 
 SIGNALS = [signal.SIGKILL, signal.SIGPIPE, signal.SIGINT, signal.SIGHUP]
+
+
+def waits_in(pid):
+    """where a hung process waits: its kernel wait channel, and the file
+    of the lock it waits for when it is a futex in a mapped file"""
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            w = f.read().strip() or "running"
+    except OSError:
+        return "gone"
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            sc = f.read().split()
+        if sc and sc[0] == "202":           # futex, x86-64
+            addr = int(sc[1], 16)
+            with open("/proc/%d/maps" % pid) as maps:
+                for line in maps:
+                    m = line.rstrip("\n").split(None, 5)
+                    lo, hi = (int(x, 16) for x in m[0].split("-"))
+                    if lo <= addr < hi:
+                        w += " on a futex in " + (
+                            m[5] if len(m) > 5 else "anonymous memory")
+                        break
+    except (OSError, ValueError, IndexError):
+        pass
+    return "waiting in " + w
 
 
 class Writers:
@@ -977,10 +1011,11 @@ class Writers:
             out, err = p.communicate(timeout=20)
             rc = p.returncode
         except subprocess.TimeoutExpired:
+            where = waits_in(p.pid)
             p.kill()
             p.communicate()
-            self.odd.append("%.1f vudbadm %s hung: no end in 20 s" % (
-                now(), " ".join(args)))
+            self.odd.append("%.1f vudbadm %s hung: no end in 20 s (%s)" % (
+                now(), " ".join(args), where))
             fault("kill", now(), now(), label="hung writer killed")
             return "unsure", p.returncode, t0, now()
         t1 = now()
@@ -1101,10 +1136,11 @@ class Writers:
             out, err = p.communicate(timeout=20)
             rc = p.returncode
         except subprocess.TimeoutExpired:
+            where = waits_in(p.pid)
             p.kill()
             p.communicate()
             self.odd.append("%.1f vudbadm export hung after its reader "
-                            "went" % now())
+                            "went (%s)" % (now(), where))
             return
         with self.lock:
             self.ops += 1
@@ -1416,7 +1452,7 @@ def summarize(wr, ran, baseline, ledger):
             "%s %d" % (code, c[code]) for code in (
                 GOOD, TEMP, BOUNCE, BADPW, WRONG, HANG, CONNERR)
             if c.get(code))), flush=True)
-    print("kills by signal: %s (total %d)" % (", ".join(
+    print("kills by signal, all scenarios: %s (total %d)" % (", ".join(
         "%s %d" % kv for kv in sorted(wr.kills.items())) or "none",
         sum(wr.kills.values())), flush=True)
     print("writer runs: %d; acknowledged writes: %d (%s); import batches: "
