@@ -17,9 +17,10 @@
 # Scenarios (FAULTS_ONLY=kills,disk,truncate; all by default):
 #   kills     vudbadm writers (user add/passwd/del, import of a batch) are
 #             killed at random moments with SIGKILL, SIGPIPE, SIGINT and
-#             SIGHUP, and "vudbadm export" dies of SIGPIPE when its reader
-#             closes the pipe (vudbadm ... | head); in bursts, each followed
-#             by a quiet time in which everything must answer again.
+#             SIGHUP, and "vudbadm export" or "user list" dies of SIGPIPE
+#             when its reader closes the pipe (vudbadm user list | head -0,
+#             or after N bytes); in bursts, each followed by a quiet time
+#             in which everything must answer again.
 #   disk      the file system of the store is filled with a file (to the
 #             last block, then to 256 KiB short of it), writers and readers
 #             run, then the file is removed.
@@ -1111,16 +1112,19 @@ class Writers:
             self.groups.append(("%s (%s)" % (dom, name), keys, outcome))
 
     def reader_pipe(self, rng):
-        """vudbadm export | head -c N: the reader of its output goes"""
+        """vudbadm export | head -c N, vudbadm user list | head -0: the
+        reader of its output goes, at once or after N bytes"""
+        cmd = rng.choice([["export"], ["user", "list"]])
+        what = "vudbadm " + " ".join(cmd)
         r, w = os.pipe()
         try:
             fcntl.fcntl(w, 1031, 4096)          # F_SETPIPE_SZ
         except OSError:
             pass
-        p = spawn([VUDBADM, "-d", URL, "export"], stdin=subprocess.DEVNULL,
+        p = spawn([VUDBADM, "-d", URL] + cmd, stdin=subprocess.DEVNULL,
                   stdout=w, stderr=subprocess.PIPE, env=child_env())
         os.close(w)
-        want = rng.randrange(0, 12288)
+        want = 0 if rng.random() < 0.3 else rng.randrange(0, 12288)
         got = 0
         end = time.monotonic() + 10
         while got < want and time.monotonic() < end:
@@ -1139,26 +1143,25 @@ class Writers:
             where = waits_in(p.pid)
             p.kill()
             p.communicate()
-            self.odd.append("%.1f vudbadm export hung after its reader "
-                            "went (%s)" % (now(), where))
+            self.odd.append("%.1f %s hung after its reader went (%s)" % (
+                now(), what, where))
             return
         with self.lock:
             self.ops += 1
         rep = sanitizer_report(err)
         if rep:
-            self.odd.append("%.1f vudbadm export: sanitizer: %s" % (
-                now(), rep))
+            self.odd.append("%.1f %s: sanitizer: %s" % (now(), what, rep))
         if rc == -signal.SIGPIPE:
             self.count_kill("SIGPIPE (closed pipe)")
-            fault("kill", tk, tk, label="SIGPIPE export | head")
+            fault("kill", tk, tk, label="SIGPIPE %s | head" % what)
         elif rc < 0:
-            self.odd.append("%.1f vudbadm export: killed by %s" % (
-                now(), signal.Signals(-rc).name))
+            self.odd.append("%.1f %s: killed by %s" % (
+                now(), what, signal.Signals(-rc).name))
         elif rc not in (0, 75):
-            self.odd.append("%.1f vudbadm export: exit %d: %s" % (
-                now(), rc, err.decode(errors="replace").strip()[:200]))
+            self.odd.append("%.1f %s: exit %d: %s" % (
+                now(), what, rc, err.decode(errors="replace").strip()[:200]))
         elif rc == 75:
-            self.fails.append((tk, now(), "vudbadm export", rc,
+            self.fails.append((tk, now(), what, rc,
                                err.decode(errors="replace").strip()[:160]))
 
 
@@ -1720,5 +1723,11 @@ if __name__ == "__main__":
         sys.exit(main())
     except RuntimeError as e:
         print("faults: setup failed: %s" % e)
+        print("faults: 1 checks, 1 failed")
+        sys.exit(1)
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        print("faults: the campaign itself failed")
         print("faults: 1 checks, 1 failed")
         sys.exit(1)
