@@ -3,8 +3,11 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer and -Werror, run the whole
 # test suite; then, in a plain build, the tests that run inside a real
 # Dovecot with its default limits (a sanitizer build cannot: it reserves
-# terabytes of address space); then make distcheck.  Prints how long each
-# part took and ends with one line "N passed, N failed".
+# terabytes of address space), and the fault campaign (make check-faults:
+# writers killed under load, a full disk, damaged domain files, on every
+# embedded backend; it mounts a file system, so it runs as root); then make
+# distcheck.  Prints how long each part took, the campaign's counts, and
+# ends with one line "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 t0=$(date +%s)
@@ -32,6 +35,8 @@ if ! "$top/scripts/build.sh" "$plain" --enable-werror; then
 fi
 (cd "$plain" && make check-dovecot >make-check.out 2>&1) || status=1
 part "make check-dovecot (plain build)"
+(cd "$plain" && make check-faults >make-check-faults.out 2>&1) || status=1
+part "make check-faults (plain build)"
 # the logs of every test (TESTS) of both builds, wherever its program lives
 logs=$(cd "$top" && find build-check build-plain -name '*.trs' |
     sed "s|^|$top/|; s/\.trs\$/.log/" | sort)
@@ -43,11 +48,21 @@ done
 for b in "$build" "$plain"; do
 	sed -n '/^=====/,/^=====/p' "$b/make-check.out" | grep -E '^# ' || true
 done
+sed -n '/^=====/,/^=====/p' "$plain/make-check-faults.out" 2>/dev/null |
+    grep -E '^# ' || true
+# the fault campaign's counts and checks, per backend
+for log in "$plain"/tests/faults-*.log; do
+	[ -f "$log" ] || continue
+	echo "---- $log"
+	grep -E '^\[ *[0-9.]+\] faults: (backend|reproduce)' "$log"
+	sed -n '/^== counts/,/^faults: /p' "$log"
+done
 if [ $status -ne 0 ]; then
 	for b in "$build" "$plain"; do
 		tail -100 "$b/tests/test-suite.log" 2>/dev/null
 		grep -l ':test-result: FAIL' $(find "$b" -name '*.trs') 2>/dev/null |
 		    sed 's/\.trs$/.log/' | while read -r f; do
+			case $f in */tests/faults-*.log) continue ;; esac  # above
 			echo "---- $f"; tail -40 "$f"; done
 	done
 fi
