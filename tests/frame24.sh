@@ -34,6 +34,8 @@
 # F24_PF_PID (Postfix), F24_UID F24_GID (f24_vmail).
 
 F24_DV_DIR= F24_DV_CONF= F24_DV_PID= F24_PF_PID=
+# pf_main_cf: the main.cf of a private Postfix
+. "${top_srcdir:-.}/tests/postfix.sh"
 
 # f24_port [BASE] - print a port in BASE..BASE+499 (default 24000) that
 # nothing listens on now
@@ -181,30 +183,7 @@ f24_postfix_frame() {
 	_stock=/usr/share/postfix/master.cf.dist
 	[ -r "$_stock" ] || { echo "no $_stock: not Debian's Postfix" >&2
 	    return 1; }
-	mkdir -p "$1/etc" "$1/spool" "$1/data" && chown postfix "$1/data" ||
-	    return 1
-	cat > "$1/etc/main.cf" <<EOT
-compatibility_level = 3.6
-queue_directory = $1/spool
-data_directory = $1/data
-maillog_file = $1/maillog
-maillog_file_prefixes = /var, /dev/stdout, $1
-myhostname = mx.$3.test
-mydomain = $3.test
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost =
-local_transport = error:local delivery disabled
-default_transport = error:outbound mail disabled in test
-relay_transport = error:outbound mail disabled in test
-alias_maps =
-alias_database =
-biff = no
-smtpd_banner = \$myhostname ESMTP test
-EOT
+	pf_main_cf "$1" "$3" || return 1
 	# the one change: "smtp inet" becomes "127.0.0.1:PORT inet"
 	sed -e "s/^smtp\([[:space:]]\{1,\}inet[[:space:]]\)/127.0.0.1:$2\1/" \
 	    "$_stock" > "$1/etc/master.cf" || return 1

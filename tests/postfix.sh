@@ -5,9 +5,10 @@
 # locally and nothing relayed out; the test appends its own main.cf lines
 # (the vudb settings) and starts it with "postfix -c DIR/etc start".
 #
-# pf_frame DIR PORT NAME - DIR/etc/main.cf and master.cf, the queue in
-# DIR/spool, smtpd on 127.0.0.1:PORT, myhostname mx.NAME.test
-pf_frame() {
+# pf_main_cf DIR NAME - DIR/etc/main.cf of a private instance: the queue
+# in DIR/spool, myhostname mx.NAME.test, loopback only, nothing delivered
+# locally and nothing relayed out (tests/frame24.sh uses it too)
+pf_main_cf() {
 	mkdir -p "$1/etc" "$1/spool" "$1/data" && chown postfix "$1/data" ||
 	    return 1
 	cat > "$1/etc/main.cf" <<EOT
@@ -16,8 +17,8 @@ queue_directory = $1/spool
 data_directory = $1/data
 maillog_file = $1/maillog
 maillog_file_prefixes = /var, /dev/stdout, $1
-myhostname = mx.$3.test
-mydomain = $3.test
+myhostname = mx.$2.test
+mydomain = $2.test
 myorigin = \$myhostname
 mydestination =
 inet_interfaces = 127.0.0.1
@@ -32,6 +33,12 @@ alias_database =
 biff = no
 smtpd_banner = \$myhostname ESMTP test
 EOT
+}
+
+# pf_frame DIR PORT NAME - pf_main_cf, and a master.cf with nothing
+# chrooted and smtpd on 127.0.0.1:PORT
+pf_frame() {
+	pf_main_cf "$1" "$3" || return 1
 	cat > "$1/etc/master.cf" <<EOT
 127.0.0.1:$2 inet n - n - - smtpd
 pickup    unix n - n 60 1 pickup

@@ -232,6 +232,37 @@ push_fields(lua_State *L, struct lstore *s, const struct vudb_obj *u)
 	}
 }
 
+/*
+ * push_answer - a login's or a lookup's result: "ok" and u's fields (with
+ * hash as "password" if not NULL); miss and why for a wrong password or
+ * an unknown user (VUDB_EAUTH, VUDB_ENOTFOUND, VUDB_EINVAL); "disabled";
+ * else "tempfail".  Returns the number of values pushed.
+ */
+static int
+push_answer(lua_State *L, struct lstore *s, int rc, const struct vudb_obj *u,
+    const char *hash, const char *miss, const char *why)
+{
+	switch (rc) {
+	case VUDB_OK:
+		lua_pushstring(L, "ok");
+		push_fields(L, s, u);
+		setfield(L, "password", hash);
+		return 2;
+	case VUDB_EAUTH:
+	case VUDB_ENOTFOUND:
+	case VUDB_EINVAL:
+		lua_pushstring(L, miss);
+		lua_pushstring(L, why);
+		return 2;
+	case VUDB_EDISABLED:
+		lua_pushstring(L, "disabled");
+		lua_pushstring(L, vudb_errmsg(s->db));
+		return 2;
+	default:
+		return push_fail(L, s, rc);
+	}
+}
+
 /* l_open - vudb.open([store [, logfn]]): a handle; the store is opened
  * on first use */
 static int
@@ -284,27 +315,8 @@ l_auth(lua_State *L)
 	rc = vudb_auth(s->db, user != NULL ? user : "", pass, service, &u);
 	explicit_bzero(pass, plen);
 	free(pass);
-	switch (rc) {
-	case VUDB_OK:
-		lua_pushstring(L, "ok");
-		push_fields(L, s, u);
-		n = 2;
-		break;
-	case VUDB_EAUTH:
-	case VUDB_ENOTFOUND:
-	case VUDB_EINVAL:
-		lua_pushstring(L, "refused");
-		lua_pushstring(L, "wrong password or unknown user");
-		n = 2;
-		break;
-	case VUDB_EDISABLED:
-		lua_pushstring(L, "disabled");
-		lua_pushstring(L, vudb_errmsg(s->db));
-		n = 2;
-		break;
-	default:
-		n = push_fail(L, s, rc);
-	}
+	n = push_answer(L, s, rc, u, NULL, "refused",
+	    "wrong password or unknown user");
 	vudb_obj_free(u);
 	flush_logs(L, s);
 	return n;
@@ -331,27 +343,7 @@ user_lookup(lua_State *L, int with_password)
 	if (rc == VUDB_OK && with_password &&
 	    (hash = vudb_obj_get(u, "password")) == NULL)
 		rc = VUDB_ENOTFOUND;
-	switch (rc) {
-	case VUDB_OK:
-		lua_pushstring(L, "ok");
-		push_fields(L, s, u);
-		setfield(L, "password", hash);
-		n = 2;
-		break;
-	case VUDB_ENOTFOUND:
-	case VUDB_EINVAL:
-		lua_pushstring(L, "unknown");
-		lua_pushstring(L, "no such user");
-		n = 2;
-		break;
-	case VUDB_EDISABLED:
-		lua_pushstring(L, "disabled");
-		lua_pushstring(L, vudb_errmsg(s->db));
-		n = 2;
-		break;
-	default:
-		n = push_fail(L, s, rc);
-	}
+	n = push_answer(L, s, rc, u, hash, "unknown", "no such user");
 	vudb_obj_free(u);
 	flush_logs(L, s);
 	return n;
