@@ -76,7 +76,7 @@ list_kind(struct ctx *c, int kinds, const char *target)
 	if (!c->json)
 		t = table_new(7, "DOMAIN", "KIND", "TARGET", "ENABLED",
 		    "USERS", "ALIASES", "QUOTA");
-	while ((rc = vudb_iter_next(it, &o)) == VUDB_OK) {
+	while ((rc = iter_next(it, &o)) == VUDB_OK) {
 		k = vudb_obj_get(o, "kind");
 		tg = vudb_obj_get(o, "target");
 		if (kinds == 2 && (tg == NULL || (target != NULL &&

@@ -67,7 +67,7 @@ export_domain(struct ctx *c, const char *domain, int times)
 	for (k = 0; k < NELEM(types); k++) {
 		if ((rc = vudb_list(c->db, types[k], domain, &it)) != VUDB_OK)
 			return fail(c, rc, domain);
-		while ((rc = vudb_iter_next(it, &o)) == VUDB_OK)
+		while ((rc = iter_next(it, &o)) == VUDB_OK)
 			export_obj(c, o, times);
 		vudb_iter_free(it);
 		if (rc != VUDB_ENOTFOUND)

@@ -450,7 +450,7 @@ read_input(struct imp *im)
 			im->buf = p;
 		}
 		r = read(fd, im->buf + im->len, cap - im->len);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && interrupted() == 0)
 			continue;
 		if (r < 0) {
 			int e = errno;
@@ -842,7 +842,7 @@ run(struct imp *im)
 	const char *line;
 	char *joined;
 	size_t pos = 0, lineno = 0, len, off;
-	int rc, got, ex = EX_OK;
+	int rc, got = 0, ex = EX_OK;
 
 	/* pass 1: check every line before anything changes */
 	clock_gettime(CLOCK_MONOTONIC, &im->last);
@@ -850,8 +850,8 @@ run(struct imp *im)
 	st.cap = im->len + im->len / 4 + 4096;
 	if ((st.buf = malloc(st.cap)) == NULL)
 		st.cap = 0;
-	while ((got = next_line(im, &pos, &lineno, &line, &len, &joined)) >
-	    0) {
+	while (interrupted() == 0 && (got = next_line(im, &pos, &lineno,
+	    &line, &len, &joined)) > 0) {
 		rc = parse_line(im, line, len, lineno, &r);
 		free(joined);
 		im->pos = pos;
@@ -877,10 +877,28 @@ run(struct imp *im)
 		ex = fail_msg(im->c, EX_TEMPFAIL, "out of memory");
 		goto out;
 	}
+	if (interrupted() != 0) {
+		ex = EX_TEMPFAIL;
+		goto out;
+	}
 	/* pass 2: apply, one batch per run of a domain's records */
 	clock_gettime(CLOCK_MONOTONIC, &im->start);
 	im->last = im->start;
 	for (off = 0; off < st.len; ) {
+		if (interrupted() != 0) {
+			/* the batch open is aborted; closing the store
+			 * makes the committed ones durable */
+			if (im->in_batch)
+				warn_msg(im->c, "interrupted: nothing of %s "
+				    "was imported", im->cur);
+			end_batch(im, 0);
+			if (im->committed > 0)
+				warn_msg(im->c, "interrupted: %zu batches "
+				    "before line %zu were imported",
+				    im->committed, lineno);
+			ex = EX_TEMPFAIL;
+			goto out;
+		}
 		store_get(&st, &off, &r, &lineno);
 		if ((rc = apply(im, &r)) != VUDB_OK) {
 			clear_line(im);

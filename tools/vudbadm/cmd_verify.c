@@ -130,7 +130,7 @@ cmd_stats(struct ctx *c, int argc, char **argv)
 		jw_key(&c->jw, "domain_files");
 		jw_arr_begin(&c->jw);
 	}
-	while ((rc = vudb_iter_next(it, &o)) == VUDB_OK) {
+	while ((rc = iter_next(it, &o)) == VUDB_OK) {
 		unsigned long long u = 0, a = 0;
 
 		ndom++;

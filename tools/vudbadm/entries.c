@@ -214,7 +214,7 @@ list_entries(struct ctx *c, int type, const char *domain)
 			ex = fail(c, rc, d);
 			break;
 		}
-		while ((rc = vudb_iter_next(it, &o)) == VUDB_OK) {
+		while ((rc = iter_next(it, &o)) == VUDB_OK) {
 			if (c->json)
 				obj_json(c, o, 1);
 			else

@@ -314,7 +314,7 @@ list_domains(struct ctx *c, char ***names_r, size_t *n_r, int kinds)
 	*n_r = 0;
 	if ((rc = vudb_list(c->db, VUDB_DOMAIN, NULL, &it)) != VUDB_OK)
 		return fail(c, rc, "listing domains");
-	while ((rc = vudb_iter_next(it, &o)) == VUDB_OK) {
+	while ((rc = iter_next(it, &o)) == VUDB_OK) {
 		k = vudb_obj_get(o, "kind");
 		if (kinds != 0 && (k != NULL && strcmp(k, "alias") == 0) !=
 		    (kinds == 2))

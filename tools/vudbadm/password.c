@@ -59,7 +59,7 @@ pw_read_fd(int fd, char *buf, size_t size)
 	for (;;) {
 		r = read(fd, &c, 1);
 		if (r < 0 && errno == EINTR) {
-			if (tty_signo != 0)
+			if (tty_signo != 0 || interrupted() != 0)
 				return -1;
 			continue;
 		}

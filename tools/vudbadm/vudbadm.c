@@ -12,6 +12,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,20 @@
 #include <unistd.h>
 
 #include "vudbadm.h"
+
+/*
+ * A signal that ends vudbadm (SIGINT, SIGTERM, SIGHUP, SIGPIPE) is not
+ * allowed to kill it while the store is open: Berkeley DB's register
+ * would keep the dead process, and the next opener would recover the
+ * store under every reader.  The handler only notes the signal; loops
+ * stop at the next entry or line (interrupted()), main() aborts what is
+ * open, closes the store and then dies of the signal, so that the shell
+ * sees the status it expects (130 for ^C, 141 for "| head").  With the
+ * store not open yet, the signal kills at once, as it always did.
+ */
+static volatile sig_atomic_t caught;	/* the signal to die of, or 0 */
+static volatile sig_atomic_t store_busy;	/* open, or being opened */
+static const int exit_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 static const struct cmd *const groups[] = {
 	cmds_settings, cmds_domain, cmds_user, cmds_alias, cmds_relocated,
@@ -79,6 +95,9 @@ fail_msg(struct ctx *c, int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* stopping for a signal: what that stopped is no failure */
+	if (caught != 0)
+		return code;
 	va_start(ap, fmt);
 	vmsg(c, fmt, ap);
 	va_end(ap);
@@ -265,6 +284,77 @@ lib_log(void *arg, int prio, const char *msg)
 		warn_msg(arg, "warning: %s", msg);
 }
 
+/* on_signal - note a signal to die of once the store is closed */
+static void
+on_signal(int sig)
+{
+	int saved_errno = errno;
+
+	if (!store_busy) {
+		/* nothing to leave cleanly: die as if not caught */
+		(void)signal(sig, SIG_DFL);
+		(void)raise(sig);
+	}
+	if (caught == 0)
+		caught = sig;
+	errno = saved_errno;
+}
+
+/*
+ * catch_signals - take the signals that end vudbadm; one ignored when
+ * vudbadm started (nohup, a shell's background job) stays ignored.  No
+ * SA_RESTART: a read of standard input returns, and the import stops.
+ */
+static void
+catch_signals(void)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NELEM(exit_sigs); i++)
+		sigaddset(&sa.sa_mask, exit_sigs[i]);
+	for (i = 0; i < NELEM(exit_sigs); i++)
+		if (sigaction(exit_sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			(void)sigaction(exit_sigs[i], &sa, NULL);
+}
+
+/* interrupted - the signal that ends vudbadm, once caught; else 0 */
+int
+interrupted(void)
+{
+	return caught;
+}
+
+/* iter_next - vudb_iter_next, which stops the loop once a signal came */
+int
+iter_next(struct vudb_iter *it, struct vudb_obj **obj_r)
+{
+	if (caught != 0) {
+		*obj_r = NULL;
+		return VUDB_ETEMP;
+	}
+	return vudb_iter_next(it, obj_r);
+}
+
+/* die_of_signal - after the store is closed: end as the signal ends */
+static void __attribute__((noreturn))
+die_of_signal(int sig)
+{
+	sigset_t set;
+
+	fflush(stderr);
+	(void)signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	(void)raise(sig);
+	_exit(128 + sig);
+}
+
 int
 open_store(struct ctx *c, int flags)
 {
@@ -272,11 +362,17 @@ open_store(struct ctx *c, int flags)
 
 	if (c->db != NULL)
 		return EX_OK;
+	/* recovery may run inside vudb_open: no dying there either */
+	store_busy = 1;
 	if ((rc = vudb_open(c->store, flags, &c->db)) != VUDB_OK) {
 		const char *m = vudb_open_errmsg();
 
-		return fail_msg(c, exit_code(rc), "%s", m[0] != '\0' ? m :
+		rc = fail_msg(c, exit_code(rc), "%s", m[0] != '\0' ? m :
 		    vudb_strerror(rc));
+		if (caught != 0)
+			die_of_signal(caught);
+		store_busy = 0;
+		return rc;
 	}
 	vudb_set_log(c->db, lib_log, c);
 	return EX_OK;
@@ -333,6 +429,7 @@ main(int argc, char **argv)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&c, 0, sizeof(c));
 	jw_init(&c.jw, stdout);
+	catch_signals();
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-d") == 0) {
 			if (i + 1 >= argc) {
@@ -390,6 +487,11 @@ main(int argc, char **argv)
 			rc = fail_msg(&c, EX_IOERR, "writing the output "
 			    "failed");
 	}
+	/* a batch still open is aborted */
 	vudb_close(c.db);
+	c.db = NULL;
+	if (caught != 0)
+		die_of_signal(caught);
+	store_busy = 0;
 	return rc;
 }

@@ -80,6 +80,8 @@ int	 exit_code(int);
 void	 warn_msg(struct ctx *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 open_store(struct ctx *, int);
+int	 interrupted(void);
+int	 iter_next(struct vudb_iter *, struct vudb_obj **);
 int	 known_setting(const char *);	/* cmd_settings.c */
 const char *store_path(const char *);
 
