@@ -22,9 +22,11 @@
 #include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <db.h>
@@ -34,20 +36,63 @@
 /*
  * Berkeley DB allows one environment handle per process with DB_REGISTER,
  * so every store handle of a process on the same directory shares one
- * environment, opened DB_THREAD and counted here.  This table and its lock
+ * environment, opened DB_THREAD and counted here.  This list and its lock
  * are the library's only process-wide state.
+ *
+ * An environment that panicked (a process died inside Berkeley DB and
+ * another ran recovery, a damaged page, ...) is dead for good: every call
+ * on it fails.  Its handles must move to a new one, and Berkeley DB's
+ * register allows the new one only once the dead one is closed.  Waiting
+ * for every handle to let go made a thread whose handle was idle hold all
+ * the others back (vudb-mapd with two workers answered TEMP for as long as
+ * one of them saw no request).  So the first handle to reopen closes the
+ * dead environment for all of them, provided no thread is inside it:
+ * each handle counts its calls into the environment in seq (odd while
+ * inside), and a call checks the environment's dead flag after making seq
+ * odd, so that either the call sees the flag and touches nothing, or the
+ * closer sees the call and waits for it (microseconds: every call on a
+ * dead environment fails at once).  The closer takes the dead one off
+ * the list, opens a new one, and the idle handles find the new one at
+ * their next call.  A dead environment's handle is closed by Berkeley
+ * DB's panic path, which releases its register slot and descriptors but
+ * frees no memory, so that database handles still cached by idle handles
+ * stay valid memory; those are never touched again (dom_close forgets
+ * them).  A thread that stays inside a dead environment for STUCK_MS waits
+ * on a lock of a process that died holding it, and will never come back:
+ * it does not hold the others back any longer.
  */
+struct bdb_store;
+
 struct bdb_env {
 	char		*path;		/* realpath of the home */
 	DB_ENV		*env;
-	int		 refs;
-	int		 dead;		/* panicked: reopen before use */
+	int		 refs;		/* store handles on it */
+	int		 dead;		/* panicked: move to a new one (atomic) */
+	int		 closed;	/* env closed; the memory is kept */
+	int		 listed;	/* on envs: new handles share it */
 	unsigned long long handles;	/* what its regions were made for */
+	struct bdb_store *stores;	/* the handles on it */
 	struct bdb_env	*next;
 };
 
 static struct bdb_env	*envs;
 static pthread_mutex_t	 envs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* a thread inside a dead environment this long is stuck there */
+#define STUCK_MS	2000
+/* a failed reopen is tried again after this long */
+#define RETRY_MS	200
+
+/*
+ * A database handle as the core holds it: the database and where it was
+ * opened.  A build's database has no store: it is outside the
+ * environment, and its transaction is the build.
+ */
+struct bdb_db {
+	DB		*dbp;
+	struct bdb_store *st;		/* NULL: a build */
+	struct bdb_env	*e;
+};
 
 /* BDB's own message of the error being reported, per thread. */
 static _Thread_local char lastmsg[512];
@@ -61,6 +106,7 @@ static _Thread_local char lastmsg[512];
  */
 struct bdb_build {
 	DB		*dbp;
+	struct bdb_db	 w;		/* the handle the core holds */
 	char		 tmp[4096];	/* domains/.build.PID.N.DOMAIN */
 	char		 final[4096];	/* domains/DOMAIN.db */
 	char		 domain[VUDB__DOMAIN_MAX + 1];
@@ -76,7 +122,7 @@ static unsigned int	 build_seq;
 #define PENDING_MAX	256
 
 struct bdb_store {
-	struct bdb_env	*shared;
+	struct bdb_env	*shared;	/* envs_lock; its owner reads it */
 	DB_ENV		*env;
 	char		*root;
 	int		 flags;
@@ -84,11 +130,18 @@ struct bdb_store {
 	struct bdb_build *build;	/* the open build, if any */
 	struct bdb_build *pending[PENDING_MAX];
 	size_t		 npending;
+	/* calls into shared: odd while one runs (atomic; only the owner
+	 * writes it) */
+	unsigned long	 seq;
+	/* what a closer saw of seq, and when: a call inside for long */
+	unsigned long	 seen_seq;
+	uint64_t	 seen_ms;
+	struct bdb_store *snext;	/* on shared->stores */
+	uint64_t	 retry_ms;	/* no reopen before */
 };
 
-/* the BDB transaction of txn on dbp: none for a build's database, whose
- * handle points to its build */
-#define TXN(dbp, txn)	((dbp)->app_private != NULL ? NULL : (DB_TXN *)(txn))
+/* the BDB transaction of txn on w: none for a build's database */
+#define TXN(w, txn)	((w)->st == NULL ? NULL : (DB_TXN *)(txn))
 
 #define DAMAGED_SUFFIX	".damaged"
 
@@ -159,26 +212,24 @@ bdb_status(struct vudb *db, int ret, const char *what)
  * file (a checksum or page-in failure) quarantines the file with a marker
  * beside it, so that the next opener gets VUDB_ECORRUPT for this domain
  * instead of panicking the environment again for every domain.  Either
- * way the environment is marked dead, and the core reopens it (running
- * recovery) on its next call.
+ * way the environment is dead (bdb_event marked it), and the core reopens
+ * it on its next call.
  */
 static int
-bdb_fail(struct vudb *db, DB *dbp, int ret, const char *what)
+bdb_fail(struct vudb *db, struct bdb_db *w, int ret, const char *what)
 {
-	struct bdb_env *e;
+	struct bdb_env *e = w->e;
 	char path[4096], why[512];
 	const char *fname = NULL, *dname = NULL;
 	int fd, damaged;
 
-	if (ret != DB_RUNRECOVERY || dbp == NULL)
+	if (ret != DB_RUNRECOVERY || e == NULL)
 		return bdb_status(db, ret, what);
-	e = dbp->dbenv->app_private;
+	__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
 	damaged = strstr(lastmsg, "pgin") != NULL ||
 	    strstr(lastmsg, "checksum") != NULL;
-	if (e != NULL)
-		__atomic_store_n(&e->dead, 1, __ATOMIC_RELEASE);
-	if (damaged && e != NULL &&
-	    dbp->get_dbname(dbp, &fname, &dname) == 0 && fname != NULL) {
+	if (damaged && w->dbp->get_dbname(w->dbp, &fname, &dname) == 0 &&
+	    fname != NULL) {
 		snprintf(path, sizeof(path), "%s/%s%s", e->path, fname,
 		    DAMAGED_SUFFIX);
 		if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC,
@@ -191,6 +242,70 @@ bdb_fail(struct vudb *db, DB *dbp, int ret, const char *what)
 		    what, why, path);
 	}
 	return bdb_status(db, ret, what);
+}
+
+/*
+ * bdb_event - Berkeley DB's events.  A panic is reported by whichever
+ * call first meets it, on any path (a domain open included): the
+ * environment is dead from then on, for every handle on it.
+ */
+static void
+bdb_event(DB_ENV *env, u_int32_t event, void *info)
+{
+	struct bdb_env *e = env->app_private;
+
+	(void)info;
+	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) &&
+	    e != NULL)
+		__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
+}
+
+/* now_ms - monotonic milliseconds */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* st_leave - a call into the store's environment has ended */
+static inline void
+st_leave(struct bdb_store *st)
+{
+	__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * st_in - a call into e, the store's environment, begins: 1 (then
+ * st_leave), or 0 when e is dead: nothing of it may be touched any more
+ * (another thread may close it).
+ */
+static inline int
+st_in(struct bdb_store *st, struct bdb_env *e)
+{
+	if (e == NULL)
+		return 0;
+	/* seq before dead, dead before a closer reads seq: one of the two
+	 * sees the other */
+	__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&e->dead, __ATOMIC_SEQ_CST)) {
+		st_leave(st);
+		return 0;
+	}
+	return 1;
+}
+
+/* st_enter - st_in, VUDB_OK or VUDB_ETEMP with the reason */
+static inline int
+st_enter(struct vudb *db, struct bdb_store *st, struct bdb_env *e)
+{
+	if (st_in(st, e))
+		return VUDB_OK;
+	return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: %s", st->root,
+	    e == NULL ? "no environment" : "the environment panicked; it is "
+	    "opened anew at the next call");
 }
 
 /* fix_modes - give the store's files to the group (umask may take it) */
@@ -441,64 +556,145 @@ env_create(struct vudb *db, unsigned long long domains, DB_ENV **env_r)
 	return VUDB_OK;
 }
 
-/* env_open - open (or share) the environment of a store directory */
+/* env_unlist - new handles no longer share e (envs_lock held) */
+static void
+env_unlist(struct bdb_env *e)
+{
+	struct bdb_env **pp;
+
+	for (pp = &envs; e->listed && *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	e->listed = 0;
+}
+
+/*
+ * env_busy - whether a thread other than self's is inside e; one inside
+ * the same call for STUCK_MS is not counted (envs_lock held)
+ */
 static int
-env_open(struct vudb *db, const char *path, int flags, struct bdb_env **e_r)
+env_busy(struct bdb_env *e, struct bdb_store *self)
+{
+	struct bdb_store *s;
+	unsigned long seq;
+	uint64_t now = now_ms();
+	int busy = 0;
+
+	for (s = e->stores; s != NULL; s = s->snext) {
+		if (s == self ||
+		    ((seq = __atomic_load_n(&s->seq, __ATOMIC_SEQ_CST)) & 1) ==
+		    0)
+			continue;
+		if (seq != s->seen_seq) {
+			s->seen_seq = seq;
+			s->seen_ms = now;
+			busy = 1;
+		} else if (now - s->seen_ms < STUCK_MS)
+			busy = 1;
+		/* else it waits for a process that died holding a lock, and
+		 * will never come back */
+	}
+	return busy;
+}
+
+/*
+ * env_retire - close the dead environment e for all of its handles, once
+ * no other thread is inside it.  A call on a dead environment fails at
+ * once, so that is a matter of microseconds, unless the thread inside was
+ * preempted: it is waited for, rather than answering the caller's call
+ * with a failure.  self, the caller's own handle, is not inside.
+ * Berkeley DB's panic path closes it: it leaves the register and closes
+ * its descriptors, but frees nothing that handles still point to.
+ * (envs_lock held)
+ */
+static void
+env_retire(struct bdb_env *e, struct bdb_store *self)
+{
+	struct timespec pause = { 0, 200000 };
+	u_int32_t fl = 0;
+	int ret;
+
+	if (e->closed)
+		return;
+	while (env_busy(e, self))
+		nanosleep(&pause, NULL);
+	env_unlist(e);
+	/* a dead environment that is not marked panicked (failchk found a
+	 * process that died inside Berkeley DB) is now: every process
+	 * leaves it, and the next opener recovers */
+	ret = e->env->get_flags(e->env, &fl);
+	if (ret != DB_RUNRECOVERY && !(fl & DB_PANIC_ENVIRONMENT))
+		(void)e->env->set_flags(e->env, DB_PANIC_ENVIRONMENT, 1);
+	(void)e->env->close(e->env, 0);
+	lastmsg[0] = '\0';
+	e->closed = 1;
+}
+
+/*
+ * env_get - the environment of a store directory: the one this process
+ * has open, or a new one.  A panic that no call here has met yet (another
+ * process ran recovery) makes a new one rather than sharing a dead one.
+ * (envs_lock held)
+ */
+static int
+env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 {
 	struct bdb_env *e;
 	char *real;
 	long long domains;
-	u_int32_t oflags, lockers;
+	u_int32_t oflags, lockers, fl;
 	int ret, rc;
 
 	*e_r = NULL;
 	if ((real = realpath(path, NULL)) == NULL)
 		return vudb__seterr(db, VUDB_ENOSTORE, "%s: %s", path,
 		    strerror(errno));
-	pthread_mutex_lock(&envs_lock);
 	for (e = envs; e != NULL; e = e->next)
-		if (strcmp(e->path, real) == 0) {
-			if (e->dead) {
-				/* other handles of this process still hold
-				 * the panicked environment */
-				pthread_mutex_unlock(&envs_lock);
-				free(real);
-				return vudb__seterr(db, VUDB_ETEMP, "bdb: "
-				    "%s: environment being reopened", path);
-			}
-			e->refs++;
-			pthread_mutex_unlock(&envs_lock);
+		if (strcmp(e->path, real) == 0)
+			break;
+	if (e != NULL) {
+		fl = 0;
+		if (!__atomic_load_n(&e->dead, __ATOMIC_SEQ_CST) &&
+		    (e->env->get_flags(e->env, &fl) == DB_RUNRECOVERY ||
+		    (fl & DB_PANIC_ENVIRONMENT)))
+			__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
+		lastmsg[0] = '\0';
+		if (!__atomic_load_n(&e->dead, __ATOMIC_SEQ_CST)) {
 			free(real);
 			*e_r = e;
 			return VUDB_OK;
 		}
+		env_retire(e, NULL);
+	}
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
-		rc = VUDB_ENOMEM;
-		goto fail;
+		free(real);
+		return VUDB_ENOMEM;
 	}
 	e->path = real;
-	real = NULL;
 	/* a store from before COUNT_FILE, until a writer leaves one */
 	if ((domains = count_read(e->path)) < 0)
 		domains = (long long)count_domains(e->path);
 	if ((rc = env_create(db, (unsigned long long)domains, &e->env)) !=
 	    VUDB_OK)
 		goto fail;
+	e->env->app_private = e;
+	(void)e->env->set_event_notify(e->env, bdb_event);
 	/*
 	 * With DB_REGISTER, DB_RECOVER recovers only when a process died
-	 * with the store open, and readers need it too: recovery cannot
-	 * wait for the next writer.  (Asking again after DB_RUNRECOVERY
-	 * does not work: Berkeley DB then counts two handles in this
-	 * process, and every reader failed until a writer came.)
+	 * with the store open, or the environment panicked, and readers
+	 * need it too: recovery cannot wait for the next writer.
 	 */
 	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
 	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
-	(void)flags;
 	ret = e->env->open(e->env, e->path, oflags, FILE_MODE);
 	if (ret != 0) {
 		rc = bdb_status(db, ret, "open environment");
 		goto fail;
 	}
+	/* a panic met while opening is not this one's */
+	__atomic_store_n(&e->dead, 0, __ATOMIC_SEQ_CST);
 	/* the regions' size: ours if this open made them, else the maker's
 	 * (Berkeley DB reads the limits back from the regions once open) */
 	if (e->env->get_lk_max_lockers(e->env, &lockers) == 0 &&
@@ -506,47 +702,67 @@ env_open(struct vudb *db, const char *path, int flags, struct bdb_env **e_r)
 		e->handles = lockers - LOCKERS_SPARE;
 	else
 		e->handles = ~0ULL;	/* no limit: not made by us */
-	e->env->app_private = e;
-	e->refs = 1;
+	e->listed = 1;
 	e->next = envs;
 	envs = e;
-	pthread_mutex_unlock(&envs_lock);
 	*e_r = e;
 	return VUDB_OK;
 fail:
-	pthread_mutex_unlock(&envs_lock);
-	if (e != NULL) {
-		if (e->env != NULL)
-			e->env->close(e->env, 0);
-		free(e->path);
-		free(e);
-	}
-	free(real);
+	if (e->env != NULL)
+		e->env->close(e->env, 0);
+	free(e->path);
+	free(e);
 	return rc;
 }
 
-/* env_release - let go of a shared environment; returns whether that
- * closed it (no other handle of the process had it) */
-static int
-env_release(struct bdb_env *e)
+/* store_link - st uses e (envs_lock held) */
+static void
+store_link(struct bdb_store *st, struct bdb_env *e)
 {
-	struct bdb_env **pp;
+	st->shared = e;
+	st->env = e->env;
+	st->snext = e->stores;
+	e->stores = st;
+	e->refs++;
+}
 
-	pthread_mutex_lock(&envs_lock);
-	if (--e->refs > 0) {
-		pthread_mutex_unlock(&envs_lock);
-		return 0;
-	}
-	for (pp = &envs; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == e) {
-			*pp = e->next;
+/*
+ * store_unlink - st lets go of its environment; returns the environment
+ * if st was the last handle on it, for the caller to close and free with
+ * env_free (envs_lock held)
+ */
+static struct bdb_env *
+store_unlink(struct bdb_store *st)
+{
+	struct bdb_env *e = st->shared;
+	struct bdb_store **pp;
+
+	if (e == NULL)
+		return NULL;
+	for (pp = &e->stores; *pp != NULL; pp = &(*pp)->snext)
+		if (*pp == st) {
+			*pp = st->snext;
 			break;
 		}
-	pthread_mutex_unlock(&envs_lock);
-	e->env->close(e->env, 0);
+	st->shared = NULL;
+	st->env = NULL;
+	st->snext = NULL;
+	if (--e->refs > 0)
+		return NULL;
+	env_unlist(e);
+	return e;
+}
+
+/* env_free - close (unless retired) and free an environment no handle
+ * uses (envs_lock held: a new open waits for the close) */
+static void
+env_free(struct bdb_env *e)
+{
+	if (!e->closed)
+		(void)e->env->close(e->env, 0);
+	lastmsg[0] = '\0';
 	free(e->path);
 	free(e);
-	return 1;
 }
 
 /*
@@ -728,9 +944,11 @@ bdb_build_begin(struct vudb *db, void *vst, const char *domain, void **h_r,
 	    (sb.st_mode & 0660) != 0660)
 		(void)chmod(b->tmp, FILE_MODE);
 	b->dbp = dbp;
-	dbp->app_private = b;
+	b->w.dbp = dbp;
+	b->w.st = NULL;
+	b->w.e = NULL;
 	st->build = b;
-	*h_r = dbp;
+	*h_r = &b->w;
 	*txn_r = b;
 	return VUDB_OK;
 }
@@ -783,8 +1001,11 @@ bdb_sync(struct vudb *db, void *vst)
 	int ret, rc;
 
 	rc = publish_pending(db, st);
-	if (st->env != NULL && (ret = st->env->log_flush(st->env, NULL)) != 0 &&
-	    rc == VUDB_OK)
+	if (!st_in(st, st->shared))
+		return rc != VUDB_OK ? rc : st_enter(db, st, st->shared);
+	ret = st->env->log_flush(st->env, NULL);
+	st_leave(st);
+	if (ret != 0 && rc == VUDB_OK)
 		rc = bdb_status(db, ret, "log flush");
 	return rc;
 }
@@ -831,18 +1052,25 @@ static int
 env_anew(struct vudb *db, const char *path)
 {
 	struct bdb_env *e;
-	int busy, ret, rc;
+	int ret, rc;
 
-	if ((rc = env_open(db, path, 0, &e)) != VUDB_OK)
+	pthread_mutex_lock(&envs_lock);
+	if ((rc = env_get(db, path, &e)) != VUDB_OK) {
+		pthread_mutex_unlock(&envs_lock);
 		return rc;
-	busy = e->refs > 1;
-	env_release(e);
-	if (busy)
+	}
+	if (e->refs > 0) {
+		pthread_mutex_unlock(&envs_lock);
 		return vudb__seterr(db, VUDB_ETEMP, "%s: the store is open in "
 		    "this process", path);
+	}
+	env_unlist(e);
+	env_free(e);
 	/* the regions to come are sized for the domains there are now */
 	count_write(path, count_domains(path));
-	if ((ret = regions_remove(path)) == EBUSY)
+	ret = regions_remove(path);
+	pthread_mutex_unlock(&envs_lock);
+	if (ret == EBUSY)
 		return vudb__seterr(db, VUDB_ETEMP, "%s: the store is in use: "
 		    "stop every program that uses it, then try again", path);
 	if (ret != 0)
@@ -854,6 +1082,7 @@ static int
 bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 {
 	struct bdb_store *st;
+	struct bdb_env *e;
 	char dpath[4096];
 	int major, minor, rc;
 
@@ -878,12 +1107,15 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 		free(st);
 		return rc;
 	}
-	if ((rc = env_open(db, path, flags, &st->shared)) != VUDB_OK) {
+	pthread_mutex_lock(&envs_lock);
+	if ((rc = env_get(db, path, &e)) == VUDB_OK)
+		store_link(st, e);
+	pthread_mutex_unlock(&envs_lock);
+	if (rc != VUDB_OK) {
 		free(st->root);
 		free(st);
 		return rc;
 	}
-	st->env = st->shared->env;
 	if (!(flags & VUDB_RDONLY)) {
 		fix_modes(path);
 		clean_builds(path);
@@ -908,21 +1140,26 @@ bdb_store_close(struct vudb *db, void *vst)
 		return;
 	if (st->npending > 0 && publish_pending(db, st) != VUDB_OK)
 		vudb__log(db, VUDB_LOG_ERR, "%s", db->errmsg);
-	if (st->shared != NULL) {
-		e = st->shared;
+	pthread_mutex_lock(&envs_lock);
+	if ((e = st->shared) != NULL) {
 		misfit = 0;
-		if (!(st->flags & VUDB_RDONLY) && !e->dead) {
+		if (!(st->flags & VUDB_RDONLY) && st_in(st, e)) {
 			(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
+			st_leave(st);
 			domains = store_domains(st);
 			misfit = !regions_fit(e->handles, domains);
 		}
 		/* the last to leave makes way for regions that suit */
-		if (env_release(e) && misfit &&
-		    regions_remove(st->root) == 0)
-			vudb__log(db, VUDB_LOG_INFO, "bdb: %s: the shared "
-			    "regions were removed: the next opener makes them "
-			    "for %llu domains", st->root, domains);
+		if ((e = store_unlink(st)) != NULL) {
+			env_free(e);
+			if (misfit && regions_remove(st->root) == 0)
+				vudb__log(db, VUDB_LOG_INFO, "bdb: %s: the "
+				    "shared regions were removed: the next "
+				    "opener makes them for %llu domains",
+				    st->root, domains);
+		}
 	}
+	pthread_mutex_unlock(&envs_lock);
 	free(st->root);
 	free(st);
 }
@@ -944,41 +1181,32 @@ dom_file(char *buf, size_t size, const char *domain)
 	snprintf(buf, size, "domains/%s.db", domain);
 }
 
+/* dom_db - the core's handle of an environment's database */
 static int
-bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
-    void **h_r)
+dom_db(struct bdb_store *st, DB *dbp, void **h_r)
 {
-	struct bdb_store *st = vst;
-	struct stat sb;
-	char file[VUDB__DOMAIN_MAX + 16], path[4096], marker[4200];
+	struct bdb_db *w;
+
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return VUDB_ENOMEM;
+	w->dbp = dbp;
+	w->st = st;
+	w->e = st->shared;
+	*h_r = w;
+	return VUDB_OK;
+}
+
+/* dom_open_in - bdb_dom_open inside the environment */
+static int
+dom_open_in(struct vudb *db, struct bdb_store *st, const char *file,
+    int flags, DB **dbp_r)
+{
 	u_int32_t oflags;
 	DB_TXN *txn;
 	DB *dbp;
 	int ret;
 
-	*h_r = NULL;
-	dom_file(file, sizeof(file), domain);
-	snprintf(path, sizeof(path), "%s/%s", st->root, file);
-	if (!(flags & VUDB_CREATE) && stat(path, &sb) != 0) {
-		if (errno == ENOENT && st->npending > 0 &&
-		    is_pending(st, domain)) {
-			/* built by this handle, not published yet */
-			if ((ret = publish_pending(db, st)) != VUDB_OK)
-				return ret;
-			return bdb_dom_open(db, vst, domain, flags, h_r);
-		}
-		if (errno == ENOENT)
-			return VUDB_ENOTFOUND;
-		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
-		    strerror(errno));
-	}
-	if (st->shared == NULL)
-		return vudb__seterr(db, VUDB_ETEMP, "bdb: no environment");
-	snprintf(marker, sizeof(marker), "%s%s", path, DAMAGED_SUFFIX);
-	if (stat(marker, &sb) == 0)
-		return vudb__seterr(db, VUDB_ECORRUPT, "bdb: %s: the file is "
-		    "quarantined as damaged: restore it and remove %s", file,
-		    marker);
+	*dbp_r = NULL;
 	if ((ret = db_create(&dbp, st->env, 0)) != 0)
 		return bdb_status(db, ret, "db_create");
 	(void)dbp->set_flags(dbp, DB_CHKSUM);
@@ -1019,25 +1247,76 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 		}
 		return bdb_status(db, ret, file);
 	}
+	*dbp_r = dbp;
+	return VUDB_OK;
+}
+
+static int
+bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
+    void **h_r)
+{
+	struct bdb_store *st = vst;
+	struct stat sb;
+	char file[VUDB__DOMAIN_MAX + 16], path[4096], marker[4200];
+	DB *dbp;
+	int rc;
+
+	*h_r = NULL;
+	dom_file(file, sizeof(file), domain);
+	snprintf(path, sizeof(path), "%s/%s", st->root, file);
+	if (!(flags & VUDB_CREATE) && stat(path, &sb) != 0) {
+		if (errno == ENOENT && st->npending > 0 &&
+		    is_pending(st, domain)) {
+			/* built by this handle, not published yet */
+			if ((rc = publish_pending(db, st)) != VUDB_OK)
+				return rc;
+			return bdb_dom_open(db, vst, domain, flags, h_r);
+		}
+		if (errno == ENOENT)
+			return VUDB_ENOTFOUND;
+		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
+		    strerror(errno));
+	}
+	snprintf(marker, sizeof(marker), "%s%s", path, DAMAGED_SUFFIX);
+	if (stat(marker, &sb) == 0)
+		return vudb__seterr(db, VUDB_ECORRUPT, "bdb: %s: the file is "
+		    "quarantined as damaged: restore it and remove %s", file,
+		    marker);
+	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+		return rc;
+	rc = dom_open_in(db, st, file, flags, &dbp);
+	if (rc == VUDB_OK && (rc = dom_db(st, dbp, h_r)) != VUDB_OK)
+		dbp->close(dbp, DB_NOSYNC);
+	st_leave(st);
+	if (rc != VUDB_OK)
+		return rc;
 	if (flags & VUDB_CREATE)
 		st->doms_changed = 1;
 	if ((flags & VUDB_CREATE) && stat(path, &sb) == 0 &&
 	    sb.st_uid == geteuid() && (sb.st_mode & 0660) != 0660)
 		(void)chmod(path, FILE_MODE);
-	*h_r = dbp;
 	return VUDB_OK;
 }
 
+/*
+ * bdb_dom_close - close a database; one of a dead environment is left as
+ * it is (another thread may have closed the environment under it)
+ */
 static void
 bdb_dom_close(struct vudb *db, void *vst, void *h)
 {
-	DB *dbp = h;
+	struct bdb_db *w = h;
 
 	(void)db;
 	(void)vst;
+	if (w == NULL)
+		return;
 	/* the log makes every commit durable: no need to flush the file */
-	if (dbp != NULL)
-		dbp->close(dbp, DB_NOSYNC);
+	if (st_in(w->st, w->e)) {
+		w->dbp->close(w->dbp, DB_NOSYNC);
+		st_leave(w->st);
+	}
+	free(w);
 }
 
 static int
@@ -1046,19 +1325,26 @@ bdb_dom_remove(struct vudb *db, void *vst, const char *domain)
 	struct bdb_store *st = vst;
 	char file[VUDB__DOMAIN_MAX + 16];
 	DB_TXN *txn;
-	int ret;
+	int ret, rc;
 
 	dom_file(file, sizeof(file), domain);
+	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+		return rc;
 	/* Another handle that holds the file open makes this fail at once. */
 	if ((ret = st->env->txn_begin(st->env, NULL, &txn,
-	    DB_TXN_NOWAIT)) != 0)
+	    DB_TXN_NOWAIT)) != 0) {
+		st_leave(st);
 		return bdb_status(db, ret, "txn_begin");
+	}
 	ret = st->env->dbremove(st->env, txn, file, NULL, 0);
 	if (ret != 0) {
 		txn->abort(txn);
+		st_leave(st);
 		return bdb_status(db, ret, file);
 	}
-	if ((ret = txn->commit(txn, 0)) != 0)
+	ret = txn->commit(txn, 0);
+	st_leave(st);
+	if (ret != 0)
 		return bdb_status(db, ret, "commit");
 	st->doms_changed = 1;
 	return VUDB_OK;
@@ -1092,13 +1378,28 @@ bdb_dom_list(struct vudb *db, void *vst, int (*cb)(void *, const char *),
 	return rc;
 }
 
+/* db_enter - a record operation on w begins (a build's: nothing to do) */
+static inline int
+db_enter(struct vudb *db, struct bdb_db *w)
+{
+	return w->st == NULL ? VUDB_OK : st_enter(db, w->st, w->e);
+}
+
+static inline void
+db_leave(struct bdb_db *w)
+{
+	if (w->st != NULL)
+		st_leave(w->st);
+}
+
 static int
 bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
     struct vudb_buf *val)
 {
-	DB *dbp = h;
+	struct bdb_db *w = h;
+	DB *dbp = w->dbp;
 	DBT k, v;
-	int ret;
+	int ret, rc;
 
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
@@ -1109,16 +1410,24 @@ bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 	v.flags = DB_DBT_USERMEM;
 	v.data = val->data;
 	v.ulen = (u_int32_t)val->cap;
-	ret = dbp->get(dbp, TXN(dbp, txn), &k, &v, 0);
+	if ((rc = db_enter(db, w)) != VUDB_OK)
+		return rc;
+	ret = dbp->get(dbp, TXN(w, txn), &k, &v, 0);
 	if (ret == DB_BUFFER_SMALL) {
-		if (vudb__buf_reserve(val, v.size) != VUDB_OK)
+		if (vudb__buf_reserve(val, v.size) != VUDB_OK) {
+			db_leave(w);
 			return VUDB_ENOMEM;
+		}
 		v.data = val->data;
 		v.ulen = (u_int32_t)val->cap;
-		ret = dbp->get(dbp, TXN(dbp, txn), &k, &v, 0);
+		ret = dbp->get(dbp, TXN(w, txn), &k, &v, 0);
 	}
-	if (ret != 0)
-		return bdb_fail(db, dbp, ret, "get");
+	if (ret != 0) {
+		rc = bdb_fail(db, w, ret, "get");
+		db_leave(w);
+		return rc;
+	}
+	db_leave(w);
 	val->len = v.size;
 	return VUDB_OK;
 }
@@ -1127,9 +1436,10 @@ static int
 bdb_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
     const void *val, size_t vlen, int flags)
 {
-	DB *dbp = h;
+	struct bdb_db *w = h;
+	DB *dbp = w->dbp;
 	DBT k, v;
-	int ret;
+	int ret, rc;
 
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
@@ -1137,42 +1447,55 @@ bdb_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 	k.size = (u_int32_t)klen;
 	v.data = (void *)val;
 	v.size = (u_int32_t)vlen;
-	ret = dbp->put(dbp, TXN(dbp, txn), &k, &v, (flags & VUDB_PUT_NEW) ?
+	if ((rc = db_enter(db, w)) != VUDB_OK)
+		return rc;
+	ret = dbp->put(dbp, TXN(w, txn), &k, &v, (flags & VUDB_PUT_NEW) ?
 	    DB_NOOVERWRITE : 0);
 	if (ret == DB_KEYEXIST)
-		return VUDB_EEXIST;
-	if (ret != 0)
-		return bdb_fail(db, dbp, ret, "put");
-	return VUDB_OK;
+		rc = VUDB_EEXIST;
+	else if (ret != 0)
+		rc = bdb_fail(db, w, ret, "put");
+	db_leave(w);
+	return rc;
 }
 
 static int
 bdb_del(struct vudb *db, void *h, void *txn, const void *key, size_t klen)
 {
-	DB *dbp = h;
+	struct bdb_db *w = h;
+	DB *dbp = w->dbp;
 	DBT k;
-	int ret;
+	int ret, rc;
 
 	memset(&k, 0, sizeof(k));
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
-	if ((ret = dbp->del(dbp, TXN(dbp, txn), &k, 0)) != 0)
-		return bdb_fail(db, dbp, ret, "del");
-	return VUDB_OK;
+	if ((rc = db_enter(db, w)) != VUDB_OK)
+		return rc;
+	if ((ret = dbp->del(dbp, TXN(w, txn), &k, 0)) != 0)
+		rc = bdb_fail(db, w, ret, "del");
+	db_leave(w);
+	return rc;
 }
 
 static int
 bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
     size_t plen, vudb_iter_cb cb, void *arg)
 {
-	DB *dbp = h;
+	struct bdb_db *w = h;
+	DB *dbp = w->dbp;
 	DBC *c;
 	DBT k, v;
 	u_int32_t op = DB_SET_RANGE;
 	int ret, rc = VUDB_OK;
 
-	if ((ret = dbp->cursor(dbp, TXN(dbp, txn), &c, 0)) != 0)
-		return bdb_fail(db, dbp, ret, "cursor");
+	if ((rc = db_enter(db, w)) != VUDB_OK)
+		return rc;
+	if ((ret = dbp->cursor(dbp, TXN(w, txn), &c, 0)) != 0) {
+		rc = bdb_fail(db, w, ret, "cursor");
+		db_leave(w);
+		return rc;
+	}
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	k.data = (void *)prefix;
@@ -1185,7 +1508,7 @@ bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
 		if (ret == DB_NOTFOUND)
 			break;
 		if (ret != 0) {
-			rc = bdb_fail(db, dbp, ret, "cursor get");
+			rc = bdb_fail(db, w, ret, "cursor get");
 			break;
 		}
 		if (k.size < plen || memcmp(k.data, prefix, plen) != 0)
@@ -1194,6 +1517,7 @@ bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
 			break;
 	}
 	c->close(c);
+	db_leave(w);
 	return rc;
 }
 
@@ -1202,10 +1526,14 @@ bdb_begin(struct vudb *db, void *vst, void **txn_r)
 {
 	struct bdb_store *st = vst;
 	DB_TXN *txn;
-	int ret;
+	int ret, rc;
 
 	*txn_r = NULL;
-	if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+		return rc;
+	ret = st->env->txn_begin(st->env, NULL, &txn, 0);
+	st_leave(st);
+	if (ret != 0)
 		return bdb_status(db, ret, "txn_begin");
 	*txn_r = txn;
 	return VUDB_OK;
@@ -1216,25 +1544,35 @@ bdb_commit(struct vudb *db, void *vst, void *vtxn)
 {
 	struct bdb_store *st = vst;
 	DB_TXN *txn = vtxn;
-	int ret;
+	int ret, rc;
 
+	/* a dead environment's transaction is left as it is */
+	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+		return rc;
 	/* VUDB_BULK: the log reaches the disk at bdb_sync */
 	if ((ret = txn->commit(txn, (st->flags & VUDB_BULK) ?
-	    DB_TXN_NOSYNC : 0)) != 0)
+	    DB_TXN_NOSYNC : 0)) != 0) {
+		st_leave(st);
 		return bdb_status(db, ret, "commit");
+	}
 	/* Cheap unless 4 MiB of log or 5 minutes have passed. */
 	(void)st->env->txn_checkpoint(st->env, 4096, 5, 0);
+	st_leave(st);
 	return VUDB_OK;
 }
 
 static void
 bdb_abort(struct vudb *db, void *vst, void *vtxn)
 {
+	struct bdb_store *st = vst;
 	DB_TXN *txn = vtxn;
 
 	(void)db;
-	(void)vst;
+	/* a dead environment's transaction is left as it is */
+	if (!st_in(st, st->shared))
+		return;
 	(void)txn->abort(txn);
+	st_leave(st);
 }
 
 /* bdb_alive - whether the environment is still usable */
@@ -1254,25 +1592,37 @@ bdb_alive(struct vudb *db, void *vst)
 
 /*
  * bdb_reopen - after a panic (a damaged page, or recovery run by another
- * process): let go of the dead environment and open it again, with
- * recovery.  The core has closed this handle's databases.  While other
- * handles of this process still hold the dead one, VUDB_ETEMP.
+ * process): leave the dead environment, closing it for every handle of
+ * the process if no other thread is inside it, and take the new one (made
+ * by the first handle here to get to it, with recovery if needed).  The
+ * core has closed this handle's databases.  After a failure, the next
+ * try waits RETRY_MS.
  */
 static int
 bdb_reopen(struct vudb *db, void *vst)
 {
 	struct bdb_store *st = vst;
+	struct bdb_env *e;
+	uint64_t now = now_ms();
 	int rc;
 
-	if (st->shared != NULL) {
-		env_release(st->shared);
-		st->shared = NULL;
-		st->env = NULL;
+	if (now < st->retry_ms)
+		return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: the environment "
+		    "could not be opened; trying again shortly", st->root);
+	pthread_mutex_lock(&envs_lock);
+	if ((e = st->shared) != NULL) {
+		env_retire(e, st);
+		if ((e = store_unlink(st)) != NULL)
+			env_free(e);
 	}
-	rc = env_open(db, st->root, st->flags & ~VUDB_RDONLY, &st->shared);
-	if (rc != VUDB_OK)
+	if ((rc = env_get(db, st->root, &e)) == VUDB_OK)
+		store_link(st, e);
+	pthread_mutex_unlock(&envs_lock);
+	if (rc != VUDB_OK) {
+		st->retry_ms = now + RETRY_MS;
 		return rc;
-	st->env = st->shared->env;
+	}
+	st->retry_ms = 0;
 	vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: environment reopened after "
 	    "a failure", st->root);
 	return VUDB_OK;
@@ -1284,13 +1634,15 @@ bdb_verify(struct vudb *db, void *vst, const char *domain)
 	struct bdb_store *st = vst;
 	char file[VUDB__DOMAIN_MAX + 16];
 	DB *dbp;
-	int ret;
+	int ret, rc;
 
 	dom_file(file, sizeof(file), domain);
-	if ((ret = db_create(&dbp, st->env, 0)) != 0)
-		return bdb_status(db, ret, "db_create");
-	/* DB->verify always destroys the handle. */
-	ret = dbp->verify(dbp, file, NULL, NULL, 0);
+	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+		return rc;
+	if ((ret = db_create(&dbp, st->env, 0)) == 0)
+		/* DB->verify always destroys the handle. */
+		ret = dbp->verify(dbp, file, NULL, NULL, 0);
+	st_leave(st);
 	if (ret == ENOENT)
 		return VUDB_ENOTFOUND;
 	return ret == 0 ? VUDB_OK : bdb_status(db, ret == EINVAL ?

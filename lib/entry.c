@@ -1201,25 +1201,16 @@ entry_name(char *buf, size_t size, int type, const char *local,
 		snprintf(buf, size, "%s@%s", local, domain);
 }
 
-int
-vudb_get(struct vudb *db, int type, const char *name, struct vudb_obj **obj_r)
+/* get_entry - vudb_get, once the store is current */
+static int
+get_entry(struct vudb *db, int type, const char *local, const char *domain,
+    struct vudb_obj **obj_r)
 {
-	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
 	char canon[VUDB__ADDR_MAX + 1];
 	struct vudb__rec rec;
 	struct vudb__dom *d;
-	int rc, catchall;
+	int rc;
 
-	if (obj_r != NULL)
-		*obj_r = NULL;
-	if (db == NULL || obj_r == NULL)
-		return VUDB_EINVAL;
-	vudb__clearerr(db);
-	if ((rc = vudb__refresh(db)) != VUDB_OK)
-		return rc;
-	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
-	    VUDB_OK)
-		return rc;
 	if ((rc = open_domain(db, domain, &d)) != VUDB_OK)
 		return rc;
 	entry_name(canon, sizeof(canon), type, local, domain);
@@ -1235,6 +1226,31 @@ vudb_get(struct vudb *db, int type, const char *name, struct vudb_obj **obj_r)
 		return vudb__seterr(db, rc, "%s: damaged record", canon);
 	rc = make_obj(db, d, &rec, canon, obj_r);
 	vudb__rec_clear(&rec);
+	return rc;
+}
+
+int
+vudb_get(struct vudb *db, int type, const char *name, struct vudb_obj **obj_r)
+{
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	int rc, catchall;
+
+	if (obj_r != NULL)
+		*obj_r = NULL;
+	if (db == NULL || obj_r == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
+	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
+	    VUDB_OK)
+		return rc;
+	rc = get_entry(db, type, local, domain, obj_r);
+	/* the store was recovered under this call: ask the new one */
+	if (vudb__again(db, rc)) {
+		vudb__clearerr(db);
+		rc = get_entry(db, type, local, domain, obj_r);
+	}
 	return rc;
 }
 

@@ -439,28 +439,17 @@ parse_key(struct vudb *db, struct vudb__dom *d, const char *key, size_t len,
 	return 0;
 }
 
-int
-vudb_lookup(struct vudb *db, const char *map, const char *key,
-    char **answer_r)
+/* lookup - vudb_lookup of map m, once the store is current */
+static int
+lookup(struct vudb *db, int m, const char *key, char **answer_r)
 {
 	char domain[VUDB__DOMAIN_MAX + 1];
 	struct vudb__dom *d;
 	const char *at;
 	struct key k;
 	size_t len;
-	int m, rc;
+	int rc;
 
-	if (answer_r != NULL)
-		*answer_r = NULL;
-	if (db == NULL || answer_r == NULL)
-		return VUDB_EINVAL;
-	if (db->errmsg[0] != '\0')
-		vudb__clearerr(db);
-	if ((m = map_id(map)) < 0)
-		return vudb__seterr(db, VUDB_ENOMAP, "no such map: %s",
-		    map != NULL ? map : "(null)");
-	if ((rc = vudb__refresh(db)) != VUDB_OK)
-		return rc;
 	if (key == NULL)
 		return VUDB_ENOTFOUND;
 	len = strnlen(key, VUDB__ADDR_MAX + 1);
@@ -502,4 +491,30 @@ vudb_lookup(struct vudb *db, const char *map, const char *key,
 		return lookup_relocated(db, d, &k, answer_r);
 	}
 	return VUDB_ENOTFOUND;
+}
+
+int
+vudb_lookup(struct vudb *db, const char *map, const char *key,
+    char **answer_r)
+{
+	int m, rc;
+
+	if (answer_r != NULL)
+		*answer_r = NULL;
+	if (db == NULL || answer_r == NULL)
+		return VUDB_EINVAL;
+	if (db->errmsg[0] != '\0')
+		vudb__clearerr(db);
+	if ((m = map_id(map)) < 0)
+		return vudb__seterr(db, VUDB_ENOMAP, "no such map: %s",
+		    map != NULL ? map : "(null)");
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
+	rc = lookup(db, m, key, answer_r);
+	/* the store was recovered under this lookup: ask the new one */
+	if (vudb__again(db, rc)) {
+		vudb__clearerr(db);
+		rc = lookup(db, m, key, answer_r);
+	}
+	return rc;
 }

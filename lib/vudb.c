@@ -451,6 +451,21 @@ vudb__refresh(struct vudb *db)
 	return vudb__settings_load(db, 0);
 }
 
+/*
+ * vudb__again - after rc, the failure of a call that only reads: whether
+ * the store was lost under it (another process recovered it, or a page
+ * was damaged) and is open again now, so that the call may be made once
+ * more.  Never inside a batch, which the loss ended.
+ */
+int
+vudb__again(struct vudb *db, int rc)
+{
+	if (rc == VUDB_OK || rc == VUDB_ENOTFOUND || db->txn != NULL ||
+	    db->be->alive == NULL || db->be->alive(db, db->st))
+		return 0;
+	return vudb__refresh(db) == VUDB_OK;
+}
+
 /* ------------------------------------------------------------ domain cache */
 
 static size_t

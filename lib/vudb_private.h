@@ -279,6 +279,7 @@ void	 vudb__open_seterr(const char *fmt, ...)
 
 /* vudb.c */
 int	 vudb__refresh(struct vudb *);
+int	 vudb__again(struct vudb *, int rc);
 void	 vudb__bump_gen(struct vudb *);
 int	 vudb__dom_get(struct vudb *, const char *domain, int create,
 	    struct vudb__dom **dom_r);

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1211,6 +1212,191 @@ START_TEST(test_reader_recovers_after_kill)
 }
 END_TEST
 
+/*
+ * A panic met while a domain is being opened (the first lookup of a
+ * reader after another process recovered the store) makes the reader open
+ * the environment anew, there and then: it answered TEMP for every domain,
+ * for good, when only record operations noticed panics.
+ */
+START_TEST(test_reader_reopens_after_panic)
+{
+	struct vudb *r;
+	char *answer;
+	int i;
+
+	r = tu_open(dir, VUDB_RDONLY);
+	if (tu_panic(dir) != 0) {
+		vudb_close(r);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		answer = tu_lookup(r, "mailbox", "matsui@pc1.example");
+		ck_assert_str_eq(answer, "pc1.example/matsui/Maildir/");
+		free(answer);
+	}
+	/* and once more, a lookup with its domains open */
+	ck_assert_int_eq(tu_panic(dir), 0);
+	answer = tu_lookup(r, "mailbox", "matsui@pc2.example");
+	ck_assert_str_eq(answer, "pc2.example/matsui/Maildir/");
+	free(answer);
+	vudb_close(r);
+}
+END_TEST
+
+/*
+ * Handles of one process share the environment.  After a panic, one that
+ * is idle (a vudb-mapd worker with no request) does not hold the others
+ * back: the first to be used opens the environment anew at once, and the
+ * idle one moves to it at its next call.  The first waited for the idle
+ * one before, answering TEMP meanwhile.
+ */
+START_TEST(test_idle_handle_does_not_hold_others)
+{
+	struct vudb *a, *b;
+	char *answer;
+	int i;
+
+	a = tu_open(dir, VUDB_RDONLY);
+	b = tu_open(dir, VUDB_RDONLY);
+	answer = tu_lookup(a, "mailbox", "matsui@pc1.example");
+	free(answer);
+	answer = tu_lookup(b, "mailbox", "matsui@pc2.example");
+	free(answer);
+	if (tu_panic(dir) != 0) {
+		vudb_close(a);
+		vudb_close(b);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		answer = tu_lookup(a, "mailbox", "matsui@pc1.example");
+		ck_assert_str_eq(answer, "pc1.example/matsui/Maildir/");
+		free(answer);
+	}
+	answer = tu_lookup(b, "mailbox", "matsui@pc2.example");
+	ck_assert_str_eq(answer, "pc2.example/matsui/Maildir/");
+	free(answer);
+	/* and the same the other way round */
+	ck_assert_int_eq(tu_panic(dir), 0);
+	answer = tu_lookup(b, "mailbox", "matsui@pc1.example");
+	ck_assert_str_eq(answer, "pc1.example/matsui/Maildir/");
+	free(answer);
+	answer = tu_lookup(a, "mailbox", "matsui@pc2.example");
+	ck_assert_str_eq(answer, "pc2.example/matsui/Maildir/");
+	free(answer);
+	vudb_close(b);
+	vudb_close(a);
+}
+END_TEST
+
+struct looker {
+	const char	*dir;
+	const char	*key;
+	const char	*want;
+	volatile int	*stop;
+	int		 ok, temp, wrong;
+	int		 last;		/* status of the last lookup */
+};
+
+static void *
+looker_main(void *arg)
+{
+	struct looker *l = arg;
+	struct vudb *r;
+	char *answer;
+	int rc;
+
+	if (vudb_open(l->dir, VUDB_RDONLY, &r) != VUDB_OK) {
+		l->wrong++;
+		return NULL;
+	}
+	while (!__atomic_load_n(l->stop, __ATOMIC_SEQ_CST)) {
+		rc = vudb_lookup(r, "mailbox", l->key, &answer);
+		if (rc == VUDB_OK && strcmp(answer, l->want) == 0)
+			l->ok++;
+		else if (rc == VUDB_ETEMP)
+			l->temp++;
+		else
+			l->wrong++;
+		l->last = rc;
+		free(answer);
+	}
+	vudb_close(r);
+	return NULL;
+}
+
+/*
+ * Threads with a handle each look up without pause while other processes
+ * panic the environment again and again: no crash, no wrong answer, no
+ * run of failures, and every thread answers again after the last panic.
+ */
+START_TEST(test_threads_survive_panics)
+{
+	struct looker l[2] = {
+		{ dir, "matsui@pc1.example", "pc1.example/matsui/Maildir/",
+		    NULL, 0, 0, 0, 0 },
+		{ dir, "matsui@pc2.example", "pc2.example/matsui/Maildir/",
+		    NULL, 0, 0, 0, 0 },
+	};
+	volatile int stop = 0;
+	pthread_t t[2];
+	int i, ok[2];
+
+	if (strcmp(tu_backend(), "bdb") != 0)
+		return;
+	vudb_close(db);
+	db = NULL;
+	for (i = 0; i < 2; i++) {
+		l[i].stop = &stop;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, looker_main,
+		    &l[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		usleep(100000);
+		ck_assert_int_eq(tu_panic(dir), 0);
+	}
+	usleep(100000);
+	ok[0] = l[0].ok;
+	ok[1] = l[1].ok;
+	usleep(300000);
+	__atomic_store_n(&stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_int_eq(l[i].wrong, 0);
+		/* no storm of failures while the other thread's handle holds
+		 * the panicked environment (none is expected at all) */
+		ck_assert_msg(l[i].temp * 50 < l[i].ok, "%d failures, %d "
+		    "answers", l[i].temp, l[i].ok);
+		ck_assert_int_eq(l[i].last, VUDB_OK);
+		/* answering again after the last panic */
+		ck_assert_int_gt(l[i].ok, ok[i]);
+	}
+	db = tu_open(dir, 0);
+}
+END_TEST
+
+/* A writer's handle is usable again after a panic too. */
+START_TEST(test_writer_reopens_after_panic)
+{
+	if (tu_panic(dir) != 0)
+		return;
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "after@pc1.example", NULL),
+	    VUDB_ETEMP);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "after@pc1.example", NULL),
+	    VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "after@pc1.example", NULL),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(tu_panic(dir), 0);
+	/* a read is made again on the new environment */
+	{
+		struct vudb_obj *o;
+
+		ck_assert_int_eq(vudb_get(db, VUDB_USER, "after@pc1.example",
+		    &o), VUDB_OK);
+		vudb_obj_free(o);
+	}
+}
+END_TEST
+
 /* A reader is not held up by a writer's open transaction. */
 START_TEST(test_reader_does_not_wait)
 {
@@ -1577,6 +1763,10 @@ api_suite(void)
 	tcase_add_test(tc, test_damaged_page_is_isolated);
 	tcase_add_test(tc, test_reader_does_not_wait);
 	tcase_add_test(tc, test_reader_recovers_after_kill);
+	tcase_add_test(tc, test_reader_reopens_after_panic);
+	tcase_add_test(tc, test_idle_handle_does_not_hold_others);
+	tcase_add_test(tc, test_writer_reopens_after_panic);
+	tcase_add_test(tc, test_threads_survive_panics);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("logs");
 	tcase_add_checked_fixture(tc, setup, teardown);

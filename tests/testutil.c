@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,9 @@
 #include <unistd.h>
 
 #include <check.h>
+#ifdef WITH_BDB
+#include <db.h>
+#endif
 
 #include "testutil.h"
 
@@ -106,4 +111,46 @@ tu_lookup(struct vudb *db, const char *map, const char *key)
 		return strdup("");
 	ck_assert(asprintf(&out, "!%d", rc) > 0);
 	return out;
+}
+
+/*
+ * tu_panic - panic the Berkeley DB environment of a store from another
+ * process, as a process that dies inside Berkeley DB and the recovery
+ * that follows do: every handle on it then fails until it is opened anew.
+ * Returns 0, or -1 when the store is not a Berkeley DB one.
+ */
+int
+tu_panic(const char *store)
+{
+#ifdef WITH_BDB
+	DB_ENV *env;
+	int i, status = 0;
+	pid_t pid;
+
+	if (strcmp(tu_backend(), "bdb") != 0)
+		return -1;
+	/* a store being recovered cannot be joined for a moment */
+	for (i = 0; i < 100; i++) {
+		ck_assert_int_ge(pid = fork(), 0);
+		if (pid == 0) {
+			/* Berkeley DB tells stderr about the panic */
+			(void)freopen("/dev/null", "w", stderr);
+			if (db_env_create(&env, 0) != 0 ||
+			    env->open(env, store, DB_JOINENV, 0) != 0)
+				_exit(1);
+			(void)env->set_flags(env, DB_PANIC_ENVIRONMENT, 1);
+			(void)env->close(env, 0);
+			_exit(0);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			return 0;
+		usleep(10000);
+	}
+	ck_abort_msg("could not panic the environment of %s", store);
+	return -1;
+#else
+	(void)store;
+	return -1;
+#endif
 }

@@ -22,5 +22,8 @@ const char *tu_backend(void);			/* $VUDB_TEST_BACKEND or bdb */
 char	*tu_domfile(const char *dir, const char *domain);	/* free() */
 /* tu_lookup - answer as a new string, "" for not found, "!code" else */
 char	*tu_lookup(struct vudb *, const char *map, const char *key);
+/* tu_panic - panic a bdb store's environment from another process;
+ * -1 for another backend */
+int	 tu_panic(const char *store);
 
 #endif
