@@ -70,6 +70,7 @@ struct bdb_env {
 	int		 dead;		/* panicked: move to a new one (atomic) */
 	int		 closed;	/* env closed; the memory is kept */
 	int		 listed;	/* on envs: new handles share it */
+	int		 failchk;	/* opened with a thread table */
 	unsigned long long handles;	/* what its regions were made for */
 	struct bdb_store *stores;	/* the handles on it */
 	struct bdb_env	*next;
@@ -96,6 +97,10 @@ struct bdb_db {
 
 /* BDB's own message of the error being reported, per thread. */
 static _Thread_local char lastmsg[512];
+/* BDB's informational messages since the last look, per thread: failchk
+ * says what it cleaned up */
+static _Thread_local char infomsg[512];
+static _Thread_local unsigned int ninfo;
 
 /*
  * A new domain's database, built outside the environment under a hidden
@@ -155,6 +160,15 @@ bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	(void)env;
 	(void)pfx;
 	snprintf(lastmsg, sizeof(lastmsg), "%s", msg);
+}
+
+/* bdb_msgcall - keep BDB's informational messages (never to stdout) */
+static void
+bdb_msgcall(const DB_ENV *env, const char *msg)
+{
+	(void)env;
+	if (ninfo++ == 0)
+		snprintf(infomsg, sizeof(infomsg), "%s", msg);
 }
 
 /* bdb_status - translate a native code into a status, with detail */
@@ -510,10 +524,52 @@ store_domains(struct bdb_store *st)
 	return n;
 }
 
-/* env_create - a configured, unopened environment handle, its regions
- * sized for a store of domains */
+/*
+ * Processes that die with the store open.  Every opener registers in
+ * Berkeley DB's register (DB_REGISTER); one that finds a dead process
+ * there runs recovery, which panics the environment under every other
+ * process (they open it anew: bdb_reopen).  Berkeley DB 5.3 can do less,
+ * DB_FAILCHK: failchk instead of recovery when the dead process held
+ * nothing.  But it attaches to the regions first, and that waits for good
+ * on a mutex the dead process held (crash.sh hung there: __envreg_register
+ * -> __memp_open), so it is not used; vudbadm leaves the register cleanly
+ * on the signals that end it instead.
+ *
+ * The regions are made with a thread table (set_thread_count) and
+ * bdb_isalive, for vudb_check(): its failchk finds a process that died
+ * inside Berkeley DB, perhaps holding a mutex that a thread of ours waits
+ * for and will wait for for ever (vudb-mapd then replaces that worker),
+ * before it touches any mutex; and it releases the locks and aborts the
+ * transactions of one that died outside.
+ */
+#define THREADS		1024	/* threads of control expected at once */
+
+/*
+ * bdb_isalive - whether a thread that Berkeley DB recorded (as a holder
+ * of a lock or mutex, or as inside the library) is alive.  This process's
+ * threads are: one of them cannot die inside the library without the
+ * process.  Another process is alive if it exists.  (A new process that
+ * took a dead one's ID would pass for it, and its locks stay held until
+ * it exits; with Linux's pid_max of 4194304 that does not happen within
+ * the seconds it takes the next opener to look.)
+ */
 static int
-env_create(struct vudb *db, unsigned long long domains, DB_ENV **env_r)
+bdb_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+{
+	(void)env;
+	(void)tid;
+	(void)flags;
+	if (pid == getpid())
+		return 1;
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* env_create - a configured, unopened environment handle, its regions
+ * sized for a store of domains; failchk: with a thread table and
+ * bdb_isalive */
+static int
+env_create(struct vudb *db, unsigned long long domains, int failchk,
+    DB_ENV **env_r)
 {
 	unsigned long long cache, pages, handles;
 	u_int32_t gb, b;
@@ -523,6 +579,7 @@ env_create(struct vudb *db, unsigned long long domains, DB_ENV **env_r)
 	if ((ret = db_env_create(&env, 0)) != 0)
 		return bdb_status(db, ret, "db_env_create");
 	env->set_errcall(env, bdb_errcall);
+	env->set_msgcall(env, bdb_msgcall);
 	cache = vudb__setting_u64(db, VUDB__S_CACHE_SIZE);
 	if (cache < 1024 * 1024)
 		cache = 1024 * 1024;
@@ -552,6 +609,10 @@ env_create(struct vudb *db, unsigned long long domains, DB_ENV **env_r)
 	(void)env->set_lg_bsize(env, 1024 * 1024);
 	(void)env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
 	(void)env->set_flags(env, DB_TXN_SNAPSHOT, 1);
+	if (failchk) {
+		(void)env->set_thread_count(env, THREADS);
+		(void)env->set_isalive(env, bdb_isalive);
+	}
 	*env_r = env;
 	return VUDB_OK;
 }
@@ -613,8 +674,6 @@ static void
 env_retire(struct bdb_env *e, struct bdb_store *self)
 {
 	struct timespec pause = { 0, 200000 };
-	u_int32_t fl = 0;
-	int ret;
 
 	if (e->closed)
 		return;
@@ -623,10 +682,9 @@ env_retire(struct bdb_env *e, struct bdb_store *self)
 	env_unlist(e);
 	/* a dead environment that is not marked panicked (failchk found a
 	 * process that died inside Berkeley DB) is now: every process
-	 * leaves it, and the next opener recovers */
-	ret = e->env->get_flags(e->env, &fl);
-	if (ret != DB_RUNRECOVERY && !(fl & DB_PANIC_ENVIRONMENT))
-		(void)e->env->set_flags(e->env, DB_PANIC_ENVIRONMENT, 1);
+	 * leaves it, and the next opener recovers.  (No question asked
+	 * first: asking takes a mutex, perhaps the dead process's.) */
+	(void)e->env->set_flags(e->env, DB_PANIC_ENVIRONMENT, 1);
 	(void)e->env->close(e->env, 0);
 	lastmsg[0] = '\0';
 	e->closed = 1;
@@ -645,7 +703,7 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 	char *real;
 	long long domains;
 	u_int32_t oflags, lockers, fl;
-	int ret, rc;
+	int ret, rc, failchk;
 
 	*e_r = NULL;
 	if ((real = realpath(path, NULL)) == NULL)
@@ -676,11 +734,6 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 	/* a store from before COUNT_FILE, until a writer leaves one */
 	if ((domains = count_read(e->path)) < 0)
 		domains = (long long)count_domains(e->path);
-	if ((rc = env_create(db, (unsigned long long)domains, &e->env)) !=
-	    VUDB_OK)
-		goto fail;
-	e->env->app_private = e;
-	(void)e->env->set_event_notify(e->env, bdb_event);
 	/*
 	 * With DB_REGISTER, DB_RECOVER recovers only when a process died
 	 * with the store open, or the environment panicked, and readers
@@ -688,8 +741,27 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 	 */
 	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
 	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
-	ret = e->env->open(e->env, e->path, oflags, FILE_MODE);
-	if (ret != 0) {
+	for (failchk = 1;; failchk = 0) {
+		if ((rc = env_create(db, (unsigned long long)domains, failchk,
+		    &e->env)) != VUDB_OK)
+			goto fail;
+		e->env->app_private = e;
+		(void)e->env->set_event_notify(e->env, bdb_event);
+		ret = e->env->open(e->env, e->path, oflags, FILE_MODE);
+		if (ret == 0) {
+			e->failchk = failchk;
+			break;
+		}
+		/* regions made by an earlier version have no thread table,
+		 * and Berkeley DB adds none to regions in use: without one
+		 * (and vudb_check) until they are made again */
+		if (failchk && ret == EINVAL &&
+		    strstr(lastmsg, "thread table") != NULL) {
+			lastmsg[0] = '\0';
+			(void)e->env->close(e->env, 0);
+			e->env = NULL;
+			continue;
+		}
 		rc = bdb_status(db, ret, "open environment");
 		goto fail;
 	}
@@ -781,6 +853,7 @@ regions_remove(const char *path)
 	if ((ret = db_env_create(&env, 0)) != 0)
 		return ret;
 	env->set_errcall(env, bdb_errcall);
+	env->set_msgcall(env, bdb_msgcall);
 	/* DB_ENV->remove destroys the handle */
 	ret = env->remove(env, path, 0);
 	lastmsg[0] = '\0';
@@ -1628,6 +1701,45 @@ bdb_reopen(struct vudb *db, void *vst)
 	return VUDB_OK;
 }
 
+/*
+ * bdb_check - failchk: a process that died outside Berkeley DB has its
+ * locks released, its transactions aborted and its handles closed; one
+ * that died inside (perhaps holding a mutex that another thread of this
+ * process now waits for, for ever) leaves the environment dead, and every
+ * handle opens it anew, with recovery.
+ */
+static int
+bdb_check(struct vudb *db, void *vst)
+{
+	struct bdb_store *st = vst;
+	struct bdb_env *e = st->shared;
+	int ret, rc;
+
+	if ((rc = st_enter(db, st, e)) != VUDB_OK)
+		return rc;
+	ninfo = 0;
+	/* regions made without a thread table record nothing to check */
+	ret = e->failchk ? e->env->failchk(e->env, 0) : 0;
+	st_leave(st);
+	/* Berkeley DB 5.3 cannot free the per-process mutexes of a dead
+	 * process (each locker's stays locked by design): the last step
+	 * fails, after everything that mattered was released */
+	if (ret == EBUSY && strstr(lastmsg, "destroy mutex") != NULL) {
+		lastmsg[0] = '\0';
+		ret = 0;
+	}
+	if (ret == 0 && ninfo > 0)
+		vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: a process died "
+		    "with the store open; what it held is released (%s, and "
+		    "%u more)", st->root, infomsg, ninfo - 1);
+	ninfo = 0;
+	if (ret == 0)
+		return VUDB_OK;
+	if (ret == DB_RUNRECOVERY)
+		__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
+	return bdb_status(db, ret, "failchk");
+}
+
 static int
 bdb_verify(struct vudb *db, void *vst, const char *domain)
 {
@@ -1672,4 +1784,5 @@ const struct vudb_backend vudb__backend_bdb = {
 	.build_begin = bdb_build_begin,
 	.build_end = bdb_build_end,
 	.sync = bdb_sync,
+	.check = bdb_check,
 };

@@ -221,6 +221,16 @@ fail_reopen(struct vudb *db, void *st)
 	return FS(st)->real->reopen(db, FS(st)->st);
 }
 
+static int
+fail_check(struct vudb *db, void *st)
+{
+	if (failing(db, FS(st), "check"))
+		return VUDB_ETEMP;
+	if (FS(st)->real->check == NULL)
+		return VUDB_OK;
+	return FS(st)->real->check(db, FS(st)->st);
+}
+
 const struct vudb_backend vudb__backend_fail = {
 	.abi = VUDB_BACKEND_ABI,
 	.name = "fail",
@@ -241,4 +251,5 @@ const struct vudb_backend vudb__backend_fail = {
 	.verify = fail_verify,
 	.alive = fail_alive,
 	.reopen = fail_reopen,
+	.check = fail_check,
 };

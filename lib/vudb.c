@@ -466,6 +466,22 @@ vudb__again(struct vudb *db, int rc)
 	return vudb__refresh(db) == VUDB_OK;
 }
 
+int
+vudb_check(struct vudb *db)
+{
+	if (db == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	/* the store as it is: no reopen first, which would hide a loss */
+	if (db->be->alive != NULL && !db->be->alive(db, db->st))
+		return vudb__seterr(db, VUDB_ETEMP, "%s: the store was lost "
+		    "(a panic); it is opened anew at the next call",
+		    db->root);
+	if (db->be->check == NULL)
+		return VUDB_OK;
+	return db->be->check(db, db->st);
+}
+
 /* ------------------------------------------------------------ domain cache */
 
 static size_t

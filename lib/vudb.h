@@ -93,6 +93,16 @@ int		 vudb_open(const char *store, int flags, struct vudb **db_r);
 const char	*vudb_open_errmsg(void);
 /* vudb_close - close a store; NULL is fine. */
 void		 vudb_close(struct vudb *db);
+/*
+ * vudb_check - look for processes that died with the store open, and
+ * release the locks and transactions they held.  VUDB_OK, or VUDB_ETEMP
+ * when one died inside the storage library, holding what cannot be
+ * released (a thread that waits for it waits for ever): the store is then
+ * lost to every handle of the process, which opens it anew, recovered, at
+ * its next call.  Safe to call from a thread of its own, on a handle of
+ * its own, while other threads use theirs.
+ */
+int		 vudb_check(struct vudb *db);
 
 /*
  * vudb_lookup - answer a Postfix lookup exactly as vudb-mapd does.  map is

@@ -18,7 +18,7 @@
 
 struct vudb;
 
-#define VUDB_BACKEND_ABI	2
+#define VUDB_BACKEND_ABI	3
 
 #define VUDB_CAP_WRITE		0x1
 #define VUDB_CAP_TXN		0x2
@@ -90,6 +90,11 @@ struct vudb_backend {
 	int	(*sync)(struct vudb *, void *st);
 	/* descriptors one open domain database holds (0 means 1) */
 	unsigned int	 fds_per_domain;
+	/* ABI 3.  Look for processes that died with the store open and
+	 * release what they held: VUDB_OK, or VUDB_ETEMP when one died
+	 * holding what cannot be released and the store is lost (alive
+	 * then says so, and reopen recovers it).  NULL: nothing to do. */
+	int	(*check)(struct vudb *, void *st);
 };
 
 #ifdef WITH_BDB

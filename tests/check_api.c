@@ -1397,6 +1397,62 @@ START_TEST(test_writer_reopens_after_panic)
 }
 END_TEST
 
+/*
+ * A writer killed with a batch open, outside the storage library, leaves
+ * its locks behind: vudb_check releases them (aborting its transaction)
+ * and the store goes on without recovery, so that readers keep their
+ * environment.  Without it the next writer on those records waited for
+ * ever.
+ */
+START_TEST(test_check_releases_dead_writer)
+{
+	struct vudb *w;
+	char *answer, c;
+	int go[2], status;
+	pid_t pid;
+
+	if (strcmp(tu_backend(), "bdb") != 0)
+		return;
+	ck_assert_int_eq(pipe(go), 0);
+	/* no handle crosses the fork */
+	vudb_close(db);
+	db = NULL;
+	if ((pid = fork()) == 0) {
+		struct vudb *cw = tu_open(dir, 0);
+
+		if (vudb_begin(cw, "pc1.example") != 0 ||
+		    vudb_update(cw, VUDB_USER, "matsui@pc1.example",
+		    (const char *[]){ "name", "never", NULL }) != 0)
+			_exit(2);
+		(void)write(go[1], "g", 1);
+		pause();
+		_exit(3);
+	}
+	ck_assert_int_eq(read(go[0], &c, 1), 1);
+	w = tu_open(dir, 0);
+	db = tu_open(dir, VUDB_RDONLY);
+	answer = tu_lookup(db, "mailbox", "matsui@pc1.example");
+	free(answer);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	/* the dead writer's locks are released, its batch is undone */
+	ck_assert_msg(vudb_check(w) == VUDB_OK, "%s", vudb_errmsg(w));
+	alarm(20);
+	ck_assert_int_eq(vudb_update(w, VUDB_USER, "matsui@pc1.example",
+	    (const char *[]){ "name", "after", NULL }), VUDB_OK);
+	alarm(0);
+	/* the readers of this process kept their environment */
+	ck_assert_int_eq(vudb_check(db), VUDB_OK);
+	answer = tu_lookup(db, "mailbox", "matsui@pc1.example");
+	ck_assert_str_eq(answer, "pc1.example/matsui/Maildir/");
+	free(answer);
+	vudb_close(w);
+	close(go[0]);
+	close(go[1]);
+}
+END_TEST
+
 /* A reader is not held up by a writer's open transaction. */
 START_TEST(test_reader_does_not_wait)
 {
@@ -1767,6 +1823,7 @@ api_suite(void)
 	tcase_add_test(tc, test_idle_handle_does_not_hold_others);
 	tcase_add_test(tc, test_writer_reopens_after_panic);
 	tcase_add_test(tc, test_threads_survive_panics);
+	tcase_add_test(tc, test_check_releases_dead_writer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("logs");
 	tcase_add_checked_fixture(tc, setup, teardown);

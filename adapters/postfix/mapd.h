@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <syslog.h>
@@ -70,8 +72,11 @@ struct worker;
 struct worker *worker_new(int id, struct vudb *db, int *err_r);
 int	 worker_start(struct worker *w);
 void	 worker_notify(struct worker *w);	/* stop or reopen: look */
-void	 worker_join(struct worker *w);
+int	 worker_join(struct worker *w, int ms);
 void	 worker_free(struct worker *w);
+uint64_t worker_busy(struct worker *w);		/* ms at its work, or 0 */
+int	 worker_id(const struct worker *w);
+void	 worker_abandon(struct worker *w);
 extern int	 mapd_stopping;			/* atomic */
 
 /* open the store as the workers do; logs failures */

@@ -6,8 +6,14 @@
  * over from systemd) the listening sockets, leaves the terminal, opens one
  * store handle per worker, drops privileges, starts the workers
  * (worker.c) and then waits for signals: SIGTERM and SIGINT stop it
- * gracefully, SIGHUP makes every worker reopen its store.  All lookup
- * semantics are the library's (vudb_lookup); the protocols are in proto.c.
+ * gracefully, SIGHUP makes every worker reopen its store.  Between
+ * signals it watches the workers: one that has been at a round of work
+ * for seconds may wait inside the library for a lock or mutex of a
+ * process that died holding it, which it would wait for for ever (it
+ * answered nothing and ignored every signal).  vudb_check() tells: the
+ * store is then lost, every handle opens it anew, recovered, and the
+ * worker that waits is abandoned and replaced.  All lookup semantics are
+ * the library's (vudb_lookup); the protocols are in proto.c.
  *
  * Order matters: the store is opened after the fork into the background
  * (Berkeley DB registers the process by its ID) and before privileges are
@@ -45,6 +51,9 @@
 #define DEF_IDLE	300
 #define DEF_READ	10
 #define MAX_WORKERS	64
+#define STUCK_MS	2000	/* a round of work this long: look why */
+#define MAX_ABANDONED	16	/* replaced workers before giving up */
+#define JOIN_MS		7000	/* a stopping worker's grace, and more */
 
 struct config conf;
 
@@ -637,6 +646,56 @@ fd_limit(void)
 		    (long)rl.rlim_cur, conf.maxconn);
 }
 
+/*
+ * watch - the workers' watchdog, once a second.  A worker at its round
+ * of work for STUCK_MS is either slow or waits for a dead process; the
+ * store's check tells (chk is the main thread's own handle), and a worker
+ * that waits for a dead process is replaced: it will never answer again.
+ * Returns -1 when too many were replaced (the process had better be
+ * restarted), else 0.
+ */
+static int
+watch(struct worker **ws, struct vudb **chk, int *abandoned)
+{
+	struct worker *nw;
+	struct vudb *db;
+	uint64_t ms;
+	size_t i;
+	int rc, err, id;
+
+	for (i = 0; i < (size_t)conf.workers; i++) {
+		if ((ms = worker_busy(ws[i])) < STUCK_MS)
+			continue;
+		if (*chk == NULL && mapd_store_open(chk) != 0)
+			return 0;
+		if ((rc = vudb_check(*chk)) == VUDB_OK) {
+			if (ms < STUCK_MS + 1000)
+				mapd_log(LOG_WARNING, "worker %d: at one round "
+				    "of lookups for %llu ms", worker_id(ws[i]),
+				    (unsigned long long)ms);
+			continue;
+		}
+		id = worker_id(ws[i]);
+		mapd_log(LOG_ERR, "worker %d: waiting for %llu ms, and the "
+		    "store was lost: %s; replacing the worker", id,
+		    (unsigned long long)ms, vudb_errmsg(*chk));
+		if (++*abandoned > MAX_ABANDONED)
+			return -1;
+		if (mapd_store_open(&db) != 0)
+			db = NULL;	/* the new worker opens it later */
+		if ((nw = worker_new(id, db, &err)) == NULL) {
+			vudb_close(db);
+			mapd_log(LOG_ERR, "worker %d: %s", id, strerror(err));
+			continue;
+		}
+		worker_abandon(ws[i]);
+		ws[i] = nw;
+		if ((err = worker_start(nw)) != 0)
+			mapd_log(LOG_ERR, "worker %d: %s", id, strerror(err));
+	}
+	return 0;
+}
+
 /* drop_privileges - become USER for good */
 static void
 drop_privileges(const struct passwd *pw)
@@ -660,7 +719,9 @@ main(int argc, char *argv[])
 	struct worker *ws[MAX_WORKERS];
 	struct passwd *pw = NULL, pwcopy;
 	struct group *gr;
-	struct vudb *db;
+	struct vudb *db, *chk = NULL;
+	struct timespec tick = { 1, 0 };
+	int abandoned = 0, status = 0;
 	const char *user = NULL, *group = NULL, *store = NULL;
 	char *pidfile = NULL;
 	mode_t mode = 0660;
@@ -786,6 +847,10 @@ main(int argc, char *argv[])
 			fatal(EX_OSERR_, "worker %zu: %s", i, strerror(err));
 		}
 	}
+	/* the watchdog's own handle, opened with the privileges the
+	 * workers had */
+	if (mapd_store_open(&chk) != 0)
+		chk = NULL;
 	if (pidfile != NULL) {
 		if ((fp = fopen(pidfile, "w")) == NULL ||
 		    fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
@@ -805,8 +870,17 @@ main(int argc, char *argv[])
 	    conf.store ? conf.store : "(default)");
 
 	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
+		if ((sig = sigtimedwait(&sigs, NULL, &tick)) < 0) {
+			if (errno == EAGAIN &&
+			    watch(ws, &chk, &abandoned) != 0) {
+				mapd_log(LOG_CRIT, "%d workers were replaced: "
+				    "stopping, to be started anew",
+				    abandoned - 1);
+				status = EX_TEMPFAIL_;
+				break;
+			}
 			continue;
+		}
 		if (sig == SIGHUP) {
 			mapd_log(LOG_INFO, "SIGHUP: reopening the store");
 			__atomic_add_fetch(&reopen_gen, 1, __ATOMIC_SEQ_CST);
@@ -816,15 +890,22 @@ main(int argc, char *argv[])
 		}
 		break;
 	}
-	mapd_log(LOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" :
-	    "SIGTERM");
+	if (status == 0)
+		mapd_log(LOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" :
+		    "SIGTERM");
 	__atomic_store_n(&mapd_stopping, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < (size_t)conf.workers; i++)
 		worker_notify(ws[i]);
 	for (i = 0; i < (size_t)conf.workers; i++) {
-		worker_join(ws[i]);
+		/* one that waits for a dead process does not come back */
+		if (worker_join(ws[i], JOIN_MS) != 0) {
+			mapd_log(LOG_WARNING, "worker %d did not stop: left "
+			    "as it is", worker_id(ws[i]));
+			continue;
+		}
 		worker_free(ws[i]);
 	}
+	vudb_close(chk);
 	for (i = 0; i < conf.nls; i++) {
 		close(conf.ls[i].fd);
 		if (conf.ls[i].unlink_path != NULL &&
@@ -841,5 +922,5 @@ main(int argc, char *argv[])
 	free(conf.ls);
 	mapd_log_tick(1);
 	mapd_log(LOG_INFO, "stopped");
-	return 0;
+	return status;
 }

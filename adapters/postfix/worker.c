@@ -19,6 +19,12 @@
  * connections one epoll_wait() reports ready are served in three passes
  * (receive all, look up all, send all), which keeps the store's pages and
  * the kernel's paths warm in the CPU caches.
+ *
+ * A worker publishes when its current round of work began (busy_ms), so
+ * that the main thread can tell one that waits inside the library for a
+ * lock or mutex of a process that died holding it: that one is abandoned
+ * (worker_abandon) and replaced, and should it ever come back, it only
+ * cleans up after itself and ends.
  */
 #include "config.h"
 
@@ -86,6 +92,9 @@ struct worker {
 	int		 id;
 	pthread_t	 tid;
 	int		 started;
+	int		 done;		/* the thread has ended (atomic) */
+	int		 abandoned;	/* replaced: end, free self (atomic) */
+	uint64_t	 busy_ms;	/* round of work began; 0 idle (atomic) */
 	int		 epfd;
 	int		 evfd;
 	struct vudb	*db;
@@ -767,8 +776,12 @@ worker_main(void *arg)
 		}
 		if (stop_at != 0 && (w->conns == NULL || now_ms() >= stop_at))
 			break;
+		__atomic_store_n(&w->busy_ms, 0, __ATOMIC_RELEASE);
 		n = epoll_wait(w->epfd, evs, MAX_EVENTS, busy ? 0 :
 		    w->resume_at ? ACCEPT_PAUSE_MS : 1000);
+		__atomic_store_n(&w->busy_ms, now_ms(), __ATOMIC_RELEASE);
+		if (__atomic_load_n(&w->abandoned, __ATOMIC_ACQUIRE))
+			break;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -837,6 +850,15 @@ worker_main(void *arg)
 	while (w->conns != NULL)
 		conn_close(w, w->conns);
 	listeners_off(w);
+	__atomic_store_n(&w->busy_ms, 0, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&w->abandoned, __ATOMIC_ACQUIRE)) {
+		/* replaced meanwhile, and detached: nobody joins or frees */
+		mapd_log(LOG_INFO, "worker %d: came back after it was "
+		    "replaced: ending", w->id);
+		worker_free(w);
+		return NULL;
+	}
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -901,12 +923,96 @@ worker_notify(struct worker *w)
 	}
 }
 
-void
-worker_join(struct worker *w)
+/*
+ * worker_join - wait for a worker that was told to stop, at most ms
+ * milliseconds; 0, or -1 if it did not end (it is then left as it is)
+ */
+int
+worker_join(struct worker *w, int ms)
 {
-	if (w->started)
-		pthread_join(w->tid, NULL);
+	struct timespec ts;
+
+	if (!w->started)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	if (pthread_timedjoin_np(w->tid, NULL, &ts) != 0)
+		return -1;
 	w->started = 0;
+	return 0;
+}
+
+/* worker_busy - milliseconds the worker has been at its current round of
+ * work, 0 when it waits for work */
+uint64_t
+worker_busy(struct worker *w)
+{
+	uint64_t b = __atomic_load_n(&w->busy_ms, __ATOMIC_ACQUIRE);
+	uint64_t now = now_ms();
+
+	return b != 0 && now > b ? now - b : 0;
+}
+
+/* worker_id - the worker's number */
+int
+worker_id(const struct worker *w)
+{
+	return w->id;
+}
+
+/*
+ * shut_conns - shut down the connections in the epoll set of a worker
+ * that will not serve them, found in /proc/self/fdinfo (its own lists are
+ * not ours to read): their clients see the end and connect again.  Only
+ * shutdown(2): the descriptors stay the worker's.
+ */
+static void
+shut_conns(struct worker *w)
+{
+	char path[64], line[256];
+	size_t i;
+	FILE *fp;
+	int fd, skip;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", w->epfd);
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "tfd: %d", &fd) != 1 || fd == w->evfd)
+			continue;
+		for (i = 0, skip = 0; i < conf.nls; i++)
+			if (conf.ls[i].fd == fd)
+				skip = 1;
+		if (!skip)
+			(void)shutdown(fd, SHUT_RDWR);
+	}
+	fclose(fp);
+}
+
+/*
+ * worker_abandon - give up a worker that waits inside the library for
+ * what a dead process held, and will never come back: it takes no more
+ * connections, its clients are let go, and the thread is detached.  The
+ * worker is the thread's from now on: the caller forgets it.
+ */
+void
+worker_abandon(struct worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < conf.nls; i++)
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, conf.ls[i].fd, NULL);
+	shut_conns(w);
+	if (w->started)
+		(void)pthread_detach(w->tid);
+	/* last: a worker that comes back frees itself once it sees this
+	 * (within a second: its epoll_wait times out) */
+	__atomic_store_n(&w->abandoned, 1, __ATOMIC_RELEASE);
 }
 
 void

@@ -17,7 +17,11 @@ FAULT=$builddir/tests/bdbfault
 VUDBADM=$builddir/tools/vudbadm/vudbadm
 [ -x "$FAULT" ] || { echo "no tests/bdbfault (Berkeley DB): skipped"; exit 77; }
 
-P=$((20600 + ${VUDB_TEST_PORT_OFFSET:-0}))
+# a port nobody listens on (a fixed block met other runs' servers)
+P=$($PYTHON -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])') || exit 99
 "$MKSTORE" -t "$T/store" || exit 99
 S=$T/store
 
