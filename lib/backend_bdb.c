@@ -97,6 +97,9 @@ struct bdb_db {
 
 /* BDB's own message of the error being reported, per thread. */
 static _Thread_local char lastmsg[512];
+/* a message since the last report said that the file system is full
+ * (the error reported may be a panic or join failure it caused) */
+static _Thread_local int nospace;
 /* BDB's informational messages since the last look, per thread: failchk
  * says what it cleaned up */
 static _Thread_local char infomsg[512];
@@ -160,6 +163,9 @@ bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	(void)env;
 	(void)pfx;
 	snprintf(lastmsg, sizeof(lastmsg), "%s", msg);
+	if (strstr(msg, strerror(ENOSPC)) != NULL ||
+	    strstr(msg, strerror(EDQUOT)) != NULL)
+		nospace = 1;
 }
 
 /* bdb_msgcall - keep BDB's informational messages (never to stdout) */
@@ -175,7 +181,7 @@ bdb_msgcall(const DB_ENV *env, const char *msg)
 static int
 bdb_status(struct vudb *db, int ret, const char *what)
 {
-	int rc;
+	int rc, full;
 
 	switch (ret) {
 	case 0:
@@ -211,12 +217,16 @@ bdb_status(struct vudb *db, int ret, const char *what)
 		rc = VUDB_ETEMP;
 		break;
 	}
+	full = nospace || ret == ENOSPC || ret == EDQUOT;
+	nospace = 0;
 	if (lastmsg[0] != '\0') {
-		vudb__seterr(db, rc, "bdb: %s: %s (%s)", what, db_strerror(ret),
-		    lastmsg);
+		vudb__seterr(db, rc, "bdb: %s: %s%s (%s)", what,
+		    db_strerror(ret), full ? ": the file system of the store "
+		    "is full" : "", lastmsg);
 		lastmsg[0] = '\0';
 	} else
-		vudb__seterr(db, rc, "bdb: %s: %s", what, db_strerror(ret));
+		vudb__seterr(db, rc, "bdb: %s: %s%s", what, db_strerror(ret),
+		    full ? ": the file system of the store is full" : "");
 	return rc;
 }
 
@@ -564,6 +574,56 @@ bdb_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
 	return kill(pid, 0) == 0 || errno != ESRCH;
 }
 
+/*
+ * A full file system.  Berkeley DB maps its region files at their largest
+ * size and grows them, and its log files, by writing their last byte: the
+ * files are sparse, and the first touch of a page in a hole on a full
+ * file system is a SIGBUS, not an error (vudb-mapd and vudbadm died of it;
+ * a verify that filled the cache did, too, and left half-made regions
+ * nobody could join).  Berkeley DB lets a process replace its write;
+ * ours allocates every block up to the end of such a one-byte write
+ * first, so the write fails with ENOSPC and Berkeley DB reports it (a
+ * region that cannot grow is one that is full: the cache evicts, a new
+ * environment fails to open).  Other writes are plain writes.
+ */
+static ssize_t
+bdb_write(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t done = 0;
+	ssize_t n;
+	off_t off;
+	int ret;
+
+	if (len == 1 && (off = lseek(fd, 0, SEEK_CUR)) > 0) {
+		do
+			ret = posix_fallocate(fd, 0, off + 1);
+		while (ret == EINTR);
+		/* a file system that cannot allocate ahead: as before */
+		if (ret != 0 && ret != EOPNOTSUPP && ret != EINVAL) {
+			errno = ret;
+			return -1;
+		}
+	}
+	while (done < len) {
+		if ((n = write(fd, p + done, len - done)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static pthread_once_t	 write_once = PTHREAD_ONCE_INIT;
+
+static void
+install_write(void)
+{
+	(void)db_env_set_func_write(bdb_write);
+}
+
 /* env_create - a configured, unopened environment handle, its regions
  * sized for a store of domains; failchk: with a thread table and
  * bdb_isalive */
@@ -576,6 +636,7 @@ env_create(struct vudb *db, unsigned long long domains, int failchk,
 	DB_ENV *env;
 	int ncache, ret;
 
+	(void)pthread_once(&write_once, install_write);
 	if ((ret = db_env_create(&env, 0)) != 0)
 		return bdb_status(db, ret, "db_env_create");
 	env->set_errcall(env, bdb_errcall);
@@ -615,6 +676,68 @@ env_create(struct vudb *db, unsigned long long domains, int failchk,
 	}
 	*env_r = env;
 	return VUDB_OK;
+}
+
+/*
+ * Regions left half made.  The maker of a region finishes it within
+ * milliseconds, so one that nobody could join for STALE_S is not being
+ * made, and nobody can be using it.  Berkeley DB's own clean-up after a
+ * make that failed for a full file system leaves an empty __db.001, which
+ * every later opener failed to join after 18 s of retries ("unable to
+ * join the environment"), vudbadm recover included, until it was removed
+ * by hand.
+ */
+#define STALE_S		2
+#define REGION_MIN	4096	/* a primary region is much larger */
+
+/* regions_stale - whether __db.001 is left half made (small: empty, or
+ * made and not finished) since STALE_S */
+static int
+regions_stale(const char *path, int small)
+{
+	char p[4096];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/__db.001", path);
+	return stat(p, &sb) == 0 && time(NULL) - sb.st_mtime >= STALE_S &&
+	    (!small || sb.st_size < REGION_MIN);
+}
+
+/* regions_empty - whether __db.001 is there and empty */
+static int
+regions_empty(const char *path)
+{
+	char p[4096];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/__db.001", path);
+	return stat(p, &sb) == 0 && sb.st_size == 0;
+}
+
+/*
+ * regions_clear - remove regions left half made; whether they are gone.
+ * An empty or all but empty __db.001 is removed alone: no region was
+ * made after it (and Berkeley DB's removal would first try to join it,
+ * for 18 s).
+ */
+static int
+regions_clear(const char *path)
+{
+	char p[4096];
+	struct stat sb;
+	DB_ENV *env;
+
+	snprintf(p, sizeof(p), "%s/__db.001", path);
+	if (stat(p, &sb) == 0 && sb.st_size < REGION_MIN)
+		return unlink(p) == 0 || errno == ENOENT;
+	if (db_env_create(&env, 0) != 0)
+		return 0;
+	env->set_errcall(env, bdb_errcall);
+	env->set_msgcall(env, bdb_msgcall);
+	/* DB_ENV->remove destroys the handle */
+	(void)env->remove(env, path, DB_FORCE);
+	lastmsg[0] = '\0';
+	return stat(p, &sb) != 0;
 }
 
 /* env_unlist - new handles no longer share e (envs_lock held) */
@@ -703,7 +826,7 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 	char *real;
 	long long domains;
 	u_int32_t oflags, lockers, fl;
-	int ret, rc, failchk;
+	int ret, rc, failchk, stale = 0;
 
 	*e_r = NULL;
 	if ((real = realpath(path, NULL)) == NULL)
@@ -741,7 +864,11 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 	 */
 	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
 	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
-	for (failchk = 1;; failchk = 0) {
+	/* an empty __db.001 that Berkeley DB would wait 18 s for */
+	if (regions_stale(e->path, 1))
+		(void)regions_clear(e->path);
+	nospace = 0;
+	for (failchk = 1;;) {
 		if ((rc = env_create(db, (unsigned long long)domains, failchk,
 		    &e->env)) != VUDB_OK)
 			goto fail;
@@ -760,8 +887,23 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 			lastmsg[0] = '\0';
 			(void)e->env->close(e->env, 0);
 			e->env = NULL;
+			failchk = 0;
 			continue;
 		}
+		/* regions left half made: once more, after their removal */
+		if ((ret == EAGAIN || ret == DB_RUNRECOVERY) && !stale &&
+		    strstr(lastmsg, "unable to join") != NULL &&
+		    regions_stale(e->path, 0) && regions_clear(e->path)) {
+			stale = 1;
+			(void)e->env->close(e->env, 0);
+			e->env = NULL;
+			continue;
+		}
+		/* this open made __db.001 (O_EXCL) and failed to grow it
+		 * for want of space: it leaves it empty, for the next opener
+		 * to wait for */
+		if (nospace && regions_empty(e->path))
+			(void)regions_clear(e->path);
 		rc = bdb_status(db, ret, "open environment");
 		goto fail;
 	}

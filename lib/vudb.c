@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <ctype.h>
@@ -348,6 +349,34 @@ vudb_setting_set(struct vudb *db, const char *name, const char *value)
 
 /* ------------------------------------------------------------ generation */
 
+/*
+ * gen_usable - whether the generation file can be mapped without a fault:
+ * a page without a block on a full file system is a SIGBUS at the first
+ * touch, not an error (tmpfs allocates even for a read).  A writer
+ * allocates the page; a reader takes a sparse file only while the file
+ * system has room.
+ */
+static int
+gen_usable(int fd, int writer)
+{
+	struct statvfs vfs;
+	struct stat sb;
+	int ret;
+
+	if (writer) {
+		do
+			ret = posix_fallocate(fd, 0, GEN_SIZE);
+		while (ret == EINTR);
+		/* a file system that cannot allocate ahead: as before */
+		return ret == 0 || ret == EOPNOTSUPP || ret == EINVAL;
+	}
+	if (fstat(fd, &sb) != 0 || sb.st_size < GEN_SIZE)
+		return 0;
+	return (unsigned long long)sb.st_blocks * 512 >= GEN_SIZE ||
+	    (fstatvfs(fd, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize >= 1024 * 1024);
+}
+
 static void
 gen_map(struct vudb *db)
 {
@@ -372,6 +401,12 @@ gen_map(struct vudb *db)
 	if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		vudb__log(db, VUDB_LOG_WARNING, "%s: %s: every call re-reads "
 		    "domain records", path, strerror(errno));
+		return;
+	}
+	if (!gen_usable(fd, prot & PROT_WRITE)) {
+		close(fd);
+		vudb__log(db, VUDB_LOG_WARNING, "%s: the file system is full: "
+		    "every call re-reads domain records", path);
 		return;
 	}
 	p = mmap(NULL, GEN_SIZE, prot, MAP_SHARED, fd, 0);
