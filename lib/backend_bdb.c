@@ -14,7 +14,9 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -63,6 +65,8 @@
  */
 struct bdb_store;
 
+#define REGIONS_MAX	16
+
 struct bdb_env {
 	char		*path;		/* realpath of the home */
 	DB_ENV		*env;
@@ -71,6 +75,12 @@ struct bdb_env {
 	int		 closed;	/* env closed; the memory is kept */
 	int		 listed;	/* on envs: new handles share it */
 	int		 failchk;	/* opened with a thread table */
+	/* its region files, to unmap when it is retired */
+	struct {
+		dev_t	 dev;
+		ino_t	 ino;
+	}		 regs[REGIONS_MAX];
+	size_t		 nregs;
 	unsigned long long handles;	/* what its regions were made for */
 	struct bdb_store *stores;	/* the handles on it */
 	struct bdb_env	*next;
@@ -740,6 +750,66 @@ regions_clear(const char *path)
 	return stat(p, &sb) != 0;
 }
 
+/* env_regions - note which files e's regions are (just opened) */
+static void
+env_regions(struct bdb_env *e)
+{
+	struct dirent *de;
+	struct stat sb;
+	char path[4096];
+	DIR *d;
+
+	e->nregs = 0;
+	if ((d = opendir(e->path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && e->nregs < REGIONS_MAX) {
+		if (strncmp(de->d_name, "__db.0", 6) != 0 ||
+		    strspn(de->d_name + 6, "0123456789") !=
+		    strlen(de->d_name + 6))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", e->path, de->d_name);
+		if (stat(path, &sb) == 0) {
+			e->regs[e->nregs].dev = sb.st_dev;
+			e->regs[e->nregs].ino = sb.st_ino;
+			e->nregs++;
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * env_unmap - give back the address space, memory and disk blocks of a
+ * closed, dead environment: Berkeley DB's panic path keeps its regions
+ * mapped, about 100 MB a panic, for as long as the process lives (and
+ * the disk blocks of their files, removed by the recovery).  Only once
+ * no thread can touch them: no handle calls into a dead environment, and
+ * none is stuck inside it.
+ */
+static void
+env_unmap(struct bdb_env *e)
+{
+	unsigned long start, end, ino;
+	unsigned int maj, mnr;
+	char line[4096];
+	size_t i;
+	FILE *fp;
+
+	if (e->nregs == 0 || (fp = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &start, &end,
+		    &maj, &mnr, &ino) != 5 || ino == 0)
+			continue;
+		for (i = 0; i < e->nregs; i++)
+			if (e->regs[i].ino == (ino_t)ino &&
+			    major(e->regs[i].dev) == maj &&
+			    minor(e->regs[i].dev) == mnr)
+				(void)munmap((void *)start, end - start);
+	}
+	fclose(fp);
+	e->nregs = 0;
+}
+
 /* env_unlist - new handles no longer share e (envs_lock held) */
 static void
 env_unlist(struct bdb_env *e)
@@ -756,16 +826,18 @@ env_unlist(struct bdb_env *e)
 
 /*
  * env_busy - whether a thread other than self's is inside e; one inside
- * the same call for STUCK_MS is not counted (envs_lock held)
+ * the same call for STUCK_MS is not counted, but noted in *stuck_r
+ * (envs_lock held)
  */
 static int
-env_busy(struct bdb_env *e, struct bdb_store *self)
+env_busy(struct bdb_env *e, struct bdb_store *self, int *stuck_r)
 {
 	struct bdb_store *s;
 	unsigned long seq;
 	uint64_t now = now_ms();
 	int busy = 0;
 
+	*stuck_r = 0;
 	for (s = e->stores; s != NULL; s = s->snext) {
 		if (s == self ||
 		    ((seq = __atomic_load_n(&s->seq, __ATOMIC_SEQ_CST)) & 1) ==
@@ -777,8 +849,10 @@ env_busy(struct bdb_env *e, struct bdb_store *self)
 			busy = 1;
 		} else if (now - s->seen_ms < STUCK_MS)
 			busy = 1;
-		/* else it waits for a process that died holding a lock, and
-		 * will never come back */
+		else
+			/* it waits for a process that died holding a lock,
+			 * and will never come back */
+			*stuck_r = 1;
 	}
 	return busy;
 }
@@ -790,17 +864,19 @@ env_busy(struct bdb_env *e, struct bdb_store *self)
  * preempted: it is waited for, rather than answering the caller's call
  * with a failure.  self, the caller's own handle, is not inside.
  * Berkeley DB's panic path closes it: it leaves the register and closes
- * its descriptors, but frees nothing that handles still point to.
+ * its descriptors, but frees nothing that handles still point to; the
+ * regions are unmapped here unless a thread is stuck inside.
  * (envs_lock held)
  */
 static void
 env_retire(struct bdb_env *e, struct bdb_store *self)
 {
 	struct timespec pause = { 0, 200000 };
+	int stuck;
 
 	if (e->closed)
 		return;
-	while (env_busy(e, self))
+	while (env_busy(e, self, &stuck))
 		nanosleep(&pause, NULL);
 	env_unlist(e);
 	/* a dead environment that is not marked panicked (failchk found a
@@ -811,6 +887,8 @@ env_retire(struct bdb_env *e, struct bdb_store *self)
 	(void)e->env->close(e->env, 0);
 	lastmsg[0] = '\0';
 	e->closed = 1;
+	if (!stuck)
+		env_unmap(e);
 }
 
 /*
@@ -909,6 +987,7 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 	}
 	/* a panic met while opening is not this one's */
 	__atomic_store_n(&e->dead, 0, __ATOMIC_SEQ_CST);
+	env_regions(e);
 	/* the regions' size: ours if this open made them, else the maker's
 	 * (Berkeley DB reads the limits back from the regions once open) */
 	if (e->env->get_lk_max_lockers(e->env, &lockers) == 0 &&
@@ -972,8 +1051,12 @@ store_unlink(struct bdb_store *st)
 static void
 env_free(struct bdb_env *e)
 {
-	if (!e->closed)
+	if (!e->closed) {
 		(void)e->env->close(e->env, 0);
+		/* a dead one's regions stay mapped (no thread is inside) */
+		if (__atomic_load_n(&e->dead, __ATOMIC_SEQ_CST))
+			env_unmap(e);
+	}
 	lastmsg[0] = '\0';
 	free(e->path);
 	free(e);
