@@ -16,8 +16,13 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+
+#ifdef __linux__
+#include <linux/membarrier.h>
+#endif
 
 #include <dirent.h>
 #include <pthread.h>
@@ -304,6 +309,45 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * The fence that orders a call's seq before its look at dead (and a
+ * closer's dead before its look at seq) is paid by the closer, which is
+ * rare, rather than by every call: membarrier(2) makes every running
+ * thread of the process pass a full barrier, so a call only needs to
+ * keep the compiler from reordering the two.  Where membarrier is
+ * missing or refused (a seccomp filter), every call fences itself.
+ */
+static int		 light_fence;	/* membarrier registered */
+static pthread_once_t	 fence_once = PTHREAD_ONCE_INIT;
+
+static void
+fence_init(void)
+{
+#if defined(__linux__) && defined(SYS_membarrier)
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+	    0, 0) == 0)
+		__atomic_store_n(&light_fence, 1, __ATOMIC_SEQ_CST);
+#endif
+}
+
+/* heavy_fence - the closer's half of the fence */
+static void
+heavy_fence(void)
+{
+#if defined(__linux__) && defined(SYS_membarrier)
+	if (__atomic_load_n(&light_fence, __ATOMIC_SEQ_CST) &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0,
+	    0) != 0) {
+		/* never after a registration; were it to happen, let the
+		 * calls' stores drain before seq is read */
+		struct timespec ms = { 0, 1000000 };
+
+		nanosleep(&ms, NULL);
+	}
+#endif
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 /* st_leave - a call into the store's environment has ended */
 static inline void
 st_leave(struct bdb_store *st)
@@ -319,12 +363,21 @@ st_leave(struct bdb_store *st)
 static inline int
 st_in(struct bdb_store *st, struct bdb_env *e)
 {
+	int dead;
+
 	if (e == NULL)
 		return 0;
 	/* seq before dead, dead before a closer reads seq: one of the two
-	 * sees the other */
-	__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&e->dead, __ATOMIC_SEQ_CST)) {
+	 * sees the other (heavy_fence is the closer's half) */
+	if (__builtin_expect(light_fence, 1)) {
+		__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		dead = __atomic_load_n(&e->dead, __ATOMIC_RELAXED);
+	} else {
+		__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_SEQ_CST);
+		dead = __atomic_load_n(&e->dead, __ATOMIC_SEQ_CST);
+	}
+	if (dead) {
 		st_leave(st);
 		return 0;
 	}
@@ -647,6 +700,7 @@ env_create(struct vudb *db, unsigned long long domains, int failchk,
 	int ncache, ret;
 
 	(void)pthread_once(&write_once, install_write);
+	(void)pthread_once(&fence_once, fence_init);
 	if ((ret = db_env_create(&env, 0)) != 0)
 		return bdb_status(db, ret, "db_env_create");
 	env->set_errcall(env, bdb_errcall);
@@ -838,6 +892,8 @@ env_busy(struct bdb_env *e, struct bdb_store *self, int *stuck_r)
 	int busy = 0;
 
 	*stuck_r = 0;
+	/* dead is set: every call from now on sees it, or shows in seq */
+	heavy_fence();
 	for (s = e->stores; s != NULL; s = s->snext) {
 		if (s == self ||
 		    ((seq = __atomic_load_n(&s->seq, __ATOMIC_SEQ_CST)) & 1) ==
