@@ -11,8 +11,10 @@
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -355,9 +357,86 @@ die_of_signal(int sig)
 	_exit(128 + sig);
 }
 
+/*
+ * The watchdog.  A process that dies inside Berkeley DB may hold a mutex
+ * that vudbadm then waits for, for ever (the fault campaign found
+ * writers, and a "user list | head", waiting on a futex of a removed
+ * region file).  A thread of its own looks once a second at the main
+ * thread: when it has used no CPU for WATCH_S seconds and waits on a
+ * futex (not on its input: an import from a slow pipe), it asks the
+ * store (vudb_check, on a handle of its own).  A process that died
+ * outside the library has its locks released, and the main thread goes
+ * on; one that died inside it leaves the store lost, and vudbadm ends
+ * with exit status 75 (or the signal it was ending for), saying so:
+ * what it had not committed is not done.
+ */
+#define WATCH_S		3
+
+static pthread_t	 main_thread;
+static pid_t		 main_tid;
+
+/* main_waits - whether the main thread is blocked on a futex */
+static int
+main_waits(void)
+{
+	char path[64];
+	long nr;
+	FILE *fp;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/syscall",
+	    (long)main_tid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return 0;
+	ok = fscanf(fp, "%ld", &nr) == 1 && nr == SYS_futex;
+	fclose(fp);
+	return ok;
+}
+
+static void *
+watchdog(void *arg)
+{
+	struct ctx *c = arg;
+	struct timespec cpu, last = { 0, 0 };
+	struct vudb *wd = NULL;
+	clockid_t cid;
+	int still = 0;
+
+	/* its handle shares the main thread's environment from the start:
+	 * one opened later would open a new one, and find it healthy */
+	if (pthread_getcpuclockid(main_thread, &cid) != 0 ||
+	    vudb_open(c->store, VUDB_RDONLY, &wd) != VUDB_OK)
+		return NULL;
+	for (;;) {
+		sleep(1);
+		if (clock_gettime(cid, &cpu) != 0)
+			return NULL;
+		if (cpu.tv_sec != last.tv_sec || cpu.tv_nsec != last.tv_nsec) {
+			last = cpu;
+			still = 0;
+			continue;
+		}
+		if (++still < WATCH_S || !main_waits())
+			continue;
+		if (vudb_check(wd) == VUDB_OK)
+			continue;
+		fflush(stdout);
+		fprintf(stderr, "vudbadm: %s: the store was lost while this "
+		    "command waited for a process that died holding what it "
+		    "waited for (%s); what it had not committed is not done: "
+		    "run it again\n", c->cmd != NULL ? c->cmd : "",
+		    vudb_errmsg(wd));
+		if (caught != 0)
+			die_of_signal(caught);
+		_exit(EX_TEMPFAIL);
+	}
+}
+
 int
 open_store(struct ctx *c, int flags)
 {
+	pthread_t t;
+
 	int rc;
 
 	if (c->db != NULL)
@@ -375,6 +454,10 @@ open_store(struct ctx *c, int flags)
 		return rc;
 	}
 	vudb_set_log(c->db, lib_log, c);
+	main_thread = pthread_self();
+	main_tid = (pid_t)syscall(SYS_gettid);
+	if (pthread_create(&t, NULL, watchdog, c) == 0)
+		(void)pthread_detach(t);
 	return EX_OK;
 }
 
