@@ -1983,42 +1983,63 @@ bdb_reopen(struct vudb *db, void *vst)
 }
 
 /*
- * bdb_check - failchk: a process that died outside Berkeley DB has its
- * locks released, its transactions aborted and its handles closed; one
- * that died inside (perhaps holding a mutex that another thread of this
- * process now waits for, for ever) leaves the environment dead, and every
- * handle opens it anew, with recovery.
+ * bdb_check - whether a thread of this process waits inside Berkeley DB
+ * for ever.  On a live environment, failchk first: a process that died
+ * outside Berkeley DB has its locks released, its transactions aborted
+ * and its handles closed; one that died inside, perhaps holding a mutex,
+ * leaves the environment dead, and every handle opens it anew, with
+ * recovery.  On a dead environment (that one, or one that another process
+ * recovered), a thread of this process inside it in the same call for
+ * STUCK_MS waits for what a dead process held: VUDB_ETEMP.  A thread that
+ * is only slow, or waiting for its reopen, is not one.  So a caller that
+ * asks once a second learns of a stuck thread about STUCK_MS after the
+ * environment died.
  */
 static int
 bdb_check(struct vudb *db, void *vst)
 {
 	struct bdb_store *st = vst;
 	struct bdb_env *e = st->shared;
-	int ret, rc;
+	int ret, stuck = 0;
 
-	if ((rc = st_enter(db, st, e)) != VUDB_OK)
-		return rc;
-	ninfo = 0;
-	/* regions made without a thread table record nothing to check */
-	ret = e->failchk ? e->env->failchk(e->env, 0) : 0;
-	st_leave(st);
-	/* Berkeley DB 5.3 cannot free the per-process mutexes of a dead
-	 * process (each locker's stays locked by design): the last step
-	 * fails, after everything that mattered was released */
-	if (ret == EBUSY && strstr(lastmsg, "destroy mutex") != NULL) {
-		lastmsg[0] = '\0';
-		ret = 0;
-	}
-	if (ret == 0 && ninfo > 0)
-		vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: a process died "
-		    "with the store open; what it held is released (%s, and "
-		    "%u more)", st->root, infomsg, ninfo - 1);
-	ninfo = 0;
-	if (ret == 0)
+	if (e == NULL)
 		return VUDB_OK;
-	if (ret == DB_RUNRECOVERY)
-		__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
-	return bdb_status(db, ret, "failchk");
+	if (st_in(st, e)) {
+		ninfo = 0;
+		/* regions made without a thread table record nothing */
+		ret = e->failchk ? e->env->failchk(e->env, 0) : 0;
+		st_leave(st);
+		/* Berkeley DB 5.3 cannot free the per-process mutexes of a
+		 * dead process (each locker's stays locked by design): the
+		 * last step fails, after everything that mattered was
+		 * released */
+		if (ret == EBUSY && strstr(lastmsg, "destroy mutex") != NULL)
+			ret = 0;
+		if (ret == 0 && ninfo > 0)
+			vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: a process "
+			    "died with the store open; what it held is "
+			    "released (%s, and %u more)", st->root, infomsg,
+			    ninfo - 1);
+		ninfo = 0;
+		if (ret == DB_RUNRECOVERY) {
+			__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
+			vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: a process "
+			    "died inside Berkeley DB (%s): the store is "
+			    "recovered", st->root, lastmsg);
+		} else if (ret != 0)
+			return bdb_status(db, ret, "failchk");
+		lastmsg[0] = '\0';
+	}
+	if (!__atomic_load_n(&e->dead, __ATOMIC_SEQ_CST))
+		return VUDB_OK;
+	pthread_mutex_lock(&envs_lock);
+	(void)env_busy(e, st, &stuck);
+	pthread_mutex_unlock(&envs_lock);
+	if (!stuck)
+		return VUDB_OK;
+	return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: a thread waits inside "
+	    "Berkeley DB for what a process that died there held, and will "
+	    "not come back", st->root);
 }
 
 static int

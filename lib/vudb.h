@@ -94,13 +94,15 @@ const char	*vudb_open_errmsg(void);
 /* vudb_close - close a store; NULL is fine. */
 void		 vudb_close(struct vudb *db);
 /*
- * vudb_check - look for processes that died with the store open, and
- * release the locks and transactions they held.  VUDB_OK, or VUDB_ETEMP
- * when one died inside the storage library, holding what cannot be
- * released (a thread that waits for it waits for ever): the store is then
- * lost to every handle of the process, which opens it anew, recovered, at
- * its next call.  Safe to call from a thread of its own, on a handle of
- * its own, while other threads use theirs.
+ * vudb_check - look for processes that died with the store open.  One
+ * that died outside the storage library has its locks and transactions
+ * released; one that died inside it may have held what a thread now
+ * waits for, for ever, and the store is then recovered: every handle of
+ * the process opens it anew at its next call.  Returns VUDB_ETEMP when a
+ * thread of this process does wait for ever inside the library (known
+ * from a call a few seconds after the death: call it once a second),
+ * else VUDB_OK.  Safe to call from a thread of its own, on a handle of
+ * its own, while other threads use theirs or are blocked in calls.
  */
 int		 vudb_check(struct vudb *db);
 

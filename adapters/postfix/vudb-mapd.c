@@ -11,8 +11,8 @@
  * for seconds may wait inside the library for a lock or mutex of a
  * process that died holding it, which it would wait for for ever (it
  * answered nothing and ignored every signal).  vudb_check() tells: the
- * store is then lost, every handle opens it anew, recovered, and the
- * worker that waits is abandoned and replaced.  All lookup semantics are
+ * store is recovered, every other handle opens it anew, and the worker
+ * that waits is abandoned and replaced.  All lookup semantics are
  * the library's (vudb_lookup); the protocols are in proto.c.
  *
  * Order matters: the store is opened after the fork into the background
@@ -648,11 +648,12 @@ fd_limit(void)
 
 /*
  * watch - the workers' watchdog, once a second.  A worker at its round
- * of work for STUCK_MS is either slow or waits for a dead process; the
- * store's check tells (chk is the main thread's own handle), and a worker
- * that waits for a dead process is replaced: it will never answer again.
- * Returns -1 when too many were replaced (the process had better be
- * restarted), else 0.
+ * of work for STUCK_MS is slow, waits for its store to be reopened, or
+ * waits for a dead process; the store's check tells (chk is the main
+ * thread's own handle; it knows a thread that waits for ever a few
+ * seconds after the death), and a worker that waits for a dead process
+ * is replaced: it will never answer again.  Returns -1 when too many
+ * were replaced (the process had better be restarted), else 0.
  */
 static int
 watch(struct worker **ws, struct vudb **chk, int *abandoned)
@@ -676,9 +677,9 @@ watch(struct worker **ws, struct vudb **chk, int *abandoned)
 			continue;
 		}
 		id = worker_id(ws[i]);
-		mapd_log(LOG_ERR, "worker %d: waiting for %llu ms, and the "
-		    "store was lost: %s; replacing the worker", id,
-		    (unsigned long long)ms, vudb_errmsg(*chk));
+		mapd_log(LOG_ERR, "worker %d: waiting for %llu ms: %s; "
+		    "replacing the worker", id, (unsigned long long)ms,
+		    vudb_errmsg(*chk));
 		if (++*abandoned > MAX_ABANDONED)
 			return -1;
 		if (mapd_store_open(&db) != 0)
