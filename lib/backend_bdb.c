@@ -98,6 +98,35 @@ static pthread_mutex_t	 envs_lock = PTHREAD_MUTEX_INITIALIZER;
 #define STUCK_MS	2000
 /* a failed reopen is tried again after this long */
 #define RETRY_MS	200
+/* envs_lock held this long: its holder waits for a dead process */
+#define LOCK_MS		10000
+
+/*
+ * envs_lock_for - take envs_lock, giving up after LOCK_MS: 0, or -1.  A
+ * thread that holds it while it opens or closes an environment may wait
+ * inside Berkeley DB for what a process that died there held, for ever;
+ * the others must not wait for it with it (vudb-mapd's watchdog, and a
+ * replacement worker, did).
+ */
+static int
+envs_lock_for(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += LOCK_MS / 1000;
+	ts.tv_nsec += (long)(LOCK_MS % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return pthread_mutex_timedlock(&envs_lock, &ts) == 0 ? 0 : -1;
+}
+
+/* LOCK_STUCK - the message when envs_lock_for fails */
+#define LOCK_STUCK	"another thread has been opening or closing the " \
+			"environment for 10 s: it waits for a process that " \
+			"died inside Berkeley DB"
 
 /*
  * A database handle as the core holds it: the database and where it was
@@ -1461,10 +1490,14 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 		free(st);
 		return rc;
 	}
-	pthread_mutex_lock(&envs_lock);
-	if ((rc = env_get(db, path, &e)) == VUDB_OK)
-		store_link(st, e);
-	pthread_mutex_unlock(&envs_lock);
+	if (envs_lock_for() != 0)
+		rc = vudb__seterr(db, VUDB_ETEMP, "bdb: %s: %s", path,
+		    LOCK_STUCK);
+	else {
+		if ((rc = env_get(db, path, &e)) == VUDB_OK)
+			store_link(st, e);
+		pthread_mutex_unlock(&envs_lock);
+	}
 	if (rc != VUDB_OK) {
 		free(st->root);
 		free(st);
@@ -1494,15 +1527,17 @@ bdb_store_close(struct vudb *db, void *vst)
 		return;
 	if (st->npending > 0 && publish_pending(db, st) != VUDB_OK)
 		vudb__log(db, VUDB_LOG_ERR, "%s", db->errmsg);
+	misfit = 0;
+	/* outside envs_lock: Berkeley DB may keep a thread here for ever */
+	if ((e = st->shared) != NULL && !(st->flags & VUDB_RDONLY) &&
+	    st_in(st, e)) {
+		(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
+		st_leave(st);
+		domains = store_domains(st);
+		misfit = !regions_fit(e->handles, domains);
+	}
 	pthread_mutex_lock(&envs_lock);
 	if ((e = st->shared) != NULL) {
-		misfit = 0;
-		if (!(st->flags & VUDB_RDONLY) && st_in(st, e)) {
-			(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
-			st_leave(st);
-			domains = store_domains(st);
-			misfit = !regions_fit(e->handles, domains);
-		}
 		/* the last to leave makes way for regions that suit */
 		if ((e = store_unlink(st)) != NULL) {
 			env_free(e);
@@ -1963,7 +1998,9 @@ bdb_reopen(struct vudb *db, void *vst)
 	if (now < st->retry_ms)
 		return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: the environment "
 		    "could not be opened; trying again shortly", st->root);
-	pthread_mutex_lock(&envs_lock);
+	if (envs_lock_for() != 0)
+		return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: %s", st->root,
+		    LOCK_STUCK);
 	if ((e = st->shared) != NULL) {
 		env_retire(e, st);
 		if ((e = store_unlink(st)) != NULL)
@@ -2032,7 +2069,9 @@ bdb_check(struct vudb *db, void *vst)
 	}
 	if (!__atomic_load_n(&e->dead, __ATOMIC_SEQ_CST))
 		return VUDB_OK;
-	pthread_mutex_lock(&envs_lock);
+	if (envs_lock_for() != 0)
+		return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: %s", st->root,
+		    LOCK_STUCK);
 	(void)env_busy(e, st, &stuck);
 	pthread_mutex_unlock(&envs_lock);
 	if (!stuck)
