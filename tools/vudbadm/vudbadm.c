@@ -374,6 +374,12 @@ die_of_signal(int sig)
 
 static pthread_t	 main_thread;
 static pid_t		 main_tid;
+/* the watchdog: its thread, its handle, and how the main thread stops it */
+static pthread_t	 wd_thread;
+static struct vudb	*wd_db;
+static int		 wd_running, wd_stop;
+static pthread_mutex_t	 wd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 wd_cond = PTHREAD_COND_INITIALIZER;
 
 /* main_waits - whether the main thread is blocked on a futex */
 static int
@@ -393,22 +399,35 @@ main_waits(void)
 	return ok;
 }
 
+/* wd_sleep - wait a second, or until stop_watchdog: 1 to go on, 0 to end */
+static int
+wd_sleep(void)
+{
+	struct timespec ts;
+	int stop;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec++;
+	pthread_mutex_lock(&wd_lock);
+	while (!wd_stop &&
+	    pthread_cond_timedwait(&wd_cond, &wd_lock, &ts) == 0)
+		;
+	stop = wd_stop;
+	pthread_mutex_unlock(&wd_lock);
+	return !stop;
+}
+
 static void *
 watchdog(void *arg)
 {
 	struct ctx *c = arg;
 	struct timespec cpu, last = { 0, 0 };
-	struct vudb *wd = NULL;
 	clockid_t cid;
 	int still = 0;
 
-	/* its handle shares the main thread's environment from the start:
-	 * one opened later would open a new one, and find it healthy */
-	if (pthread_getcpuclockid(main_thread, &cid) != 0 ||
-	    vudb_open(c->store, VUDB_RDONLY, &wd) != VUDB_OK)
+	if (pthread_getcpuclockid(main_thread, &cid) != 0)
 		return NULL;
-	for (;;) {
-		sleep(1);
+	while (wd_sleep()) {
 		if (clock_gettime(cid, &cpu) != 0)
 			return NULL;
 		if (cpu.tv_sec != last.tv_sec || cpu.tv_nsec != last.tv_nsec) {
@@ -418,25 +437,69 @@ watchdog(void *arg)
 		}
 		if (++still < WATCH_S || !main_waits())
 			continue;
-		if (vudb_check(wd) == VUDB_OK)
+		if (vudb_check(wd_db) == VUDB_OK)
 			continue;
 		fflush(stdout);
 		fprintf(stderr, "vudbadm: %s: the store was lost while this "
 		    "command waited for a process that died holding what it "
 		    "waited for (%s); what it had not committed is not done: "
 		    "run it again\n", c->cmd != NULL ? c->cmd : "",
-		    vudb_errmsg(wd));
+		    vudb_errmsg(wd_db));
 		if (caught != 0)
 			die_of_signal(caught);
 		_exit(EX_TEMPFAIL);
 	}
+	return NULL;
+}
+
+/*
+ * start_watchdog - its handle is opened here, with the main thread's:
+ * so it shares the main thread's environment (one opened later, after a
+ * recovery, would find a new, healthy one).
+ */
+static void
+start_watchdog(struct ctx *c)
+{
+	if (vudb_open(c->store, VUDB_RDONLY, &wd_db) != VUDB_OK) {
+		wd_db = NULL;
+		return;
+	}
+	main_thread = pthread_self();
+	main_tid = (pid_t)syscall(SYS_gettid);
+	wd_stop = 0;
+	if (pthread_create(&wd_thread, NULL, watchdog, c) == 0)
+		wd_running = 1;
+	else {
+		vudb_close(wd_db);
+		wd_db = NULL;
+	}
+}
+
+/*
+ * stop_watchdog - before the store is closed: the watchdog's handle is
+ * closed too, first, so that the process leaves Berkeley DB's register
+ * (a handle left open at exit reads as a process that died in the store:
+ * the next opener would recover it under every reader) and the last
+ * closer is the main thread's writer, which resizes the regions.
+ */
+static void
+stop_watchdog(void)
+{
+	if (wd_running) {
+		pthread_mutex_lock(&wd_lock);
+		wd_stop = 1;
+		pthread_cond_signal(&wd_cond);
+		pthread_mutex_unlock(&wd_lock);
+		(void)pthread_join(wd_thread, NULL);
+		wd_running = 0;
+	}
+	vudb_close(wd_db);
+	wd_db = NULL;
 }
 
 int
 open_store(struct ctx *c, int flags)
 {
-	pthread_t t;
-
 	int rc;
 
 	if (c->db != NULL)
@@ -454,10 +517,7 @@ open_store(struct ctx *c, int flags)
 		return rc;
 	}
 	vudb_set_log(c->db, lib_log, c);
-	main_thread = pthread_self();
-	main_tid = (pid_t)syscall(SYS_gettid);
-	if (pthread_create(&t, NULL, watchdog, c) == 0)
-		(void)pthread_detach(t);
+	start_watchdog(c);
 	return EX_OK;
 }
 
@@ -571,6 +631,7 @@ main(int argc, char **argv)
 			    "failed");
 	}
 	/* a batch still open is aborted */
+	stop_watchdog();
 	vudb_close(c.db);
 	c.db = NULL;
 	if (caught != 0)
