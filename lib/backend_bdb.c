@@ -1067,7 +1067,15 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 		 * to wait for */
 		if (nospace && regions_empty(e->path))
 			(void)regions_clear(e->path);
-		rc = bdb_status(db, ret, "open environment");
+		if (ret == EROFS) {
+			lastmsg[0] = '\0';
+			rc = vudb__seterr(db, VUDB_ERDONLY, "bdb: %s: the store "
+			    "is on a read-only file system: Berkeley DB writes "
+			    "its region files (__db.*) to read as well, so "
+			    "neither lookups nor changes work until it is "
+			    "writable again", e->path);
+		} else
+			rc = bdb_status(db, ret, "open environment");
 		goto fail;
 	}
 	/* a panic met while opening is not this one's */
@@ -1497,6 +1505,14 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 		if ((rc = env_get(db, path, &e)) == VUDB_OK)
 			store_link(st, e);
 		pthread_mutex_unlock(&envs_lock);
+	}
+	/* a reader asked for no change: for it, a read-only file system is
+	 * a failure to read (TEMP, as every failure of a lookup) */
+	if (rc == VUDB_ERDONLY && (flags & VUDB_RDONLY)) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", vudb_errmsg(db));
+		rc = vudb__seterr(db, VUDB_ETEMP, "%s", why);
 	}
 	if (rc != VUDB_OK) {
 		free(st->root);

@@ -104,6 +104,9 @@ lm_status(struct vudb *db, int ret, const char *what)
 	case ENOMEM:
 		rc = VUDB_ENOMEM;
 		break;
+	case EROFS:
+		return vudb__seterr(db, VUDB_ERDONLY, "lmdb: %s: the store is "
+		    "on a read-only file system", what);
 	default:	/* MAP_FULL, MAP_RESIZED, READERS_FULL, EIO, EACCES */
 		rc = VUDB_ETEMP;
 		break;
@@ -427,7 +430,9 @@ part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
 		return vudb__seterr(db, VUDB_EINVAL, "lmdb: too many domains "
 		    "in one transaction");
 	if (d->e->rdonly)
-		return vudb__seterr(db, VUDB_ERDONLY, "lmdb: read-only");
+		return vudb__seterr(db, VUDB_ERDONLY, "lmdb: %s: the domain "
+		    "file cannot be written (a read-only file system, or no "
+		    "write permission)", d->e->path);
 	env_grow(d->e, 0);
 	ret = mdb_txn_begin(d->e->env, NULL, 0, txn_r);
 	if (ret == MDB_MAP_RESIZED) {

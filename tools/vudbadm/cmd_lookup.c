@@ -29,7 +29,7 @@ cmd_lookup(struct ctx *c, int argc, char **argv)
 	if (!vudb_map_valid(pos[0]))
 		return usage_error(c, "%s: unknown map (domain, mailbox, "
 		    "alias, sender, uid, gid, relocated)", pos[0]);
-	if ((rc = open_store(c, 0)) != EX_OK)
+	if ((rc = open_store(c, VUDB_RDONLY)) != EX_OK)
 		return rc == EX_NOINPUT ? EX_TEMPFAIL : rc;
 	rc = vudb_lookup(c->db, pos[0], pos[1], &answer);
 	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND) {
@@ -76,7 +76,7 @@ cmd_auth(struct ctx *c, int argc, char **argv)
 		return EX_USAGE;
 	if (n != 1)
 		return usage_error(c, "address missing");
-	if ((rc = open_store(c, 0)) != EX_OK)
+	if ((rc = open_store(c, VUDB_RDONLY)) != EX_OK)
 		return rc == EX_NOINPUT ? EX_TEMPFAIL : rc;
 	if ((ex = read_pw(c, pw, sizeof(pw))) != EX_OK)
 		return ex;
