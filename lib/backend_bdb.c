@@ -283,13 +283,68 @@ bdb_status(struct vudb *db, int ret, const char *what)
  * way the environment is dead (bdb_event marked it), and the core reopens
  * it on its next call.
  */
+/*
+ * A quarantine marker holds the identity of the file it quarantines:
+ * device, inode, size and modification time.  A file that is no longer
+ * that one was restored (renamed over, or written by cp): its quarantine
+ * ends by itself, and a restored file that is still damaged is caught
+ * again at its first bad page.  A marker without an identity (made by
+ * hand) stays until it is removed.
+ */
+static void
+mark_damaged(const char *file, const char *marker)
+{
+	struct stat sb;
+	char line[160];
+	int fd, n = 0;
+
+	if ((fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    FILE_MODE)) == -1)
+		return;
+	if (stat(file, &sb) == 0)
+		n = snprintf(line, sizeof(line), "%llu %llu %lld %lld %ld\n",
+		    (unsigned long long)sb.st_dev,
+		    (unsigned long long)sb.st_ino, (long long)sb.st_size,
+		    (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
+	if (n > 0 && write(fd, line, (size_t)n) != n)
+		(void)ftruncate(fd, 0);
+	close(fd);
+}
+
+/* still_damaged - whether marker still quarantines file: 1, or 0 when
+ * file was replaced since (the marker is then removed) */
+static int
+still_damaged(const char *file, const char *marker)
+{
+	unsigned long long dev, ino;
+	long long size, sec;
+	long nsec;
+	struct stat sb;
+	FILE *fp;
+	int known;
+
+	if ((fp = fopen(marker, "re")) == NULL)
+		return errno != ENOENT;
+	known = fscanf(fp, "%llu %llu %lld %lld %ld", &dev, &ino, &size,
+	    &sec, &nsec) == 5;
+	fclose(fp);
+	if (!known || stat(file, &sb) != 0)
+		return 1;
+	if ((unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino &&
+	    (long long)sb.st_size == size &&
+	    (long long)sb.st_mtim.tv_sec == sec && sb.st_mtim.tv_nsec == nsec)
+		return 1;
+	return unlink(marker) != 0 && errno != ENOENT;
+}
+
 static int
 bdb_fail(struct vudb *db, struct bdb_db *w, int ret, const char *what)
 {
 	struct bdb_env *e = w->e;
-	char path[4096], why[512];
+	char file[4096], path[4200], why[512];
 	const char *fname = NULL, *dname = NULL;
-	int fd, damaged;
+	int damaged;
 
 	if (ret != DB_RUNRECOVERY || e == NULL)
 		return bdb_status(db, ret, what);
@@ -298,15 +353,13 @@ bdb_fail(struct vudb *db, struct bdb_db *w, int ret, const char *what)
 	    strstr(lastmsg, "checksum") != NULL;
 	if (damaged && w->dbp->get_dbname(w->dbp, &fname, &dname) == 0 &&
 	    fname != NULL) {
-		snprintf(path, sizeof(path), "%s/%s%s", e->path, fname,
-		    DAMAGED_SUFFIX);
-		if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC,
-		    FILE_MODE)) != -1)
-			close(fd);
+		snprintf(file, sizeof(file), "%s/%s", e->path, fname);
+		snprintf(path, sizeof(path), "%s%s", file, DAMAGED_SUFFIX);
+		mark_damaged(file, path);
 		snprintf(why, sizeof(why), "%s", lastmsg);
 		lastmsg[0] = '\0';
 		return vudb__seterr(db, VUDB_ECORRUPT, "bdb: %s: %s: %s; the "
-		    "file is quarantined: restore it and remove %s", fname,
+		    "file is quarantined: restore it (or remove %s)", fname,
 		    what, why, path);
 	}
 	return bdb_status(db, ret, what);
@@ -1683,9 +1736,9 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 		    strerror(errno));
 	}
 	snprintf(marker, sizeof(marker), "%s%s", path, DAMAGED_SUFFIX);
-	if (stat(marker, &sb) == 0)
+	if (still_damaged(path, marker))
 		return vudb__seterr(db, VUDB_ECORRUPT, "bdb: %s: the file is "
-		    "quarantined as damaged: restore it and remove %s", file,
+		    "quarantined as damaged: restore it (or remove %s)", file,
 		    marker);
 	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
 		return rc;

@@ -1170,6 +1170,21 @@ START_TEST(test_damaged_page_is_isolated)
 	ck_assert_int_eq(vudb_lookup(r, "domain", "pc2.example", &answer),
 	    VUDB_OK);
 	free(answer);
+	/* restored (here: the page written back): the quarantine ends by
+	 * itself, for the reader that met it too */
+	p = tu_path(dir, "domains/pc1.example.db");
+	ck_assert_int_ge(fd = open(p, O_RDWR), 0);
+	for (i = 0; i < 64; i++)
+		page[i] ^= 0xff;
+	ck_assert_int_eq(pwrite(fd, page, sizeof(page), 4096 + 300), 64);
+	close(fd);
+	free(p);
+	ck_assert_int_eq(vudb_lookup(r, "mailbox", "user1@pc1.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	p = tu_path(dir, "domains/pc1.example.db.damaged");
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
 	vudb_close(r);
 	db = tu_open(dir, 0);
 	ck_assert_int_eq(vudb_get(db, VUDB_USER, "matsui@pc2.example", NULL),
