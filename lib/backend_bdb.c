@@ -87,6 +87,10 @@ struct bdb_env {
 	}		 regs[REGIONS_MAX];
 	size_t		 nregs;
 	unsigned long long handles;	/* what its regions were made for */
+	/* a writer that left found its regions unfit for this many domains:
+	 * the last to leave removes them (under envs_lock) */
+	int		 misfit;
+	unsigned long long misfit_domains;
 	struct bdb_store *stores;	/* the handles on it */
 	struct bdb_env	*next;
 };
@@ -1607,7 +1611,15 @@ bdb_store_close(struct vudb *db, void *vst)
 	}
 	pthread_mutex_lock(&envs_lock);
 	if ((e = st->shared) != NULL) {
-		/* the last to leave makes way for regions that suit */
+		if (misfit) {
+			e->misfit = 1;
+			e->misfit_domains = domains;
+		}
+		misfit = e->misfit;
+		domains = e->misfit_domains;
+		/* the last to leave (a writer, or a reader such as vudbadm's
+		 * watchdog that stayed longer) makes way for regions that
+		 * suit */
 		if ((e = store_unlink(st)) != NULL) {
 			env_free(e);
 			if (misfit && regions_remove(st->root) == 0)

@@ -476,11 +476,10 @@ start_watchdog(struct ctx *c)
 }
 
 /*
- * stop_watchdog - before the store is closed: the watchdog's handle is
- * closed too, first, so that the process leaves Berkeley DB's register
- * (a handle left open at exit reads as a process that died in the store:
- * the next opener would recover it under every reader) and the last
- * closer is the main thread's writer, which resizes the regions.
+ * stop_watchdog - once the store is closed: the watchdog's handle is
+ * closed too, so that the process leaves Berkeley DB's register (a handle
+ * left open at exit reads as a process that died in the store: the next
+ * opener would recover it under every reader).
  */
 static void
 stop_watchdog(void)
@@ -630,9 +629,10 @@ main(int argc, char **argv)
 			rc = fail_msg(&c, EX_IOERR, "writing the output "
 			    "failed");
 	}
-	/* a batch still open is aborted */
-	stop_watchdog();
+	/* a batch still open is aborted; the watchdog watches the close
+	 * too (it flushes the log: a dead process may hold its mutex) */
 	vudb_close(c.db);
+	stop_watchdog();
 	c.db = NULL;
 	if (caught != 0)
 		die_of_signal(caught);
