@@ -25,6 +25,14 @@ const char	*vudb__domain_norm(const char *in, size_t len,
 		    char out[VUDB__DOMAIN_MAX + 1]);
 const char	*vudb__local_norm(const char *in, size_t len,
 		    char out[VUDB__LOCAL_MAX + 1]);
+/* The local-part rule of stores written before local parts were folded
+ * (ASCII letters lower-cased, UTF-8 kept as given): the key form that
+ * lookups try when the folded key is not found. */
+const char	*vudb__local_legacy(const char *in, size_t len,
+		    char out[VUDB__LOCAL_MAX + 1]);
+/* The reason the name functions give when memory ran out: a temporary
+ * failure, never an invalid name. */
+extern const char vudb__name_nomem[];
 
 /* password.c: hashing and verification. */
 struct vudb__pwparams {
