@@ -226,6 +226,11 @@ struct vudb__dom {
 	int			 catchall;
 	const char		*target;	/* in meta */
 	const char		*delim;		/* in meta, or NULL */
+	/* writers: the keys of this domain in the pre-folding form, as
+	 * "T" folded-local NUL old-key NUL ..., read once (entry.c) */
+	char			*oldkeys;
+	size_t			 oldkeys_len;
+	int			 oldkeys_loaded;
 };
 #define VUDB__META_UNKNOWN	0
 #define VUDB__META_OK		1
@@ -331,5 +336,8 @@ const char *vudb__dom_value(const struct vudb *, const struct vudb__dom *,
 	    unsigned int dtag, int sidx);
 size_t	 vudb__key(int type, const char *local, size_t llen,
 	    char key[VUDB__LOCAL_MAX + 2]);
+int	 vudb__oldform(const char *local, size_t len,
+	    char folded[VUDB__LOCAL_MAX + 1]);
+int	 vudb__oldkeys_load(struct vudb *, struct vudb__dom *, void *txn);
 
 #endif /* VUDB_PRIVATE_H */
