@@ -13,6 +13,12 @@
  * "r" LOCAL a relocated entry ("r" alone: the whole domain), "s" LOCAL the
  * send-as grants of LOCAL@domain.  A deleted domain keeps a tombstone
  * domain record until no process holds its file open any more.
+ *
+ * LOCAL is folded (name.c).  A store written before local parts were
+ * folded may hold a LOCAL with UTF-8 as it was given: every call that
+ * finds an entry by name tries that old form of the name it was given
+ * when the folded key is not there, and adding or renaming to a name
+ * that folds like an old-form key is refused as existing.
  */
 #include "config.h"
 
@@ -80,6 +86,42 @@ vudb__key(int type, const char *local, size_t llen,
 	return 1 + llen;
 }
 
+/*
+ * vudb__oldform - whether the key local part local[0..len) is in the form
+ * of a store written before local parts were folded: 1 with its folded
+ * form in folded, else 0.  ASCII keys never are.
+ */
+int
+vudb__oldform(const char *local, size_t len, char folded[VUDB__LOCAL_MAX + 1])
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)local[i] >= 0x80)
+			break;
+	if (i == len || vudb__local_norm(local, len, folded) != NULL)
+		return 0;
+	return strlen(folded) != len || memcmp(folded, local, len) != 0;
+}
+
+/*
+ * legacy_local - the old key form of name's local part (ASCII letters
+ * lower-cased, UTF-8 as given), when it differs from the folded local:
+ * 1 and written to out, else 0.
+ */
+static int
+legacy_local(const char *name, const char *local,
+    char out[VUDB__LOCAL_MAX + 1])
+{
+	const char *at;
+
+	if (name == NULL || local[0] == '\0' ||
+	    (at = strrchr(name, '@')) == NULL ||
+	    vudb__local_legacy(name, (size_t)(at - name), out) != NULL)
+		return 0;
+	return strcmp(out, local) != 0;
+}
+
 /* split_name - check a name of a type; NULL or why it is invalid */
 static const char *
 split_name(int type, const char *name, char local[VUDB__LOCAL_MAX + 1],
@@ -122,7 +164,8 @@ vudb__split(struct vudb *db, int type, const char *name,
 	const char *why;
 
 	if ((why = split_name(type, name, local, domain, catchall_r)) != NULL)
-		return vudb__seterr(db, VUDB_EINVAL, "%s: %s",
+		return vudb__seterr(db, why == vudb__name_nomem ? VUDB_ENOMEM :
+		    VUDB_EINVAL, "%s: %s",
 		    name != NULL ? name : "(null)", why);
 	return VUDB_OK;
 }
@@ -518,6 +561,107 @@ count_add(struct vudb *db, struct vudb__dom *d, void *txn, unsigned int tag,
 	return counters_write(db, d, txn, users, aliases);
 }
 
+/* ------------------------------------------------------------ old keys */
+
+struct oldscan {
+	char	*buf;
+	size_t	 len, cap;
+	int	 rc;
+};
+
+/* oldkeys_collect - iter callback: note each old-form entry key */
+static int
+oldkeys_collect(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct oldscan *o = arg;
+	const char *k = key;
+	char folded[VUDB__LOCAL_MAX + 1], *nb;
+	size_t fl, need;
+
+	(void)val;
+	(void)vlen;
+	if (klen < 2 || klen - 1 > VUDB__LOCAL_MAX ||
+	    (k[0] != 'u' && k[0] != 'a' && k[0] != 'r' && k[0] != 's') ||
+	    memchr(k, '\0', klen) != NULL ||
+	    !vudb__oldform(k + 1, klen - 1, folded))
+		return 0;
+	fl = strlen(folded);
+	need = 1 + fl + 1 + klen + 1;
+	if (o->len + need > o->cap) {
+		if ((nb = realloc(o->buf, (o->len + need) * 2)) == NULL) {
+			o->rc = VUDB_ENOMEM;
+			return 1;
+		}
+		o->buf = nb;
+		o->cap = (o->len + need) * 2;
+	}
+	o->buf[o->len++] = k[0];
+	memcpy(o->buf + o->len, folded, fl + 1);
+	o->len += fl + 1;
+	memcpy(o->buf + o->len, k, klen);
+	o->len += klen;
+	o->buf[o->len++] = '\0';
+	return 0;
+}
+
+/*
+ * vudb__oldkeys_load - (re)read d's old-form entry keys into d->oldkeys:
+ * "T" folded-local NUL old-key NUL, one after the other.
+ */
+int
+vudb__oldkeys_load(struct vudb *db, struct vudb__dom *d, void *txn)
+{
+	struct oldscan o = { NULL, 0, 0, VUDB_OK };
+	int rc;
+
+	rc = db->be->iter(db, d->h, txn, "", 0, oldkeys_collect, &o);
+	if (rc == VUDB_OK)
+		rc = o.rc;
+	if (rc != VUDB_OK) {
+		free(o.buf);
+		return rc;
+	}
+	free(d->oldkeys);
+	d->oldkeys = o.buf;
+	d->oldkeys_len = o.len;
+	d->oldkeys_loaded = 1;
+	return VUDB_OK;
+}
+
+/*
+ * oldkey_taken - whether an old-form key of type in d folds to local:
+ * 1 (with the stored local part in old), 0, or a failure.  A writer
+ * reads the domain's old-form keys once (one pass over its keys); each
+ * hit is read again in txn, for it may have been renamed since.
+ */
+static int
+oldkey_taken(struct vudb *db, struct vudb__dom *d, void *txn, int type,
+    const char *local, char old[VUDB__LOCAL_MAX + 1])
+{
+	const char *p, *end, *f, *k;
+	int rc;
+
+	if (!d->oldkeys_loaded &&
+	    (rc = vudb__oldkeys_load(db, d, txn)) != VUDB_OK)
+		return rc;
+	end = d->oldkeys + d->oldkeys_len;
+	for (p = d->oldkeys; p != NULL && p < end; p = k + strlen(k) + 1) {
+		f = p + 1;
+		k = f + strlen(f) + 1;
+		if (p[0] != type_prefix(type) || strcmp(f, local) != 0)
+			continue;
+		rc = db->be->get(db, d->h, txn, k, strlen(k), &db->buf);
+		if (rc == VUDB_ENOTFOUND)
+			continue;
+		if (rc != VUDB_OK)
+			return rc;
+		snprintf(old, VUDB__LOCAL_MAX + 1, "%s", k + 1);
+		return 1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ changes */
 
 enum op_kind { OP_ADD, OP_UPDATE, OP_DEL };
@@ -526,6 +670,7 @@ struct op {
 	enum op_kind		 kind;
 	int			 type;
 	const char		*local;
+	const char		*legacy;	/* old key form, or NULL */
 	const char *const	*attrs;
 	const char		*name;		/* as given, for messages */
 };
@@ -557,13 +702,14 @@ alias_fits(struct vudb *db, const struct op *op, const struct vudb__rec *rec)
 static int
 op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 {
-	char key[VUDB__LOCAL_MAX + 2];
+	char key[VUDB__LOCAL_MAX + 2], old[VUDB__LOCAL_MAX + 1];
+	const char *local = op->local;
 	struct vudb__rec rec;
 	unsigned int ctag = 0, maxtag = 0;
 	size_t klen;
 	int rc = VUDB_OK;
 
-	klen = vudb__key(op->type, op->local, strlen(op->local), key);
+	klen = vudb__key(op->type, local, strlen(local), key);
 	if (op->type == VUDB_USER) {
 		ctag = VUDB__C_USERS;
 		maxtag = VUDB__D_MAX_USERS;
@@ -573,9 +719,18 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 	}
 	if (op->kind == OP_ADD)
 		vudb__rec_init(&rec, op->type);
-	else if ((rc = get_rec_txn(db, d, txn, op->type, key, klen, &rec)) !=
-	    VUDB_OK && rc != VUDB_ENOTFOUND)
-		return rc;
+	else {
+		rc = get_rec_txn(db, d, txn, op->type, key, klen, &rec);
+		if (rc == VUDB_ENOTFOUND && op->legacy != NULL) {
+			/* an entry of a store written before folding */
+			local = op->legacy;
+			klen = vudb__key(op->type, local, strlen(local), key);
+			rc = get_rec_txn(db, d, txn, op->type, key, klen,
+			    &rec);
+		}
+		if (rc != VUDB_OK && rc != VUDB_ENOTFOUND)
+			return rc;
+	}
 	switch (op->kind) {
 	case OP_ADD:
 		/* one put that refuses an existing key: no read first */
@@ -599,6 +754,14 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 			set_now(&rec, tag_updated(op->type));
 		if ((rc = rec_fits(db, &rec)) != VUDB_OK)
 			break;
+		/* the same name, stored before local parts were folded */
+		if (local[0] != '\0' && (rc = oldkey_taken(db, d, txn,
+		    op->type, local, old)) != 0) {
+			if (rc == 1)
+				rc = vudb__seterr(db, VUDB_EEXIST, "%s: already "
+				    "exists as %s@%s", op->name, old, d->name);
+			break;
+		}
 		if (ctag != 0 && (rc = count_add(db, d, txn, ctag, 1, maxtag,
 		    1)) != VUDB_OK)
 			break;
@@ -640,8 +803,8 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 			break;
 		if (op->type == VUDB_USER) {
 			/* the user's send-as grants go with it */
-			klen = vudb__key(VUDB_SENDER, op->local,
-			    strlen(op->local), key);
+			klen = vudb__key(VUDB_SENDER, local, strlen(local),
+			    key);
 			rc = db->be->del(db, d->h, txn, key, klen);
 			if (rc == VUDB_ENOTFOUND)
 				rc = VUDB_OK;
@@ -805,6 +968,7 @@ change(struct vudb *db, enum op_kind kind, int type, const char *name,
     const char *const *attrs)
 {
 	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	char legacy[VUDB__LOCAL_MAX + 1];
 	struct vudb__dom *d;
 	struct op op;
 	int rc, catchall;
@@ -817,6 +981,8 @@ change(struct vudb *db, enum op_kind kind, int type, const char *name,
 	op.kind = kind;
 	op.type = type;
 	op.local = local;
+	op.legacy = type != VUDB_DOMAIN && legacy_local(name, local, legacy) ?
+	    legacy : NULL;
 	op.attrs = attrs;
 	op.name = name;
 	if (type == VUDB_DOMAIN) {
@@ -1203,8 +1369,8 @@ entry_name(char *buf, size_t size, int type, const char *local,
 
 /* get_entry - vudb_get, once the store is current */
 static int
-get_entry(struct vudb *db, int type, const char *local, const char *domain,
-    struct vudb_obj **obj_r)
+get_entry(struct vudb *db, int type, const char *local, const char *legacy,
+    const char *domain, struct vudb_obj **obj_r)
 {
 	char canon[VUDB__ADDR_MAX + 1];
 	struct vudb__rec rec;
@@ -1217,6 +1383,12 @@ get_entry(struct vudb *db, int type, const char *local, const char *domain,
 	if (type == VUDB_DOMAIN)
 		return make_obj(db, d, d->meta, canon, obj_r);
 	rc = vudb__get_rec(db, d, type, local, &db->buf);
+	if (rc == VUDB_ENOTFOUND && legacy != NULL) {
+		/* stored before folding: its name is the stored one */
+		rc = vudb__get_rec(db, d, type, legacy, &db->buf);
+		if (rc == VUDB_OK)
+			entry_name(canon, sizeof(canon), type, legacy, domain);
+	}
 	if (rc == VUDB_ENOTFOUND)
 		return vudb__seterr(db, rc, "%s: not found", canon);
 	if (rc != VUDB_OK)
@@ -1233,6 +1405,8 @@ int
 vudb_get(struct vudb *db, int type, const char *name, struct vudb_obj **obj_r)
 {
 	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	char legacy[VUDB__LOCAL_MAX + 1];
+	const char *lp;
 	int rc, catchall;
 
 	if (obj_r != NULL)
@@ -1245,11 +1419,13 @@ vudb_get(struct vudb *db, int type, const char *name, struct vudb_obj **obj_r)
 	if ((rc = vudb__split(db, type, name, local, domain, &catchall)) !=
 	    VUDB_OK)
 		return rc;
-	rc = get_entry(db, type, local, domain, obj_r);
+	lp = type != VUDB_DOMAIN && legacy_local(name, local, legacy) ?
+	    legacy : NULL;
+	rc = get_entry(db, type, local, lp, domain, obj_r);
 	/* the store was recovered under this call: ask the new one */
 	if (vudb__again(db, rc)) {
 		vudb__clearerr(db);
-		rc = get_entry(db, type, local, domain, obj_r);
+		rc = get_entry(db, type, local, lp, domain, obj_r);
 	}
 	return rc;
 }
@@ -1850,13 +2026,20 @@ rewrite_lists(struct vudb *db, struct vudb__dom *d, void *txn,
 	return rc;
 }
 
-/* move_entry - the transaction of a rename of a non-domain entry */
+/*
+ * move_entry - the transaction of a rename of a non-domain entry; flegacy
+ * (or NULL) is the old key form of the source's name, tried when fl is
+ * not found.  Renaming an old-form entry to its own name moves it to its
+ * folded key.
+ */
 static int
 move_entry(struct vudb *db, void *txn, int type, struct vudb__dom *ds,
-    const char *fl, struct vudb__dom *dd, const char *tl)
+    const char *fl, const char *flegacy, struct vudb__dom *dd,
+    const char *tl)
 {
 	char fkey[VUDB__LOCAL_MAX + 2], tkey[VUDB__LOCAL_MAX + 2];
 	char from[VUDB__ADDR_MAX + 1], to[VUDB__ADDR_MAX + 1];
+	char old[VUDB__LOCAL_MAX + 1];
 	struct vudb__rec rec, grants;
 	size_t fk, tk;
 	unsigned int ctag = 0, maxtag = 0;
@@ -1865,14 +2048,36 @@ move_entry(struct vudb *db, void *txn, int type, struct vudb__dom *ds,
 	fk = vudb__key(type, fl, strlen(fl), fkey);
 	tk = vudb__key(type, tl, strlen(tl), tkey);
 	rc = get_rec_txn(db, ds, txn, type, fkey, fk, &rec);
-	if (rc != VUDB_OK)
+	if (rc == VUDB_ENOTFOUND && flegacy != NULL) {
+		vudb__rec_clear(&rec);
+		fl = flegacy;
+		fk = vudb__key(type, fl, strlen(fl), fkey);
+		rc = get_rec_txn(db, ds, txn, type, fkey, fk, &rec);
+	}
+	if (rc != VUDB_OK) {
+		vudb__rec_clear(&rec);
 		return rc == VUDB_ENOTFOUND ? vudb__seterr(db, rc, "%s@%s: not "
 		    "found", fl, ds->name) : rc;
+	}
+	if (ds == dd && fk == tk && memcmp(fkey, tkey, fk) == 0) {
+		rc = vudb__seterr(db, VUDB_EEXIST, "%s@%s: same name", tl,
+		    dd->name);
+		goto out;
+	}
 	rc = db->be->get(db, dd->h, txn, tkey, tk, &db->buf);
 	if (rc == VUDB_OK)
 		rc = vudb__seterr(db, VUDB_EEXIST, "%s@%s: already exists",
 		    tl, dd->name);
 	if (rc != VUDB_ENOTFOUND)
+		goto out;
+	/* the target's name stored before folding, unless it is the source */
+	rc = oldkey_taken(db, dd, txn, type, tl, old);
+	if (rc == 1 && !(ds == dd && strcmp(old, fl) == 0))
+		rc = vudb__seterr(db, VUDB_EEXIST, "%s@%s: already exists as "
+		    "%s@%s", tl, dd->name, old, dd->name);
+	else if (rc == 1)
+		rc = VUDB_OK;
+	if (rc != VUDB_OK)
 		goto out;
 	if (type == VUDB_USER) {
 		ctag = VUDB__C_USERS;
@@ -1991,6 +2196,8 @@ vudb_rename(struct vudb *db, int type, const char *from, const char *to)
 {
 	char fl[VUDB__LOCAL_MAX + 1], fd[VUDB__DOMAIN_MAX + 1];
 	char tl[VUDB__LOCAL_MAX + 1], td[VUDB__DOMAIN_MAX + 1];
+	char flegacy[VUDB__LOCAL_MAX + 1];
+	const char *flp;
 	struct vudb__dom *ds, *dd;
 	void *txn;
 	int rc, c1, c2, tries;
@@ -2003,7 +2210,10 @@ vudb_rename(struct vudb *db, int type, const char *from, const char *to)
 	if (c1 != c2)
 		return vudb__seterr(db, VUDB_EINVAL, "a catch-all can only be "
 		    "renamed to a catch-all");
-	if (strcmp(fl, tl) == 0 && strcmp(fd, td) == 0)
+	flp = type != VUDB_DOMAIN && legacy_local(from, fl, flegacy) ?
+	    flegacy : NULL;
+	/* the same name: only an old-form entry moves, to its folded key */
+	if (strcmp(fl, tl) == 0 && strcmp(fd, td) == 0 && flp == NULL)
 		return vudb__seterr(db, VUDB_EEXIST, "%s: same name", to);
 	if ((rc = open_domain(db, fd, &ds)) != VUDB_OK)
 		return rc;
@@ -2024,7 +2234,7 @@ vudb_rename(struct vudb *db, int type, const char *from, const char *to)
 		if (type == VUDB_DOMAIN)
 			rc = copy_domain(db, txn, ds, dd);
 		else
-			rc = move_entry(db, txn, type, ds, fl, dd, tl);
+			rc = move_entry(db, txn, type, ds, fl, flp, dd, tl);
 		if (rc == VUDB_OK)
 			rc = db->be->commit(db, db->st, txn);
 		else

@@ -9,7 +9,10 @@
  * catch-all answers only when no mailbox, alias or relocated entry exists
  * for the address.  An empty or malformed key is "not found"; a storage
  * failure is returned as the failure it is, never as "not found", so that
- * the adapters defer mail instead of bouncing it.
+ * the adapters defer mail instead of bouncing it.  A local part holding
+ * UTF-8 whose folded key is not found is tried again in the form stores
+ * written before local parts were folded hold (entry.c), so that no
+ * address of such a store bounces after an upgrade.
  *
  * This is the hot path: no allocation but the answer, one backend get in
  * the common case, records scanned in place.
@@ -35,12 +38,24 @@ static const char *const map_names[] = {
 #define NMAPS	(sizeof(map_names) / sizeof(map_names[0]))
 #define MAXTAG	16
 
-/* A parsed key: the folded local part, its extension, the domain. */
+/* A parsed key: the folded local part, its extension, the domain; and
+ * the old key form of the local part when it differs. */
 struct key {
 	char		 local[VUDB__LOCAL_MAX + 1];
 	size_t		 len;		/* of local */
 	size_t		 base;		/* length without the extension */
 	char		 domain[VUDB__DOMAIN_MAX + 1];
+	char		 legacy[VUDB__LOCAL_MAX + 1];
+	size_t		 llen;		/* of legacy; 0: none */
+	size_t		 lbase;
+};
+
+/* The entry a key matched: its local part as stored. */
+struct match {
+	const char	*local;
+	size_t		 len;		/* of the stored name */
+	size_t		 full;		/* of the key tried (with extension) */
+	int		 stripped;	/* found without the extension */
 };
 
 static int
@@ -81,22 +96,39 @@ get(struct vudb *db, struct vudb__dom *d, int type, const char *local,
 	return db->be->get(db, d->h, NULL, key, klen, &db->buf);
 }
 
-/*
- * find_entry - try local+ext, then local (if there is an extension);
- * *stripped_r says whether the match came from the stripped key.
- */
+/* find_form - try local+ext, then local (if there is an extension) */
 static int
-find_entry(struct vudb *db, struct vudb__dom *d, int type,
-    const struct key *k, int *stripped_r)
+find_form(struct vudb *db, struct vudb__dom *d, int type, const char *local,
+    size_t len, size_t base, struct match *m)
 {
 	int rc;
 
-	*stripped_r = 0;
-	rc = get(db, d, type, k->local, k->len);
-	if (rc != VUDB_ENOTFOUND || k->base == k->len)
+	m->local = local;
+	m->full = len;
+	m->len = len;
+	m->stripped = 0;
+	rc = get(db, d, type, local, len);
+	if (rc != VUDB_ENOTFOUND || base == len)
 		return rc;
-	*stripped_r = 1;
-	return get(db, d, type, k->local, k->base);
+	m->len = base;
+	m->stripped = 1;
+	return get(db, d, type, local, base);
+}
+
+/*
+ * find_entry - the folded key with and without its extension, then the
+ * old key form of the local part the same way; m says what matched.
+ */
+static int
+find_entry(struct vudb *db, struct vudb__dom *d, int type,
+    const struct key *k, struct match *m)
+{
+	int rc;
+
+	rc = find_form(db, d, type, k->local, k->len, k->base, m);
+	if (rc != VUDB_ENOTFOUND || k->llen == 0)
+		return rc;
+	return find_form(db, d, type, k->legacy, k->llen, k->lbase, m);
 }
 
 static int
@@ -175,18 +207,18 @@ lookup_user(struct vudb *db, enum map m, struct vudb__dom *d,
     const struct key *k, char **answer_r)
 {
 	const char *v[MAXTAG];
-	size_t l[MAXTAG], llen;
+	size_t l[MAXTAG];
 	char buf[VUDB__ADDR_MAX + 32];
+	struct match mt;
 	unsigned int utag, dtag;
-	int rc, stripped, sidx, n;
+	int rc, sidx, n;
 
 	if (d->is_alias)
 		return VUDB_ENOTFOUND;
-	if ((rc = find_entry(db, d, VUDB_USER, k, &stripped)) != VUDB_OK)
+	if ((rc = find_entry(db, d, VUDB_USER, k, &mt)) != VUDB_OK)
 		return rc;
 	if ((rc = scan(db, VUDB_USER, v, l)) != VUDB_OK)
 		return rc;
-	llen = stripped ? k->base : k->len;
 	if (m == M_MAILBOX) {
 		if (is_no(v[VUDB__U_ENABLED], l[VUDB__U_ENABLED]) ||
 		    is_no(v[VUDB__U_RECEIVE], l[VUDB__U_RECEIVE]))
@@ -198,8 +230,8 @@ lookup_user(struct vudb *db, enum map m, struct vudb__dom *d,
 		n = (int)d->namelen;
 		memcpy(buf, d->name, (size_t)n);
 		buf[n++] = '/';
-		memcpy(buf + n, k->local, llen);
-		n += (int)llen;
+		memcpy(buf + n, mt.local, mt.len);
+		n += (int)mt.len;
 		memcpy(buf + n, "/Maildir/", 9);
 		n += 9;
 		return answer_str(answer_r, buf, (size_t)n);
@@ -213,14 +245,14 @@ lookup_user(struct vudb *db, enum map m, struct vudb__dom *d,
 	    strlen(vudb__dom_value(db, d, dtag, sidx)));
 }
 
-/* exists - whether a record of type exists for local[0..len) */
+/* exists - whether an entry of type answers the key, in either form */
 static int
-exists(struct vudb *db, struct vudb__dom *d, int type, const char *local,
-    size_t len)
+exists(struct vudb *db, struct vudb__dom *d, int type, const struct key *k)
 {
+	struct match mt;
 	int rc;
 
-	rc = get(db, d, type, local, len);
+	rc = find_entry(db, d, type, k, &mt);
 	return rc == VUDB_OK ? 1 : rc == VUDB_ENOTFOUND ? 0 : rc;
 }
 
@@ -232,6 +264,7 @@ lookup_alias(struct vudb *db, struct vudb__dom *d, const struct key *k,
 	const char *v[MAXTAG], *ext = k->local + k->base;
 	size_t l[MAXTAG], extlen = k->len - k->base;
 	char buf[VUDB__ADDR_MAX + 1];
+	struct match mt;
 	int rc, stripped, n;
 
 	if (d->is_alias) {
@@ -242,17 +275,19 @@ lookup_alias(struct vudb *db, struct vudb__dom *d, const struct key *k,
 			return VUDB_ENOTFOUND;
 		return answer_str(answer_r, buf, (size_t)n);
 	}
-	rc = find_entry(db, d, VUDB_ALIAS, k, &stripped);
+	rc = find_entry(db, d, VUDB_ALIAS, k, &mt);
+	stripped = mt.stripped;
+	if (rc == VUDB_OK && mt.local != k->local) {
+		/* the extension as the matched form spells it */
+		ext = mt.local + mt.len;
+		extlen = mt.full - mt.len;
+	}
 	if (rc == VUDB_ENOTFOUND) {
 		/* The catch-all, only for addresses nothing else claims. */
 		if (!d->catchall)
 			return VUDB_ENOTFOUND;
-		if ((rc = exists(db, d, VUDB_USER, k->local, k->len)) != 0 ||
-		    (extlen > 0 && (rc = exists(db, d, VUDB_USER, k->local,
-		    k->base)) != 0) ||
-		    (rc = exists(db, d, VUDB_RELOCATED, k->local, k->len)) != 0 ||
-		    (extlen > 0 && (rc = exists(db, d, VUDB_RELOCATED,
-		    k->local, k->base)) != 0))
+		if ((rc = exists(db, d, VUDB_USER, k)) != 0 ||
+		    (rc = exists(db, d, VUDB_RELOCATED, k)) != 0)
 			return rc < 0 ? rc : VUDB_ENOTFOUND;
 		if ((rc = get(db, d, VUDB_ALIAS, "", 0)) != VUDB_OK)
 			return rc;
@@ -276,9 +311,10 @@ lookup_relocated(struct vudb *db, struct vudb__dom *d, const struct key *k,
 {
 	const char *v[MAXTAG];
 	size_t l[MAXTAG];
-	int rc, stripped;
+	struct match mt;
+	int rc;
 
-	rc = find_entry(db, d, VUDB_RELOCATED, k, &stripped);
+	rc = find_entry(db, d, VUDB_RELOCATED, k, &mt);
 	if (rc == VUDB_ENOTFOUND)
 		rc = get(db, d, VUDB_RELOCATED, "", 0);
 	if (rc != VUDB_OK)
@@ -335,8 +371,9 @@ lookup_sender(struct vudb *db, struct vudb__dom *d, const struct key *k,
 	size_t l[MAXTAG], i, len = 0, cap = 0;
 	char owner[VUDB__ADDR_MAX + 1], *out = NULL;
 	struct key tk;
+	struct match mt;
 	struct vudb__dom *td;
-	int rc = VUDB_OK, stripped, n;
+	int rc = VUDB_OK, n;
 
 	if (d->is_alias) {
 		/* local@alias is local@target's address too */
@@ -350,15 +387,14 @@ lookup_sender(struct vudb *db, struct vudb__dom *d, const struct key *k,
 		return lookup_sender(db, td, &tk, answer_r);
 	}
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		rc = find_entry(db, d, types[i], k, &stripped);
+		rc = find_entry(db, d, types[i], k, &mt);
 		if (rc == VUDB_ENOTFOUND)
 			continue;
 		if (rc != VUDB_OK)
 			goto fail;
 		if (types[i] == VUDB_USER) {
 			n = snprintf(owner, sizeof(owner), "%.*s@%s",
-			    (int)(stripped ? k->base : k->len), k->local,
-			    d->name);
+			    (int)mt.len, mt.local, d->name);
 			rc = list_add(&out, &len, &cap, owner, (size_t)n);
 		} else {
 			if ((rc = scan(db, types[i], v, l)) != VUDB_OK)
@@ -421,21 +457,32 @@ static int
 parse_key(struct vudb *db, struct vudb__dom *d, const char *key, size_t len,
     const char *at, struct key *k)
 {
-	const char *delim;
+	const char *delim, *why;
 	size_t i;
 
-	(void)db;
-	if (at == key || vudb__local_norm(key, (size_t)(at - key),
-	    k->local) != NULL)
+	(void)len;
+	if (at == key)
 		return -1;
+	if ((why = vudb__local_norm(key, (size_t)(at - key), k->local)) !=
+	    NULL)
+		return why == vudb__name_nomem ? VUDB_ENOMEM : -1;
 	k->len = strlen(k->local);
 	k->base = k->len;
-	(void)len;
 	delim = d->delim != NULL ? d->delim : vudb__setting(db, VUDB__S_DELIM);
 	/* the first delimiter, not at the start */
 	if (delim[0] != '\0' && k->len > 1 &&
 	    (i = 1 + strcspn(k->local + 1, delim)) < k->len)
 		k->base = i;
+	/* the old key form, for UTF-8 that folding changed */
+	k->llen = 0;
+	if (vudb__local_legacy(key, (size_t)(at - key), k->legacy) == NULL &&
+	    strcmp(k->legacy, k->local) != 0) {
+		k->llen = strlen(k->legacy);
+		k->lbase = k->llen;
+		if (delim[0] != '\0' && k->llen > 1 &&
+		    (i = 1 + strcspn(k->legacy + 1, delim)) < k->llen)
+			k->lbase = i;
+	}
 	return 0;
 }
 
@@ -475,8 +522,8 @@ lookup(struct vudb *db, int m, const char *key, char **answer_r)
 		return rc;
 	if (!d->enabled)
 		return VUDB_ENOTFOUND;
-	if (parse_key(db, d, key, len, at, &k) != 0)
-		return VUDB_ENOTFOUND;
+	if ((rc = parse_key(db, d, key, len, at, &k)) != 0)
+		return rc == VUDB_ENOMEM ? rc : VUDB_ENOTFOUND;
 	memcpy(k.domain, d->name, d->namelen + 1);
 	switch (m) {
 	case M_MAILBOX:

@@ -11,16 +11,26 @@
  * UTF-8 goes through idn2_lookup_u8() (UTS #46 nontransitional, then
  * transitional) and the result is checked again as ASCII, A-labels
  * included, so a canonical form is always its own canonical form.  A local
- * part is an RFC 5322 dot-atom without '/', in which UTF-8 is allowed and
- * kept as it is and ASCII letters are lower-cased.
+ * part is an RFC 5322 dot-atom without '/' in which UTF-8 is allowed; its
+ * canonical form has ASCII letters lower-cased and, when it holds UTF-8,
+ * full Unicode case folding then NFC (libunistring's u8_casefold), as
+ * Postfix folds SMTPUTF8 addresses (ICU's full case folding), so that
+ * "\u00dcN\u00cf", "\u00fcn\u00ef" and "U\u0308n\u00ef" are one name and
+ * a key Postfix already folded folds to itself.  At most 64 octets after
+ * folding.  vudb__local_legacy() is the earlier rule (ASCII letters only,
+ * UTF-8 kept as given), kept to find the keys of stores written with it.
  */
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <idn2.h>
+#include <unicase.h>
+#include <uninorm.h>
 
 #include "vudb_private.h"
 
@@ -29,11 +39,16 @@
 #define DOMAIN_IN_MAX	(4 * VUDB__DOMAIN_MAX)
 #define IDN_FLAGS_NT	(IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)
 #define IDN_FLAGS_T	(IDN2_NFC_INPUT | IDN2_TRANSITIONAL)
+/* Longest raw local part folded: NFD input and ASCII-only folds shrink. */
+#define LOCAL_IN_MAX	(4 * VUDB__LOCAL_MAX)
+/* Room for a folded local part: ß and the like grow up to 3 times. */
+#define LOCAL_FOLD_MAX	(3 * LOCAL_IN_MAX + 16)
 
 /* Not a reason: domain_ldh() met a byte >= 0x80. */
 static const char name_nonascii[] = "non-ASCII";
 
-static const char r_nomem[] = "out of memory";
+const char vudb__name_nomem[] = "out of memory";
+#define r_nomem vudb__name_nomem
 static const char r_dom_long[] = "domain too long";
 static const char r_label_long[] = "domain label too long";
 static const char r_alabel[] = "invalid xn-- label in domain";
@@ -350,17 +365,18 @@ local_atext(unsigned char c)
 	}
 }
 
-const char *
-vudb__local_norm(const char *in, size_t len, char out[VUDB__LOCAL_MAX + 1])
+/*
+ * local_scan - check the syntax of a local part of len octets (1..
+ * LOCAL_IN_MAX) and write it with ASCII letters lower-cased, UTF-8 as it
+ * is, to out; *ascii_r says whether every octet was ASCII.
+ */
+static const char *
+local_scan(const unsigned char *s, size_t len, char *out, int *ascii_r)
 {
-	const unsigned char	*s = (const unsigned char *)in;
-	size_t			 i, n;
-	unsigned char		 c;
+	size_t		 i, n;
+	unsigned char	 c;
 
-	if (len == 0)
-		return "empty local part";
-	if (len > VUDB__LOCAL_MAX)
-		return "local part too long";
+	*ascii_r = 1;
 	for (i = 0; i < len; i += n) {
 		c = s[i];
 		n = 1;
@@ -370,6 +386,7 @@ vudb__local_norm(const char *in, size_t len, char out[VUDB__LOCAL_MAX + 1])
 			if (c == 0xc2 && s[i + 1] < 0xa0)
 				return "control character in local part";
 			memcpy(out + i, s + i, n);
+			*ascii_r = 0;
 			continue;
 		}
 		if (c >= 'A' && c <= 'Z')
@@ -394,4 +411,90 @@ vudb__local_norm(const char *in, size_t len, char out[VUDB__LOCAL_MAX + 1])
 		return "trailing dot in local part";
 	out[len] = '\0';
 	return NULL;
+}
+
+/*
+ * local_fold - full Unicode case folding (CaseFolding.txt, statuses C
+ * and F, no language: the Turkic rules are never applied), then NFC, of
+ * the valid UTF-8 at s; the result goes to out (size outsz), its length
+ * to *len_r.  Folding twice is folding once: a second pass catches the
+ * rare string whose NFC form folds again.
+ */
+static const char *
+local_fold(const unsigned char *s, size_t len, char *out, size_t outsz,
+    size_t *len_r)
+{
+	uint8_t		 buf[2][LOCAL_FOLD_MAX];
+	const uint8_t	*in = s;
+	uint8_t		*r;
+	size_t		 n = len, rlen;
+	int		 pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		rlen = sizeof(buf[pass]);
+		r = u8_casefold(in, n, NULL, UNINORM_NFC, buf[pass], &rlen);
+		if (r == NULL)
+			return errno == ENOMEM ? vudb__name_nomem :
+			    "invalid UTF-8 in local part";
+		if (r != buf[pass]) {
+			free(r);	/* longer than any valid result */
+			return "local part too long";
+		}
+		if (pass == 1 && rlen == n && memcmp(r, in, n) == 0)
+			break;
+		in = r;
+		n = rlen;
+	}
+	if (n >= outsz)
+		return "local part too long";
+	memcpy(out, in, n);
+	out[n] = '\0';
+	*len_r = n;
+	return NULL;
+}
+
+const char *
+vudb__local_norm(const char *in, size_t len, char out[VUDB__LOCAL_MAX + 1])
+{
+	const unsigned char	*s = (const unsigned char *)in;
+	char			 low[LOCAL_IN_MAX + 1];
+	char			 fold[LOCAL_FOLD_MAX + 1];
+	const char		*r;
+	size_t			 n;
+	int			 ascii;
+
+	if (len == 0)
+		return "empty local part";
+	if (len > LOCAL_IN_MAX)
+		return "local part too long";
+	if ((r = local_scan(s, len, low, &ascii)) != NULL)
+		return r;
+	if (ascii) {
+		if (len > VUDB__LOCAL_MAX)
+			return "local part too long";
+		memcpy(out, low, len + 1);
+		return NULL;
+	}
+	/* The limit applies to the folded form, which is checked again:
+	 * folding never makes a valid name invalid, but say so if it did. */
+	if ((r = local_fold(s, len, fold, sizeof(fold), &n)) != NULL)
+		return r;
+	if (n > VUDB__LOCAL_MAX)
+		return "local part too long";
+	if ((r = local_scan((const unsigned char *)fold, n, out, &ascii)) !=
+	    NULL)
+		return r;
+	return NULL;
+}
+
+const char *
+vudb__local_legacy(const char *in, size_t len, char out[VUDB__LOCAL_MAX + 1])
+{
+	int ascii;
+
+	if (len == 0)
+		return "empty local part";
+	if (len > VUDB__LOCAL_MAX)
+		return "local part too long";
+	return local_scan((const unsigned char *)in, len, out, &ascii);
 }

@@ -5,7 +5,10 @@
  * problem found.  The backend checks each database file's structure; then
  * every record must decode as the type its key names, every name in a key
  * must be canonical, the domain record must be there, and the user and
- * alias counters that enforce the limits must match what is stored.
+ * alias counters that enforce the limits must match what is stored.  A
+ * name stored before local parts were folded is a warning (a report that
+ * starts "warning: " and is no problem), unless another entry has its
+ * folded name: then the two are one address, a problem.
  */
 #include "config.h"
 
@@ -45,6 +48,51 @@ problem(struct vctx *v, const char *fmt, ...)
 	v->report(v->arg, v->domain, msg);
 }
 
+/* old_forms - the warnings and problems of d's old-form names */
+static void
+old_forms(struct vctx *v, struct vudb__dom *d)
+{
+	static const char *const what[] = {
+		['u'] = "user", ['a'] = "alias", ['r'] = "relocated",
+		['s'] = "sender grant"
+	};
+	struct vudb *db = v->db;
+	const char *p, *f, *k, *end;
+	char key[VUDB__LOCAL_MAX + 2], msg[1024];
+	int rc;
+
+	if (vudb__oldkeys_load(db, d, NULL) != VUDB_OK) {
+		problem(v, "cannot read every record: %s", db->errmsg);
+		vudb__clearerr(db);
+		return;
+	}
+	end = d->oldkeys + d->oldkeys_len;
+	for (p = d->oldkeys; p != NULL && p < end; p = k + strlen(k) + 1) {
+		f = p + 1;
+		k = f + strlen(f) + 1;
+		key[0] = p[0];
+		memcpy(key + 1, f, strlen(f));
+		rc = db->be->get(db, d->h, NULL, key, 1 + strlen(f), &db->buf);
+		if (rc == VUDB_OK)
+			problem(v, "%s %s@%s: stored before local parts were "
+			    "folded, and %s@%s exists too: both names are "
+			    "%s@%s now; rename or delete one", what[(int)p[0]],
+			    k + 1, d->name, f, d->name, f, d->name);
+		else if (rc == VUDB_ENOTFOUND && v->report != NULL) {
+			snprintf(msg, sizeof(msg), "warning: %s %s@%s: stored "
+			    "before local parts were folded (found as %s@%s "
+			    "through the old form only); %s", what[(int)p[0]],
+			    k + 1, d->name, f, d->name, p[0] == 'u' ?
+			    "rename it to itself to store it folded" :
+			    "delete it and add it again");
+			v->report(v->arg, v->domain, msg);
+		} else if (rc != VUDB_ENOTFOUND) {
+			problem(v, "cannot read every record: %s", db->errmsg);
+			vudb__clearerr(db);
+		}
+	}
+}
+
 static int
 check_record(void *arg, const void *key, size_t klen, const void *val,
     size_t vlen)
@@ -76,7 +124,9 @@ check_record(void *arg, const void *key, size_t klen, const void *val,
 	if (type != VUDB_DOMAIN && type != VUDB__REC_COUNTERS) {
 		if (klen == 1 && type != VUDB_ALIAS && type != VUDB_RELOCATED)
 			problem(v, "%c: entry without a name", k[0]);
-		else if (klen > 1 && (klen - 1 > VUDB__LOCAL_MAX ||
+		else if (klen > 1 && !(klen - 1 <= VUDB__LOCAL_MAX &&
+		    vudb__oldform(k + 1, klen - 1, local)) &&
+		    (klen - 1 > VUDB__LOCAL_MAX ||
 		    vudb__local_norm(k + 1, klen - 1, local) != NULL ||
 		    strlen(local) != klen - 1 ||
 		    memcmp(local, k + 1, klen - 1) != 0))
@@ -162,6 +212,7 @@ verify_domain(struct vctx *v, const char *domain)
 		vudb__clearerr(db);
 		return VUDB_OK;
 	}
+	old_forms(v, d);
 	if (v->has_d == 0)
 		problem(v, "no domain record: a file left by an unfinished "
 		    "add (harmless; vudbadm domain add reuses it)");

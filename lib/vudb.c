@@ -617,6 +617,7 @@ vudb__dom_drop(struct vudb *db, struct vudb__dom *d)
 	__atomic_sub_fetch(&open_doms, 1, __ATOMIC_RELAXED);
 	db->be->dom_close(db, db->st, d->h);
 	meta_free(d);
+	free(d->oldkeys);
 	free(d);
 }
 

@@ -25,6 +25,14 @@ const char	*vudb__domain_norm(const char *in, size_t len,
 		    char out[VUDB__DOMAIN_MAX + 1]);
 const char	*vudb__local_norm(const char *in, size_t len,
 		    char out[VUDB__LOCAL_MAX + 1]);
+/* The local-part rule of stores written before local parts were folded
+ * (ASCII letters lower-cased, UTF-8 kept as given): the key form that
+ * lookups try when the folded key is not found. */
+const char	*vudb__local_legacy(const char *in, size_t len,
+		    char out[VUDB__LOCAL_MAX + 1]);
+/* The reason the name functions give when memory ran out: a temporary
+ * failure, never an invalid name. */
+extern const char vudb__name_nomem[];
 
 /* password.c: hashing and verification. */
 struct vudb__pwparams {
@@ -218,6 +226,11 @@ struct vudb__dom {
 	int			 catchall;
 	const char		*target;	/* in meta */
 	const char		*delim;		/* in meta, or NULL */
+	/* writers: the keys of this domain in the pre-folding form, as
+	 * "T" folded-local NUL old-key NUL ..., read once (entry.c) */
+	char			*oldkeys;
+	size_t			 oldkeys_len;
+	int			 oldkeys_loaded;
 };
 #define VUDB__META_UNKNOWN	0
 #define VUDB__META_OK		1
@@ -323,5 +336,8 @@ const char *vudb__dom_value(const struct vudb *, const struct vudb__dom *,
 	    unsigned int dtag, int sidx);
 size_t	 vudb__key(int type, const char *local, size_t llen,
 	    char key[VUDB__LOCAL_MAX + 2]);
+int	 vudb__oldform(const char *local, size_t len,
+	    char folded[VUDB__LOCAL_MAX + 1]);
+int	 vudb__oldkeys_load(struct vudb *, struct vudb__dom *, void *txn);
 
 #endif /* VUDB_PRIVATE_H */

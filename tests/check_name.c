@@ -43,6 +43,15 @@
 #define E2	"\xc3\xa9"			/* é, two octets */
 #define E2X8	E2 E2 E2 E2 E2 E2 E2 E2
 #define E2X32	E2X8 E2X8 E2X8 E2X8
+#define NFD_E2	"e\xcc\x81"			/* é decomposed, three octets */
+#define NFD_E2X8	NFD_E2 NFD_E2 NFD_E2 NFD_E2 NFD_E2 NFD_E2 NFD_E2 NFD_E2
+#define NFD_E2X32	NFD_E2X8 NFD_E2X8 NFD_E2X8 NFD_E2X8
+#define NA	"\xc5\x89"			/* U+0149, folds to U+02BC n */
+#define NAX7	NA NA NA NA NA NA NA
+#define NAX21	NAX7 NAX7 NAX7
+#define NAF	"\xca\xbcn"
+#define NAFX7	NAF NAF NAF NAF NAF NAF NAF
+#define NAFX21	NAFX7 NAFX7 NAFX7
 
 struct name_case {
 	const char	*in;
@@ -435,16 +444,71 @@ static const struct name_case local_valid[] = {
 	{ S("a.b.c.d"), "a.b.c.d", NULL },
 	{ S("!#$%&'*+-=?^_`{|}~"), "!#$%&'*+-=?^_`{|}~", NULL },
 	{ S("-"), "-", NULL },
-	/* UTF-8 is kept as it is; only ASCII letters fold. */
-	{ S("JÖRG"), "jÖrg", NULL },
-	{ S("Ünïcode"), "Ünïcode", NULL },
+	/* UTF-8: full Unicode case folding, then NFC. */
+	{ S("JÖRG"), "jörg", NULL },
+	{ S("Ünïcode"), "ünïcode", NULL },
 	{ S("δοκιμή"), "δοκιμή", NULL },
 	{ S("用户.Name"), "用户.name", NULL },
-	{ S("e\xcc\x81"), "e\xcc\x81", NULL },
+	{ S("e\xcc\x81"), "\xc3\xa9", NULL },		/* NFD é: NFC */
 	{ S("smile\xf0\x9f\x98\x80"), "smile\xf0\x9f\x98\x80", NULL },
 	{ S("\xf4\x8f\xbf\xbf"), "\xf4\x8f\xbf\xbf", NULL },
 	{ S("\xee\x80\x80"), "\xee\x80\x80", NULL },
 	{ S("\xc2\xa0"), "\xc2\xa0", NULL },
+};
+
+/*
+ * Folding: one name for every case and normalization form.  Expected
+ * forms are Unicode's full case folding (CaseFolding.txt C+F, as ICU's
+ * default fold that Postfix uses for SMTPUTF8) followed by NFC.
+ */
+static const struct name_case local_fold[] = {
+	/* Ünï in three cases, and decomposed (U+0055 U+0308 ...) */
+	{ S("\xc3\x9cn\xc3\xaf"), "\xc3\xbcn\xc3\xaf", NULL },
+	{ S("\xc3\xbcn\xc3\xaf"), "\xc3\xbcn\xc3\xaf", NULL },
+	{ S("\xc3\x9cN\xc3\x8f"), "\xc3\xbcn\xc3\xaf", NULL },
+	{ S("U\xcc\x88ni\xcc\x88"), "\xc3\xbcn\xc3\xaf", NULL },
+	{ S("u\xcc\x88N\xc3\x8f"), "\xc3\xbcn\xc3\xaf", NULL },
+	/* German sharp s folds to "ss", capital sharp s too: one name */
+	{ S("stra\xc3\x9f" "e"), "strasse", NULL },
+	{ S("STRASSE"), "strasse", NULL },
+	{ S("STRA\xe1\xba\x9e" "E"), "strasse", NULL },
+	/* Turkish: no locale; dotless i stays, I is i, dotted I is i U+0307 */
+	{ S("\xc4\xb1"), "\xc4\xb1", NULL },
+	{ S("\xc4\xb1I"), "\xc4\xb1i", NULL },
+	{ S("\xc4\xb0"), "i\xcc\x87", NULL },
+	/* Greek: final sigma, capital and small sigma are one letter */
+	{ S("\xce\x9f\xce\x94\xce\x9f\xce\xa3"),
+	    "\xce\xbf\xce\xb4\xce\xbf\xcf\x83", NULL },
+	{ S("\xce\xbf\xce\xb4\xce\xbf\xcf\x82"),
+	    "\xce\xbf\xce\xb4\xce\xbf\xcf\x83", NULL },
+	/* what Postfix sends after its own fold folds to itself */
+	{ S("\xce\xbf\xce\xb4\xce\xbf\xcf\x83"),
+	    "\xce\xbf\xce\xb4\xce\xbf\xcf\x83", NULL },
+	/* KELVIN SIGN is k; compatibility forms are not folded (no NFKC) */
+	{ S("\xe2\x84\xaa"), "k", NULL },
+	{ S("\xef\xac\x81"), "fi", NULL },		/* ligature fi: F fold */
+	{ S("\xef\xbd\x81"), "\xef\xbd\x81", NULL },	/* fullwidth a */
+	/* the folded form must still be a valid name: U+037E is ';' in NFC */
+	{ S("a\xcd\xbe"), NULL, "invalid character in local part" },
+	/* invalid UTF-8 is still refused, before any folding */
+	{ S("\xc3\x9cn\xc3"), NULL, "invalid UTF-8 in local part" },
+	{ S("\xc3\x9c\xed\xa0\x80"), NULL, "invalid UTF-8 in local part" },
+};
+
+/*
+ * Limits hold for the folded form: 64 octets after folding, whatever the
+ * input's length (NFD input shrinks; sharp s grows).
+ */
+static const struct name_case local_fold_length[] = {
+	/* 32 x NFD é (96 octets) is 32 x é (64): valid */
+	{ S(NFD_E2X32), E2X32, NULL },
+	/* 21 x U+0149 (42 octets) folds to 63 octets: valid; 22 x
+	 * (44 octets) folds to 66: too long, though the input is short */
+	{ S(NAX21), NAFX21, NULL },
+	{ S(NAX21 NA), NULL, "local part too long" },
+	{ S(A60 "\xc3\x9f\xc3\x9f"), A60 "ssss", NULL },
+	/* ASCII is never longer than 64 octets */
+	{ S(L64 "a"), NULL, "local part too long" },
 };
 
 static const struct name_case local_length[] = {
@@ -525,6 +589,18 @@ START_TEST(test_local_norm_valid)
 }
 END_TEST
 
+START_TEST(test_local_norm_fold)
+{
+	local_case(&local_fold[_i]);
+}
+END_TEST
+
+START_TEST(test_local_norm_fold_length)
+{
+	local_case(&local_fold_length[_i]);
+}
+END_TEST
+
 START_TEST(test_local_norm_length)
 {
 	local_case(&local_length[_i]);
@@ -581,6 +657,9 @@ name_suite(void)
 	    NITEMS(local_syntax));
 	tcase_add_loop_test(tc, test_local_norm_nul, 0, NITEMS(local_nul));
 	tcase_add_loop_test(tc, test_local_norm_utf8, 0, NITEMS(local_utf8));
+	tcase_add_loop_test(tc, test_local_norm_fold, 0, NITEMS(local_fold));
+	tcase_add_loop_test(tc, test_local_norm_fold_length, 0,
+	    NITEMS(local_fold_length));
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -59,7 +59,12 @@ fuzz_local(const char *in, size_t len)
 	if (memchr(out, '\0', sizeof(out)) == NULL)
 		abort();
 	n = strlen(out);
-	if (n == 0 || n > VUDB__LOCAL_MAX || n != len)
+	if (n == 0 || n > VUDB__LOCAL_MAX)
+		abort();
+	/* only folding UTF-8 changes the length */
+	for (i = 0; i < len && (unsigned char)in[i] < 0x80; i++)
+		;
+	if (i == len && n != len)
 		abort();
 	for (i = 0; i < n; i++)
 		if ((out[i] >= 'A' && out[i] <= 'Z') ||

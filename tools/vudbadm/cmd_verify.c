@@ -22,6 +22,7 @@ struct vreport {
 	struct ctx	*c;
 	struct table	*t;
 	unsigned long	 n;
+	unsigned long	 warnings;
 };
 
 static void
@@ -29,7 +30,11 @@ report(void *arg, const char *domain, const char *problem)
 {
 	struct vreport *v = arg;
 
-	v->n++;
+	/* a warning (a name stored before folding) is no problem */
+	if (strncmp(problem, "warning: ", 9) != 0)
+		v->n++;
+	else
+		v->warnings++;
 	if (v->c->json) {
 		jw_obj_begin(&v->c->jw);
 		jw_key(&v->c->jw, "domain");
@@ -66,7 +71,7 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 		jw_obj_end(&c->jw);
 		jw_end(&c->jw);
 	} else {
-		if (v.n > 0)
+		if (v.n + v.warnings > 0)
 			table_print(v.t, stdout);
 		table_free(v.t);
 	}
@@ -78,7 +83,8 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	if (rc != VUDB_OK)
 		return fail(c, rc, n == 1 ? pos[0] : "verify");
 	if (!c->json)
-		printf("no problems found\n");
+		printf("no problems found%s\n", v.warnings > 0 ?
+		    " (only warnings)" : "");
 	return EX_OK;
 }
 
