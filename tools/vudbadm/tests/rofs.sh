@@ -13,7 +13,7 @@
 [ "$(id -u)" -eq 0 ] || { echo "not root: skipped"; exit 77; }
 M=$T/mnt
 mkdir "$M" || exit 99
-mount -t tmpfs -o size=32m,mode=0755 tmpfs "$M" 2>/dev/null ||
+mount -t tmpfs -o size=256m,mode=0755 tmpfs "$M" 2>/dev/null ||
     { echo "cannot mount a tmpfs: skipped"; exit 77; }
 trap 'umount "$M" 2>/dev/null || umount -l "$M"; rm -rf "$T"' EXIT
 
