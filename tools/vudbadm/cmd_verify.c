@@ -21,7 +21,8 @@
 struct vreport {
 	struct ctx	*c;
 	struct table	*t;
-	unsigned long	 n;
+	unsigned long	 n;		/* problems */
+	unsigned long	 rows;		/* problems and notes */
 };
 
 static void
@@ -29,7 +30,10 @@ report(void *arg, const char *domain, const char *problem)
 {
 	struct vreport *v = arg;
 
-	v->n++;
+	/* vudb_verify's notes ("note: ...") are not problems */
+	if (strncmp(problem, "note: ", 6) != 0)
+		v->n++;
+	v->rows++;
 	if (v->c->json) {
 		jw_obj_begin(&v->c->jw);
 		jw_key(&v->c->jw, "domain");
@@ -66,7 +70,7 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 		jw_obj_end(&c->jw);
 		jw_end(&c->jw);
 	} else {
-		if (v.n > 0)
+		if (v.rows > 0)
 			table_print(v.t, stdout);
 		table_free(v.t);
 	}
