@@ -231,6 +231,17 @@ fail_check(struct vudb *db, void *st)
 	return FS(st)->real->check(db, FS(st)->st);
 }
 
+static int
+fail_near(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
+    vudb_iter_cb cb, void *arg)
+{
+	if (failing(db, FS(db->st), "near"))
+		return VUDB_ETEMP;
+	if (FS(db->st)->real->near == NULL)
+		return VUDB_OK;
+	return FS(db->st)->real->near(db, h, txn, key, klen, cb, arg);
+}
+
 const struct vudb_backend vudb__backend_fail = {
 	.abi = VUDB_BACKEND_ABI,
 	.name = "fail",
@@ -252,4 +263,5 @@ const struct vudb_backend vudb__backend_fail = {
 	.alive = fail_alive,
 	.reopen = fail_reopen,
 	.check = fail_check,
+	.near = fail_near,
 };

@@ -30,9 +30,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -44,17 +48,26 @@
 #define MAP_INITIAL	((size_t)64 << 20)
 #define MAX_PARTS	4
 
+#define RETRY_MS	250	/* a damaged domain's reopen, at most every */
+#define LOOK_MS		1000	/* whether the file was replaced, every */
+
 struct lm_env {
 	char		*path;		/* the domain file */
 	dev_t		 dev;		/* and which one */
 	ino_t		 ino;
+	dev_t		 ldev;		/* its lock file */
+	ino_t		 lino;
 	MDB_env		*env;
 	MDB_dbi		 dbi;
+	int		 fd;		/* of the data file */
+	size_t		 psize;
 	int		 refs;
 	int		 rdonly;
 	int		 grow;		/* map full: grow when no txn is on */
 	int		 fit;		/* map only the data (a reader's) */
-	int		 listed;	/* in lm_envs */
+	int		 old;		/* broken or replaced: no new users */
+	int		 broken;	/* damaged: every holder lets go */
+	long long	 look_at;	/* next look at the path (ms) */
 	struct lm_env	*next;
 };
 
@@ -67,8 +80,13 @@ struct lm_store {
 };
 
 struct lm_dom {
-	struct lm_env	*e;
+	struct lm_env	*e;		/* NULL: damaged, to be reopened */
 	MDB_txn		*rtxn;		/* reusable read transaction */
+	MDB_cursor	*cur;		/* of a read, closed after a fault */
+	struct lm_store	*st;
+	char		 domain[VUDB__DOMAIN_MAX + 1];
+	long long	 retry_at;	/* ms; next reopen of a damaged one */
+	char		 why[512];	/* why it is damaged */
 };
 
 /* A write transaction: one LMDB transaction per domain file it touches. */
@@ -196,18 +214,192 @@ lm_store_close(struct vudb *db, void *vst)
 	free(st);
 }
 
-/* unlist - take e out of the table (lm_lock held) */
-static void
-unlist(struct lm_env *e)
-{
-	struct lm_env **pp;
+/* ------------------------------------------------------------ the guard */
 
-	for (pp = &lm_envs; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == e) {
-			*pp = e->next;
-			break;
+/*
+ * A damaged or truncated domain file must fail alone.  LMDB reads the file
+ * through its map: a page past the end of a truncated file is a SIGBUS, a
+ * wild page number or offset in a damaged page a SIGSEGV, and either would
+ * kill the process with every domain in it.  So every LMDB call of ours
+ * that reads the map runs under a guard: a per-thread jump buffer set
+ * only while the thread is inside such a call (guarded()), and handlers
+ * for SIGBUS and SIGSEGV that jump back to it.  A fault anywhere else is
+ * not ours: the handler passes it on to the handler that was there before
+ * (a host's, or a sanitizer's), or puts back the default disposition and
+ * lets the fault happen again, so that the process dies of it as it would
+ * have, with its core.  The library installs the handlers itself, once,
+ * when the first LMDB store is opened: every program that reads LMDB
+ * needs them (vudb-mapd, vudbadm, vudb-checkpassword, the Lua module in
+ * Dovecot's auth process), and a guard a program must remember to ask
+ * for is one that is missing when it matters.  SA_NODEFER lets the
+ * thread jump out of the handler without saving and restoring its signal
+ * mask at every read (sigsetjmp(..., 0) costs no system call).
+ */
+static __thread sigjmp_buf	*lm_jmp;
+static struct sigaction		 lm_old_bus, lm_old_segv;
+static pthread_once_t		 lm_guard_once = PTHREAD_ONCE_INIT;
+
+static void
+lm_fault(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction *old = sig == SIGBUS ? &lm_old_bus : &lm_old_segv;
+	sigjmp_buf *j = lm_jmp;
+
+	if (j != NULL) {
+		lm_jmp = NULL;
+		siglongjmp(*j, sig);
+	}
+	if (old->sa_flags & SA_SIGINFO) {
+		if (old->sa_sigaction != NULL) {
+			old->sa_sigaction(sig, si, uc);
+			return;
 		}
-	e->listed = 0;
+	} else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+		old->sa_handler(sig);
+		return;
+	}
+	/* not ours, no handler before: die of it as without us */
+	(void)sigaction(sig, &(struct sigaction){ .sa_handler = SIG_DFL },
+	    NULL);
+	if (si == NULL || si->si_code <= 0)
+		(void)raise(sig);	/* sent, not a fault: send it again */
+}
+
+static void
+guard_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = lm_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, NULL, &lm_old_bus) == 0)
+		(void)sigaction(SIGBUS, &sa, NULL);
+	if (sigaction(SIGSEGV, NULL, &lm_old_segv) == 0)
+		(void)sigaction(SIGSEGV, &sa, NULL);
+}
+
+/*
+ * guarded - fn(arg) under the guard: its value, or the signal number (as
+ * a negative-free positive value) in *sig_r and VUDB_ETEMP after a fault.
+ * fn must leave nothing behind that a jump out of it would leak, except
+ * what the caller cleans up (the domain's read transaction and cursor).
+ */
+static int
+guarded(int (*fn)(void *), void *arg, int *sig_r)
+{
+	sigjmp_buf jb;
+	sigjmp_buf *volatile prev = lm_jmp;
+	int sig, rc;
+
+	*sig_r = 0;
+	if ((sig = sigsetjmp(jb, 0)) != 0) {
+		lm_jmp = prev;
+		*sig_r = sig;
+		return VUDB_ETEMP;
+	}
+	lm_jmp = &jb;
+	rc = fn(arg);
+	lm_jmp = prev;
+	return rc;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * env_short - whether e's file is too short for the pages its newest meta
+ * page counts as used (a truncated file; a cp over it still running):
+ * every read would be a SIGBUS past its end.  An fstat and the meta
+ * pages, which are in the map: called under the guard.  size_r and
+ * need_r say how short.
+ */
+static int
+env_short(struct lm_env *e, long long *size_r, long long *need_r)
+{
+	MDB_envinfo info;
+	struct stat sb;
+
+	*size_r = *need_r = 0;
+	if (fstat(e->fd, &sb) != 0)
+		return 1;
+	*size_r = (long long)sb.st_size;
+	*need_r = 2 * (long long)e->psize;
+	if (*size_r < *need_r)
+		return 1;
+	if (mdb_env_info(e->env, &info) != 0)
+		return 1;
+	*need_r = ((long long)info.me_last_pgno + 1) * (long long)e->psize;
+	return *size_r < *need_r;
+}
+
+struct short_arg {
+	struct lm_env	*e;
+	long long	 size, need;
+	int		 is_short;
+};
+
+static int
+short_fn(void *arg)
+{
+	struct short_arg *a = arg;
+
+	a->is_short = env_short(a->e, &a->size, &a->need);
+	return VUDB_OK;
+}
+
+/* env_short_guarded - env_short, a fault counting as short */
+static int
+env_short_guarded(struct lm_env *e, long long *size_r, long long *need_r)
+{
+	struct short_arg a = { e, 0, 0, 1 };
+	int sig;
+
+	(void)guarded(short_fn, &a, &sig);
+	*size_r = a.size;
+	*need_r = a.need;
+	return sig != 0 || a.is_short;
+}
+
+/* ------------------------------------------------------------ environments */
+
+static void	env_put(struct lm_env *);
+
+/*
+ * LMDB keeps one fcntl lock per process on a domain's lock file, and a
+ * process that closes any descriptor of the file loses it: then another
+ * process may take itself for the only user and reset the reader table
+ * under our readers.  So an environment that was replaced (its file
+ * damaged, or renamed over) is not closed while another environment of
+ * this process on the same lock file is open: it waits in the table,
+ * unused, and is closed with the last of them.
+ */
+static void
+reap(dev_t ldev, ino_t lino)
+{
+	struct lm_env **pp, *e;
+
+	for (e = lm_envs; e != NULL; e = e->next)
+		if (e->ldev == ldev && e->lino == lino && e->refs > 0)
+			return;
+	for (pp = &lm_envs; *pp != NULL; ) {
+		e = *pp;
+		if (e->ldev == ldev && e->lino == lino) {
+			*pp = e->next;
+			mdb_env_close(e->env);
+			free(e->path);
+			free(e);
+		} else
+			pp = &e->next;
+	}
 }
 
 /* env_get - the shared environment of a domain file, opened if need be */
@@ -219,7 +411,9 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 	struct stat sb;
 	char path[4096], lock[4200];
 	MDB_txn *txn;
+	MDB_stat ms;
 	unsigned int eflags;
+	long long size, need;
 	int ret, dead;
 
 	*e_r = NULL;
@@ -227,19 +421,20 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 	snprintf(lock, sizeof(lock), "%s-lock", path);
 	pthread_mutex_lock(&lm_lock);
 	for (e = lm_envs; e != NULL; e = e->next)
-		if (strcmp(e->path, path) == 0)
+		if (!e->old && strcmp(e->path, path) == 0)
 			break;
 	if (e != NULL) {
 		if (stat(path, &sb) == 0 && sb.st_dev == e->dev &&
-		    sb.st_ino == e->ino) {
+		    sb.st_ino == e->ino && !e->broken) {
 			e->refs++;
 			pthread_mutex_unlock(&lm_lock);
 			*e_r = e;
 			return VUDB_OK;
 		}
 		/* The file was removed (a domain deleted, perhaps added
-		 * again): holders keep the old one, new users get the new. */
-		unlist(e);
+		 * again), renamed over, or is damaged: holders keep the
+		 * old one, new users get the new. */
+		e->old = 1;
 	}
 	if (!create && stat(path, &sb) != 0) {
 		pthread_mutex_unlock(&lm_lock);
@@ -247,6 +442,16 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 			return VUDB_ENOTFOUND;
 		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
 		    strerror(errno));
+	}
+	/* LMDB takes a file too short for its two meta pages for a new
+	 * one and writes them: an empty domain, every user "not found".
+	 * A truncated file is damaged, not new. */
+	if (!create && sb.st_size < 2 * (off_t)sysconf(_SC_PAGESIZE)) {
+		pthread_mutex_unlock(&lm_lock);
+		return vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: domain file "
+		    "damaged: truncated to %lld bytes; its lookups fail "
+		    "temporarily until it is restored", path,
+		    (long long)sb.st_size);
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->path = strdup(path)) == NULL) {
@@ -268,12 +473,32 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 	(void)mdb_env_set_maxreaders(e->env, 1022);
 	if ((ret = mdb_env_open(e->env, path, eflags, FILE_MODE)) != 0)
 		goto fail;
+	if (stat(lock, &sb) == 0) {
+		e->ldev = sb.st_dev;
+		e->lino = sb.st_ino;
+	}
+	e->refs = 1;	/* listed from here: closed through reap() */
+	e->next = lm_envs;
+	lm_envs = e;
 	(void)mdb_reader_check(e->env, &dead);
 	if (create) {
 		if (stat(path, &sb) == 0 && sb.st_uid == geteuid())
 			(void)chmod(path, FILE_MODE);
 		if (stat(lock, &sb) == 0 && sb.st_uid == geteuid())
 			(void)chmod(lock, FILE_MODE);
+	}
+	if (mdb_env_get_fd(e->env, &e->fd) != 0 ||
+	    mdb_env_stat(e->env, &ms) != 0) {
+		ret = EIO;
+		goto fail_listed;
+	}
+	e->psize = ms.ms_psize;
+	if (!create && env_short_guarded(e, &size, &need)) {
+		pthread_mutex_unlock(&lm_lock);
+		env_put(e);
+		return vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: domain file "
+		    "damaged: %lld bytes, its pages need %lld; its lookups "
+		    "fail temporarily until it is restored", path, size, need);
 	}
 	/* the unnamed database: a read transaction opens it without
 	 * waiting for a writer */
@@ -285,30 +510,32 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 		ret = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn);
 	}
 	if (ret != 0)
-		goto fail;
+		goto fail_listed;
 	if ((ret = mdb_dbi_open(txn, NULL, 0, &e->dbi)) != 0) {
 		mdb_txn_abort(txn);
-		goto fail;
+		goto fail_listed;
 	}
 	if ((ret = mdb_txn_commit(txn)) != 0)
-		goto fail;
+		goto fail_listed;
 	if (stat(path, &sb) == 0) {
 		e->dev = sb.st_dev;
 		e->ino = sb.st_ino;
 	}
-	e->refs = 1;
-	e->next = lm_envs;
-	e->listed = 1;
-	lm_envs = e;
+	e->look_at = now_ms() + LOOK_MS;
 	pthread_mutex_unlock(&lm_lock);
 	*e_r = e;
 	return VUDB_OK;
+fail_listed:
+	pthread_mutex_unlock(&lm_lock);
+	env_put(e);
+	goto status;
 fail:
 	pthread_mutex_unlock(&lm_lock);
 	if (e->env != NULL)
 		mdb_env_close(e->env);
 	free(e->path);
 	free(e);
+status:
 	if (ret == ENOENT)
 		return VUDB_ENOTFOUND;
 	if (ret == MDB_INVALID || ret == MDB_VERSION_MISMATCH)
@@ -321,16 +548,11 @@ static void
 env_put(struct lm_env *e)
 {
 	pthread_mutex_lock(&lm_lock);
-	if (--e->refs > 0) {
-		pthread_mutex_unlock(&lm_lock);
-		return;
+	if (--e->refs <= 0) {
+		e->old = 1;
+		reap(e->ldev, e->lino);
 	}
-	if (e->listed)
-		unlist(e);
 	pthread_mutex_unlock(&lm_lock);
-	mdb_env_close(e->env);
-	free(e->path);
-	free(e);
 }
 
 static int
@@ -341,6 +563,7 @@ lm_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 	int rc;
 
 	*h_r = NULL;
+	(void)pthread_once(&lm_guard_once, guard_install);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return VUDB_ENOMEM;
 	rc = env_get(db, vst, domain, (flags & VUDB_CREATE) != 0 &&
@@ -349,8 +572,28 @@ lm_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 		free(d);
 		return rc;
 	}
+	d->st = vst;
+	snprintf(d->domain, sizeof(d->domain), "%s", domain);
 	*h_r = d;
 	return VUDB_OK;
+}
+
+/* dom_release - let go of d's environment (and its read transaction) */
+static void
+dom_release(struct lm_dom *d)
+{
+	if (d->cur != NULL) {
+		mdb_cursor_close(d->cur);
+		d->cur = NULL;
+	}
+	if (d->rtxn != NULL) {
+		mdb_txn_abort(d->rtxn);
+		d->rtxn = NULL;
+	}
+	if (d->e != NULL) {
+		env_put(d->e);
+		d->e = NULL;
+	}
 }
 
 static void
@@ -362,10 +605,76 @@ lm_dom_close(struct vudb *db, void *vst, void *h)
 	(void)vst;
 	if (d == NULL)
 		return;
-	if (d->rtxn != NULL)
-		mdb_txn_abort(d->rtxn);
-	env_put(d->e);
+	dom_release(d);
 	free(d);
+}
+
+/*
+ * dom_broken - after a fault or a short file under a read of d: the
+ * environment is given up by every holder (each at its next call), and d
+ * reopens the file at most every RETRY_MS, so that a restored file is
+ * answered from at once.  Returns VUDB_ETEMP with detail.
+ */
+static int
+dom_broken(struct vudb *db, struct lm_dom *d, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+dom_broken(struct vudb *db, struct lm_dom *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
+	if (d->e != NULL) {
+		pthread_mutex_lock(&lm_lock);
+		d->e->broken = 1;
+		d->e->old = 1;
+		pthread_mutex_unlock(&lm_lock);
+	}
+	dom_release(d);
+	d->retry_at = now_ms() + RETRY_MS;
+	return vudb__seterr(db, VUDB_ETEMP, "%s", d->why);
+}
+
+/*
+ * dom_ready - d's environment, usable: reopened if it was damaged, and
+ * replaced when another file was renamed over it (a restore; looked at
+ * once a second).  A removed file is kept: a deleted domain's readers see
+ * its tombstone.
+ */
+static int
+dom_ready(struct vudb *db, struct lm_dom *d)
+{
+	struct lm_env *e = d->e;
+	struct stat sb;
+	long long now;
+	int rc;
+
+	if (e != NULL && !__atomic_load_n(&e->broken, __ATOMIC_RELAXED)) {
+		now = now_ms();
+		if (now < __atomic_load_n(&e->look_at, __ATOMIC_RELAXED))
+			return VUDB_OK;
+		__atomic_store_n(&e->look_at, now + LOOK_MS,
+		    __ATOMIC_RELAXED);
+		if (stat(e->path, &sb) != 0 || (sb.st_dev == e->dev &&
+		    sb.st_ino == e->ino))
+			return VUDB_OK;
+	} else if (e == NULL && now_ms() < d->retry_at)
+		return vudb__seterr(db, VUDB_ETEMP, "%s", d->why);
+	dom_release(d);
+	rc = env_get(db, d->st, d->domain, 0, &d->e);
+	if (rc == VUDB_OK)
+		return VUDB_OK;
+	d->e = NULL;
+	d->retry_at = now_ms() + RETRY_MS;
+	if (rc == VUDB_ENOTFOUND)
+		rc = vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: domain file "
+		    "missing; its lookups fail temporarily until it is "
+		    "restored", d->domain);
+	snprintf(d->why, sizeof(d->why), "%s", vudb_errmsg(db));
+	return rc == VUDB_ENOMEM ? rc : VUDB_ETEMP;
 }
 
 static int
@@ -419,7 +728,8 @@ lm_dom_list(struct vudb *db, void *vst, int (*cb)(void *, const char *),
 static int
 part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
 {
-	int i, ret;
+	long long size, need;
+	int i, ret, rc;
 
 	for (i = 0; i < t->n; i++)
 		if (t->parts[i].e == d->e) {
@@ -429,10 +739,18 @@ part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
 	if (t->n == MAX_PARTS)
 		return vudb__seterr(db, VUDB_EINVAL, "lmdb: too many domains "
 		    "in one transaction");
+	if ((rc = dom_ready(db, d)) != VUDB_OK)
+		return rc;
 	if (d->e->rdonly)
 		return vudb__seterr(db, VUDB_ERDONLY, "lmdb: %s: the domain "
 		    "file cannot be written (a read-only file system, or no "
 		    "write permission)", d->e->path);
+	/* a commit onto a truncated file would write its pages into a
+	 * file that lost the rest: damage made permanent */
+	if (env_short_guarded(d->e, &size, &need))
+		return dom_broken(db, d, "lmdb: %s: domain file damaged: %lld "
+		    "bytes, its pages need %lld; it cannot be changed until "
+		    "it is restored", d->domain, size, need);
 	env_grow(d->e, 0);
 	ret = mdb_txn_begin(d->e->env, NULL, 0, txn_r);
 	if (ret == MDB_MAP_RESIZED) {
@@ -446,7 +764,7 @@ part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
 	return VUDB_OK;
 }
 
-/* read_txn - a renewed read transaction of d */
+/* read_txn - a renewed read transaction of d (under the guard) */
 static int
 read_txn(struct vudb *db, struct lm_dom *d, MDB_txn **txn_r)
 {
@@ -476,34 +794,202 @@ read_txn(struct vudb *db, struct lm_dom *d, MDB_txn **txn_r)
 	return VUDB_OK;
 }
 
+/*
+ * A read of ours: what it needs, run by run_read() under the guard.  The
+ * file is checked first for the pages its meta page counts (env_short:
+ * an fstat), so that a truncated file is told as such, not only by a
+ * fault; a fault (a file truncated during the read, or a damaged page) is
+ * the same failure.  Either way the domain answers VUDB_ETEMP and is
+ * reopened at a later call; other domains are not touched.
+ */
+struct lm_read {
+	struct vudb	*db;
+	struct lm_dom	*d;
+	void		*vtxn;		/* a write transaction, or NULL */
+	int		 (*op)(struct lm_read *, MDB_txn *);
+	const void	*key;
+	size_t		 klen;
+	struct vudb_buf	*val;
+	vudb_iter_cb	 cb;
+	void		*arg;
+	MDB_txn		*txn;		/* the write transaction's part */
+	int		 noover;	/* put: MDB_NOOVERWRITE */
+	int		 is_short;
+	long long	 size, need;
+};
+
+static int
+read_fn(void *arg)
+{
+	struct lm_read *r = arg;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if (r->vtxn != NULL)
+		return r->op(r, r->txn);
+	if (env_short(r->d->e, &r->size, &r->need)) {
+		r->is_short = 1;
+		return VUDB_ETEMP;
+	}
+	if ((rc = read_txn(r->db, r->d, &txn)) != VUDB_OK)
+		return rc;
+	rc = r->op(r, txn);
+	if (r->d->cur != NULL) {
+		mdb_cursor_close(r->d->cur);
+		r->d->cur = NULL;
+	}
+	mdb_txn_reset(txn);
+	return rc;
+}
+
+/* run_read - r->op in a read transaction of r->d, or in r->vtxn */
+static int
+run_read(struct lm_read *r)
+{
+	struct lm_dom *d = r->d;
+	int rc, sig;
+
+	if (r->vtxn != NULL)
+		rc = part(r->db, r->vtxn, d, &r->txn);
+	else
+		rc = dom_ready(r->db, d);
+	if (rc != VUDB_OK)
+		return rc;
+	rc = guarded(read_fn, r, &sig);
+	if (sig != 0 && r->vtxn != NULL) {
+		/* the caller aborts its transaction; every holder lets go
+		 * of the file at its next call */
+		pthread_mutex_lock(&lm_lock);
+		d->e->broken = 1;
+		d->e->old = 1;
+		pthread_mutex_unlock(&lm_lock);
+		return vudb__seterr(r->db, VUDB_ETEMP, "lmdb: %s: domain "
+		    "file damaged or truncated: %s in a write; it cannot be "
+		    "changed until it is restored", d->domain,
+		    sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+	}
+	if (sig != 0) {
+		/* a file cut short is given up and reopened; a damaged page
+		 * in a whole file fails the reads that meet it, no more */
+		if (d->cur != NULL) {
+			mdb_cursor_close(d->cur);
+			d->cur = NULL;
+		}
+		if (d->rtxn != NULL) {
+			mdb_txn_abort(d->rtxn);
+			d->rtxn = NULL;
+		}
+		if (!env_short_guarded(d->e, &r->size, &r->need))
+			return vudb__seterr(r->db, VUDB_ETEMP, "lmdb: %s: "
+			    "domain file damaged: %s in a read; lookups that "
+			    "meet the damage fail temporarily until it is "
+			    "restored", d->domain, sig == SIGBUS ? "SIGBUS" :
+			    "SIGSEGV");
+		return dom_broken(r->db, d, "lmdb: %s: domain file damaged or "
+		    "truncated: %s in a read, %lld bytes, its pages need "
+		    "%lld; its lookups fail temporarily until it is restored",
+		    d->domain, sig == SIGBUS ? "SIGBUS" : "SIGSEGV", r->size,
+		    r->need);
+	}
+	if (r->is_short)
+		return dom_broken(r->db, d, "lmdb: %s: domain file damaged: "
+		    "%lld bytes, its pages need %lld (truncated?); its "
+		    "lookups fail temporarily until it is restored",
+		    d->domain, r->size, r->need);
+	return rc;
+}
+
+/* damaged_status - a read's LMDB failure: a damaged page is temporary */
+static int
+read_status(struct lm_read *r, int ret, const char *what)
+{
+	if (ret == MDB_CORRUPTED || ret == MDB_PAGE_NOTFOUND)
+		return vudb__seterr(r->db, VUDB_ETEMP, "lmdb: %s: domain file "
+		    "damaged (%s: %s); its lookups fail temporarily until it "
+		    "is restored", r->d->domain, what, mdb_strerror(ret));
+	return lm_status(r->db, ret, what);
+}
+
+static int
+get_op(struct lm_read *r, MDB_txn *txn)
+{
+	MDB_val k, v;
+	int rc, ret;
+
+	k.mv_data = (void *)r->key;
+	k.mv_size = r->klen;
+	ret = mdb_get(txn, r->d->e->dbi, &k, &v);
+	if (ret != 0)
+		return read_status(r, ret, "get");
+	if ((rc = vudb__buf_reserve(r->val, v.mv_size)) == VUDB_OK) {
+		memcpy(r->val->data, v.mv_data, v.mv_size);
+		r->val->len = v.mv_size;
+	}
+	return rc;
+}
+
 static int
 lm_get(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen,
     struct vudb_buf *val)
 {
-	struct lm_dom *d = h;
-	MDB_txn *txn;
-	MDB_val k, v;
-	int rc, ret;
+	struct lm_read r = { .db = db, .d = h, .vtxn = vtxn, .op = get_op,
+	    .key = key, .klen = klen, .val = val };
 
-	if (vtxn != NULL)
-		rc = part(db, vtxn, d, &txn);
-	else
-		rc = read_txn(db, d, &txn);
-	if (rc != VUDB_OK)
-		return rc;
-	k.mv_data = (void *)key;
-	k.mv_size = klen;
-	ret = mdb_get(txn, d->e->dbi, &k, &v);
-	if (ret == 0) {
-		if ((rc = vudb__buf_reserve(val, v.mv_size)) == VUDB_OK) {
-			memcpy(val->data, v.mv_data, v.mv_size);
-			val->len = v.mv_size;
-		}
-	} else
-		rc = lm_status(db, ret, "get");
-	if (vtxn == NULL)
-		mdb_txn_reset(txn);
+	return run_read(&r);
+}
+
+/* lm_near - the entries before and after where key would be */
+static int
+near_op(struct lm_read *r, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_val k, v, pk, pv;
+	int ret, rc;
+
+	if ((ret = mdb_cursor_open(txn, r->d->e->dbi, &c)) != 0)
+		return lm_status(r->db, ret, "cursor");
+	if (r->vtxn == NULL)
+		r->d->cur = c;
+	k.mv_data = (void *)r->key;
+	k.mv_size = r->klen;
+	ret = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (ret == 0)
+		ret = mdb_cursor_get(c, &pk, &pv, MDB_PREV);
+	else if (ret == MDB_NOTFOUND) {
+		k.mv_data = NULL;
+		k.mv_size = 0;
+		ret = mdb_cursor_get(c, &pk, &pv, MDB_LAST);
+	}
+	if (ret == MDB_NOTFOUND) {
+		pk.mv_data = NULL;
+		pk.mv_size = 0;
+		pv = pk;
+		ret = 0;
+	}
+	if (ret != 0)
+		rc = read_status(r, ret, "cursor get");
+	else {
+		rc = r->cb(r->arg, pk.mv_data, pk.mv_size, pv.mv_data,
+		    pv.mv_size);
+		if (rc == 0)
+			rc = r->cb(r->arg, k.mv_data, k.mv_size,
+			    k.mv_data != NULL ? v.mv_data : NULL,
+			    k.mv_data != NULL ? v.mv_size : 0);
+	}
+	if (r->vtxn == NULL)
+		r->d->cur = NULL;
+	mdb_cursor_close(c);
 	return rc;
+}
+
+static int
+lm_near(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen,
+    vudb_iter_cb cb, void *arg)
+{
+	struct lm_read r = { .db = db, .d = h, .vtxn = vtxn, .op = near_op,
+	    .key = key, .klen = klen, .cb = cb, .arg = arg };
+
+	return run_read(&r);
 }
 
 /* autocommit - run a write without a transaction of the caller */
@@ -511,100 +997,122 @@ static int lm_commit(struct vudb *, void *, void *);
 static void lm_abort(struct vudb *, void *, void *);
 
 static int
-lm_put(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen,
-    const void *val, size_t vlen, int flags)
+put_op(struct lm_read *r, MDB_txn *txn)
 {
-	struct lm_txn own = { 0 };
-	struct lm_dom *d = h;
-	MDB_txn *txn;
 	MDB_val k, v;
-	int rc, ret;
+	int ret;
 
-	if ((rc = part(db, vtxn != NULL ? vtxn : &own, d, &txn)) != VUDB_OK)
-		return rc;
-	k.mv_data = (void *)key;
-	k.mv_size = klen;
-	v.mv_data = (void *)val;
-	v.mv_size = vlen;
-	ret = mdb_put(txn, d->e->dbi, &k, &v, (flags & VUDB_PUT_NEW) ?
+	k.mv_data = (void *)r->key;
+	k.mv_size = r->klen;
+	if (r->val == NULL) {
+		ret = mdb_del(txn, r->d->e->dbi, &k, NULL);
+		return lm_status(r->db, ret, "del");
+	}
+	v.mv_data = r->val->data;
+	v.mv_size = r->val->len;
+	ret = mdb_put(txn, r->d->e->dbi, &k, &v, r->noover ?
 	    MDB_NOOVERWRITE : 0);
 	if (ret == MDB_MAP_FULL)
-		d->e->grow = 1;		/* at abort, once no txn is on */
-	rc = ret == MDB_KEYEXIST ? VUDB_EEXIST : lm_status(db, ret, "put");
+		r->d->e->grow = 1;	/* at abort, once no txn is on */
+	return ret == MDB_KEYEXIST ? VUDB_EEXIST : lm_status(r->db, ret,
+	    "put");
+}
+
+/* lm_write - a put (val) or a delete (val NULL), under the guard */
+static int
+lm_write(struct vudb *db, struct lm_dom *d, void *vtxn, const void *key,
+    size_t klen, struct vudb_buf *val, int noover)
+{
+	struct lm_txn own = { 0 };
+	struct lm_read r = { .db = db, .d = d, .op = put_op, .key = key,
+	    .klen = klen, .val = val };
+	int rc, sig;
+
+	r.vtxn = vtxn != NULL ? vtxn : &own;
+	if ((rc = part(db, r.vtxn, d, &r.txn)) != VUDB_OK)
+		return rc;
+	r.noover = noover;
+	rc = guarded(read_fn, &r, &sig);
+	if (sig != 0) {
+		pthread_mutex_lock(&lm_lock);
+		d->e->broken = 1;
+		d->e->old = 1;
+		pthread_mutex_unlock(&lm_lock);
+		rc = vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: domain file "
+		    "damaged or truncated: %s in a write; it cannot be "
+		    "changed until it is restored", d->domain,
+		    sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+	}
 	if (vtxn == NULL) {
 		if (rc == VUDB_OK)
 			return lm_commit(db, NULL, &own);
 		lm_abort(db, NULL, &own);
 	}
 	return rc;
+}
+
+static int
+lm_put(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen,
+    const void *val, size_t vlen, int flags)
+{
+	struct vudb_buf b;
+
+	b.data = (unsigned char *)val;
+	b.len = b.cap = vlen;
+	return lm_write(db, h, vtxn, key, klen, &b, (flags & VUDB_PUT_NEW) != 0);
 }
 
 static int
 lm_del(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen)
 {
-	struct lm_txn own = { 0 };
-	struct lm_dom *d = h;
-	MDB_txn *txn;
-	MDB_val k;
-	int rc, ret;
-
-	if ((rc = part(db, vtxn != NULL ? vtxn : &own, d, &txn)) != VUDB_OK)
-		return rc;
-	k.mv_data = (void *)key;
-	k.mv_size = klen;
-	ret = mdb_del(txn, d->e->dbi, &k, NULL);
-	rc = lm_status(db, ret, "del");
-	if (vtxn == NULL) {
-		if (rc == VUDB_OK)
-			return lm_commit(db, NULL, &own);
-		lm_abort(db, NULL, &own);
-	}
-	return rc;
+	return lm_write(db, h, vtxn, key, klen, NULL, 0);
 }
 
 static int
-lm_iter(struct vudb *db, void *h, void *vtxn, const void *prefix,
-    size_t plen, vudb_iter_cb cb, void *arg)
+iter_op(struct lm_read *r, MDB_txn *txn)
 {
-	struct lm_dom *d = h;
 	MDB_cursor *c;
-	MDB_txn *txn;
 	MDB_val k, v;
-	MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
-	int rc, ret;
+	MDB_cursor_op op = r->klen ? MDB_SET_RANGE : MDB_FIRST;
+	int rc = VUDB_OK, ret;
 
-	if (vtxn != NULL)
-		rc = part(db, vtxn, d, &txn);
-	else
-		rc = read_txn(db, d, &txn);
-	if (rc != VUDB_OK)
-		return rc;
-	if ((ret = mdb_cursor_open(txn, d->e->dbi, &c)) != 0) {
-		rc = lm_status(db, ret, "cursor");
-		goto out;
-	}
-	k.mv_data = (void *)prefix;
-	k.mv_size = plen;
+	if ((ret = mdb_cursor_open(txn, r->d->e->dbi, &c)) != 0)
+		return lm_status(r->db, ret, "cursor");
+	if (r->vtxn == NULL)
+		r->d->cur = c;
+	k.mv_data = (void *)r->key;
+	k.mv_size = r->klen;
 	for (;;) {
 		ret = mdb_cursor_get(c, &k, &v, op);
 		op = MDB_NEXT;
 		if (ret == MDB_NOTFOUND)
 			break;
 		if (ret != 0) {
-			rc = lm_status(db, ret, "cursor get");
+			rc = read_status(r, ret, "cursor get");
 			break;
 		}
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (k.mv_size < r->klen ||
+		    memcmp(k.mv_data, r->key, r->klen) != 0)
 			break;
-		if ((rc = cb(arg, k.mv_data, k.mv_size, v.mv_data,
+		if ((rc = r->cb(r->arg, k.mv_data, k.mv_size, v.mv_data,
 		    v.mv_size)) != 0)
 			break;
 	}
+	if (r->vtxn == NULL)
+		r->d->cur = NULL;
 	mdb_cursor_close(c);
-out:
-	if (vtxn == NULL)
-		mdb_txn_reset(txn);
 	return rc;
+}
+
+/* lm_iter - the callback runs under the guard too: it reads the map */
+static int
+lm_iter(struct vudb *db, void *h, void *vtxn, const void *prefix,
+    size_t plen, vudb_iter_cb cb, void *arg)
+{
+	struct lm_read r = { .db = db, .d = h, .vtxn = vtxn, .op = iter_op,
+	    .key = prefix, .klen = plen, .cb = cb, .arg = arg };
+
+	return run_read(&r);
 }
 
 static int
@@ -665,28 +1173,59 @@ lm_abort(struct vudb *db, void *vst, void *vtxn)
 		free(t);
 }
 
-/* lm_verify - LMDB keeps no checksums: walk every record once */
+/*
+ * lm_verify - LMDB keeps no checksums of its pages: walk every record once,
+ * under the guard (a damaged page is a failure reported, not a crash), and
+ * check that the keys come in order.  The core then checks each record's
+ * own checksum.
+ */
+struct walk {
+	struct vudb	*db;
+	const char	*domain;
+	unsigned char	 prev[512];
+	size_t		 plen;
+	size_t		 n;
+};
+
 static int
-count_rec(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+walk_rec(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 {
-	(void)k;
-	(void)kl;
+	struct walk *w = arg;
+	size_t m = kl < w->plen ? kl : w->plen;
+	int c;
+
 	(void)v;
 	(void)vl;
-	(*(size_t *)arg)++;
+	if (w->n > 0) {
+		c = memcmp(w->prev, k, m);
+		if (c > 0 || (c == 0 && w->plen >= kl))
+			return vudb__seterr(w->db, VUDB_ECORRUPT, "lmdb: %s: "
+			    "domain file damaged: keys out of order after "
+			    "record %zu", w->domain, w->n);
+	}
+	if (kl > sizeof(w->prev))
+		return vudb__seterr(w->db, VUDB_ECORRUPT, "lmdb: %s: domain "
+		    "file damaged: a key of %zu bytes after record %zu",
+		    w->domain, kl, w->n);
+	memcpy(w->prev, k, kl);
+	w->plen = kl;
+	w->n++;
 	return 0;
 }
 
 static int
 lm_verify(struct vudb *db, void *vst, const char *domain)
 {
+	struct walk w;
 	void *h;
-	size_t n = 0;
 	int rc;
 
 	if ((rc = lm_dom_open(db, vst, domain, 0, &h)) != VUDB_OK)
 		return rc;
-	rc = lm_iter(db, h, NULL, "", 0, count_rec, &n);
+	memset(&w, 0, sizeof(w));
+	w.db = db;
+	w.domain = domain;
+	rc = lm_iter(db, h, NULL, "", 0, walk_rec, &w);
 	lm_dom_close(db, vst, h);
 	return rc;
 }
@@ -710,4 +1249,5 @@ const struct vudb_backend vudb__backend_lmdb = {
 	.commit = lm_commit,
 	.abort = lm_abort,
 	.verify = lm_verify,
+	.near = lm_near,
 };

@@ -6,7 +6,11 @@
  * copied as they are stored, byte for byte, fields of newer versions
  * included; each domain is written in one transaction and then read back
  * and compared with the source record by record.  The store-wide settings
- * come along, except the backend.  The source is only read.
+ * come along, except the backend.  The source is only read.  Records of
+ * format version 1 (without a checksum) are the one exception to "byte for
+ * byte": they are copied as version 2, sealed with their checksum, the
+ * same fields otherwise, so a convert is also the way to give an old
+ * store's records their checksums.
  */
 #include "config.h"
 
@@ -39,6 +43,30 @@ compare_rec(void *arg, const void *key, size_t klen, const void *val,
 	return 0;
 }
 
+/* upgrade - records of version 1 to version 2, with their checksum */
+static int
+upgrade(struct vudb__recs *r)
+{
+	unsigned char *buf;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < r->n; i++) {
+		if (vudb__rec_check(r->keys[i], r->klens[i], r->vals[i],
+		    r->vlens[i]) != VUDB__REC_NOSUM)
+			continue;
+		rc = vudb__rec_upgrade(r->keys[i], r->klens[i], r->vals[i],
+		    r->vlens[i], &buf, &len);
+		if (rc != VUDB_OK)
+			return rc;
+		vudb__wipe(r->vals[i], r->vlens[i]);
+		free(r->vals[i]);
+		r->vals[i] = buf;
+		r->vlens[i] = len;
+	}
+	return VUDB_OK;
+}
+
 /* copy_domain - one domain: copy in a transaction, then compare */
 static int
 copy_domain(struct vudb *src, struct vudb *dst, const char *domain,
@@ -54,8 +82,10 @@ copy_domain(struct vudb *src, struct vudb *dst, const char *domain,
 	*n_r = 0;
 	if ((rc = vudb__dom_find(src, domain, &sd)) != VUDB_OK)
 		return rc;	/* VUDB_ENOTFOUND: a leftover file, skipped */
-	rc = src->be->iter(src, sd->h, NULL, "", 0, vudb__recs_collect, &r);
+	rc = vudb__be_iter(src, sd, NULL, "", 0, vudb__recs_collect, &r);
 	if (rc != VUDB_OK)
+		goto out;
+	if ((rc = upgrade(&r)) != VUDB_OK)
 		goto out;
 	if ((rc = vudb__dom_get(dst, domain, 1, &dd)) != VUDB_OK ||
 	    (rc = vudb__dom_meta(dst, dd)) != VUDB_OK)
@@ -87,7 +117,7 @@ copy_domain(struct vudb *src, struct vudb *dst, const char *domain,
 	cmp.src = &r;
 	cmp.i = 0;
 	cmp.differ = 0;
-	rc = dst->be->iter(dst, dd->h, NULL, "", 0, compare_rec, &cmp);
+	rc = vudb__be_iter(dst, dd, NULL, "", 0, compare_rec, &cmp);
 	if (rc == 1 || cmp.differ || cmp.i != r.n)
 		rc = vudb__seterr(dst, VUDB_ECORRUPT, "%s: the copy differs "
 		    "from the source (record %zu of %zu)", domain, cmp.i, r.n);

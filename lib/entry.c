@@ -208,7 +208,7 @@ vudb__get_rec(struct vudb *db, struct vudb__dom *d, int type,
 	size_t klen;
 
 	klen = vudb__key(type, local, strlen(local), key);
-	return db->be->get(db, d->h, db->txn_dom == d ? db->txn : NULL, key,
+	return vudb__be_get(db, d, db->txn_dom == d ? db->txn : NULL, key,
 	    klen, buf);
 }
 
@@ -314,6 +314,7 @@ put_rec_flags(struct vudb *db, struct vudb__dom *d, void *txn,
 
 	if ((rc = vudb__rec_encode(rec, &buf, &len)) != VUDB_OK)
 		return vudb__seterr(db, rc, "record too large");
+	vudb__rec_seal(buf, len, key, klen);
 	rc = db->be->put(db, d->h, txn, key, klen, buf, len, flags);
 	vudb__wipe(buf, len);
 	free(buf);
@@ -350,7 +351,7 @@ get_rec_txn(struct vudb *db, struct vudb__dom *d, void *txn, int type,
 	int rc;
 
 	vudb__rec_init(rec, type);
-	rc = db->be->get(db, d->h, txn, key, klen, &db->buf);
+	rc = vudb__be_get(db, d, txn, key, klen, &db->buf);
 	if (rc != VUDB_OK)
 		return rc;
 	rc = vudb__rec_decode(db->buf.data, db->buf.len, type, rec);
@@ -615,7 +616,7 @@ vudb__oldkeys_load(struct vudb *db, struct vudb__dom *d, void *txn)
 	struct oldscan o = { NULL, 0, 0, VUDB_OK };
 	int rc;
 
-	rc = db->be->iter(db, d->h, txn, "", 0, oldkeys_collect, &o);
+	rc = vudb__be_iter(db, d, txn, "", 0, oldkeys_collect, &o);
 	if (rc == VUDB_OK)
 		rc = o.rc;
 	if (rc != VUDB_OK) {
@@ -651,7 +652,7 @@ oldkey_taken(struct vudb *db, struct vudb__dom *d, void *txn, int type,
 		k = f + strlen(f) + 1;
 		if (p[0] != type_prefix(type) || strcmp(f, local) != 0)
 			continue;
-		rc = db->be->get(db, d->h, txn, k, strlen(k), &db->buf);
+		rc = vudb__be_get(db, d, txn, k, strlen(k), &db->buf);
 		if (rc == VUDB_ENOTFOUND)
 			continue;
 		if (rc != VUDB_OK)
@@ -823,7 +824,7 @@ wipe_domain(struct vudb *db, struct vudb__dom *d, void *txn)
 	size_t i;
 	int rc;
 
-	rc = db->be->iter(db, d->h, txn, "", 0, vudb__recs_collect, &r);
+	rc = vudb__be_iter(db, d, txn, "", 0, vudb__recs_collect, &r);
 	for (i = 0; rc == VUDB_OK && i < r.n; i++)
 		rc = db->be->del(db, d->h, txn, r.keys[i], r.klens[i]);
 	vudb__recs_free(&r);
@@ -1172,7 +1173,7 @@ vudb_commit(struct vudb *db)
 	if (rc == VUDB_OK && db->txn_build) {
 		/* a new domain's batch that made no domain record leaves
 		 * nothing behind */
-		rc = db->be->get(db, db->txn_dom->h, db->txn, "D", 1,
+		rc = vudb__be_get(db, db->txn_dom, db->txn, "D", 1,
 		    &db->buf);
 		if (rc == VUDB_ENOTFOUND) {
 			(void)vudb__txn_finish(db, 0);
@@ -1245,7 +1246,7 @@ counters_add(struct vudb *db, struct vudb__dom *d, struct vudb_obj *o)
 	char n[32];
 	int rc;
 
-	rc = db->be->get(db, d->h, db->txn_dom == d ? db->txn : NULL, "#", 1,
+	rc = vudb__be_get(db, d, db->txn_dom == d ? db->txn : NULL, "#", 1,
 	    &buf);
 	if (rc == VUDB_OK)
 		rc = vudb__rec_scan(buf.data, buf.len, VUDB__REC_COUNTERS, v,
@@ -1536,7 +1537,7 @@ vudb_list(struct vudb *db, int type, const char *domain,
 		if (rc == VUDB_OK) {
 			snprintf(it->domain, sizeof(it->domain), "%s", dom);
 			prefix = type_prefix(type);
-			rc = db->be->iter(db, d->h, NULL, &prefix, 1,
+			rc = vudb__be_iter(db, d, NULL, &prefix, 1,
 			    vudb__recs_collect, &it->recs);
 		}
 	}
@@ -2004,7 +2005,7 @@ rewrite_lists(struct vudb *db, struct vudb__dom *d, void *txn,
 	int rc = VUDB_OK;
 
 	for (k = 0; k < sizeof(prefixes) && rc == VUDB_OK; k++) {
-		rc = db->be->iter(db, d->h, txn, &prefixes[k], 1,
+		rc = vudb__be_iter(db, d, txn, &prefixes[k], 1,
 		    vudb__recs_collect, &r);
 		for (i = 0; rc == VUDB_OK && i < r.n; i++) {
 			rc = vudb__rec_decode(r.vals[i], r.vlens[i],
@@ -2064,7 +2065,7 @@ move_entry(struct vudb *db, void *txn, int type, struct vudb__dom *ds,
 		    dd->name);
 		goto out;
 	}
-	rc = db->be->get(db, dd->h, txn, tkey, tk, &db->buf);
+	rc = vudb__be_get(db, dd, txn, tkey, tk, &db->buf);
 	if (rc == VUDB_OK)
 		rc = vudb__seterr(db, VUDB_EEXIST, "%s@%s: already exists",
 		    tl, dd->name);
@@ -2147,7 +2148,7 @@ copy_domain(struct vudb *db, void *txn, struct vudb__dom *ds,
 			return rc;
 	} else if (rc != VUDB_ENOTFOUND)
 		return rc;
-	rc = db->be->iter(db, ds->h, txn, "", 0, vudb__recs_collect, &r);
+	rc = vudb__be_iter(db, ds, txn, "", 0, vudb__recs_collect, &r);
 	if (rc != VUDB_OK)
 		goto out;
 	for (i = 0; rc == VUDB_OK && i < r.n; i++) {

@@ -3,9 +3,11 @@
  *
  * record.c - the versioned record format and the attribute tables.  A
  * record is 'V', a format version, the record type, then fields of
- * (tag varint, length varint, value).  Decoding checks every length against
- * the buffer, so a truncated or damaged record is VUDB_ECORRUPT, never a
- * crash and never "not found".  Unknown tags are kept, so fields added by
+ * (tag varint, length varint, value), and (version 2) a CRC-32C of its key
+ * and of those bytes.  Decoding checks every length against the buffer,
+ * so a truncated or damaged record is VUDB_ECORRUPT, never a crash and
+ * never "not found"; the checksum catches what lengths cannot (a changed
+ * byte of a value, a record under the wrong key).  Unknown tags are kept, so fields added by
  * a newer writer survive a rewrite by this one.  The attribute tables map
  * the public attribute names to tags and say how each value is checked and
  * brought to canonical form.
@@ -14,6 +16,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,16 +180,30 @@ put_varint(unsigned char *p, size_t v)
 	return p;
 }
 
+#define REC_SUMLEN	4	/* the checksum of a version 2 record */
+
+/*
+ * check_header - the header of a record of type; *end_r is where its
+ * fields end (before the checksum of version 2, which the decoders do not
+ * check: they have no key, and the core checked it as the record was read)
+ */
 static int
-check_header(const unsigned char *p, size_t len, int type)
+check_header(const unsigned char *p, size_t len, int type,
+    const unsigned char **end_r)
 {
 	if (len < 3 || p[0] != VUDB__REC_MAGIC)
 		return VUDB_ECORRUPT;
-	if (p[1] != VUDB__REC_VERSION)
+	if (p[1] != 1 && p[1] != VUDB__REC_VERSION)
 		return p[1] > VUDB__REC_VERSION ? VUDB_EVERSION :
 		    VUDB_ECORRUPT;
 	if (p[2] != type)
 		return VUDB_ECORRUPT;
+	if (p[1] == VUDB__REC_VERSION) {
+		if (len < 3 + REC_SUMLEN)
+			return VUDB_ECORRUPT;
+		len -= REC_SUMLEN;
+	}
+	*end_r = p + len;
 	return VUDB_OK;
 }
 
@@ -218,7 +236,7 @@ vudb__rec_decode(const void *buf, size_t len, int type, struct vudb__rec *rec)
 	int rc;
 
 	vudb__rec_init(rec, type);
-	if ((rc = check_header(p, len, type)) != VUDB_OK)
+	if ((rc = check_header(p, len, type, &end)) != VUDB_OK)
 		return rc;
 	for (p += 3; p < end; p += flen) {
 		if (get_varint(&p, end, &tag) != 0 || tag == 0 ||
@@ -261,7 +279,7 @@ vudb__rec_scan(const void *buf, size_t len, int type, const char **vals,
 
 	for (i = 0; i < maxtag; i++)
 		vals[i] = NULL;
-	if ((rc = check_header(p, len, type)) != VUDB_OK)
+	if ((rc = check_header(p, len, type, &end)) != VUDB_OK)
 		return rc;
 	/* the same checks as vudb__rec_decode, so both agree on damage */
 	for (p += 3; p < end; p += flen) {
@@ -286,13 +304,181 @@ vudb__rec_scan(const void *buf, size_t len, int type, const char **vals,
 	return VUDB_OK;
 }
 
-/* vudb__rec_encode - encode rec into a new buffer (free()) */
+/* ------------------------------------------------------------ checksum */
+
+/*
+ * Records of format version 2 end in a CRC-32C (Castagnoli, as iSCSI and
+ * ext4 use it) of the record's key and of every byte before it, stored
+ * little-endian.  It covers the key so that a record that is intact but
+ * found under another key (a damaged page of the database) is caught too.
+ * The CPU's crc32 instruction where there is one, else slicing by 8.
+ */
+#define CRC_POLY	0x82f63b78u	/* reflected Castagnoli */
+
+static uint32_t		 crc_tab[8][256];
+static pthread_once_t	 crc_once = PTHREAD_ONCE_INIT;
+static int		 crc_hw;
+
+static void
+crc_init(void)
+{
+	uint32_t c;
+	unsigned int i, j;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (j = 0; j < 8; j++)
+			c = (c >> 1) ^ (CRC_POLY & (0u - (c & 1)));
+		crc_tab[0][i] = c;
+	}
+	for (i = 0; i < 256; i++)
+		for (j = 1; j < 8; j++)
+			crc_tab[j][i] = (crc_tab[j - 1][i] >> 8) ^
+			    crc_tab[0][crc_tab[j - 1][i] & 0xff];
+#if defined(__x86_64__) && defined(__GNUC__)
+	crc_hw = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("sse4.2")))
+static uint32_t
+crc_sse42(uint32_t c, const unsigned char *p, size_t len)
+{
+	uint64_t c64 = c, w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		c64 = __builtin_ia32_crc32di(c64, w);
+	}
+	c = (uint32_t)c64;
+	for (; len > 0; p++, len--)
+		c = __builtin_ia32_crc32qi(c, *p);
+	return c;
+}
+#endif
+
+static uint32_t
+crc_soft(uint32_t c, const unsigned char *p, size_t len)
+{
+	for (; len >= 8; p += 8, len -= 8) {
+		c ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+		c = crc_tab[7][c & 0xff] ^ crc_tab[6][(c >> 8) & 0xff] ^
+		    crc_tab[5][(c >> 16) & 0xff] ^ crc_tab[4][c >> 24] ^
+		    crc_tab[3][p[4]] ^ crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^
+		    crc_tab[0][p[7]];
+	}
+	for (; len > 0; p++, len--)
+		c = (c >> 8) ^ crc_tab[0][(c ^ *p) & 0xff];
+	return c;
+}
+
+/* vudb__crc32c - extend crc (0 to start) by len bytes at p */
+uint32_t
+vudb__crc32c(uint32_t crc, const void *p, size_t len)
+{
+	uint32_t c = ~crc;
+
+	(void)pthread_once(&crc_once, crc_init);
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (crc_hw)
+		return ~crc_sse42(c, p, len);
+#endif
+	return ~crc_soft(c, p, len);
+}
+
+/* rec_sum - the checksum of a version 2 record's key and body */
+static uint32_t
+rec_sum(const void *key, size_t klen, const unsigned char *val, size_t blen)
+{
+	unsigned char kl[2];
+	uint32_t c;
+
+	kl[0] = (unsigned char)(klen & 0xff);
+	kl[1] = (unsigned char)(klen >> 8);
+	c = vudb__crc32c(0, kl, 2);
+	c = vudb__crc32c(c, key, klen);
+	return vudb__crc32c(c, val, blen);
+}
+
+/* vudb__rec_seal - write the checksum of a record encoded for key */
+void
+vudb__rec_seal(unsigned char *buf, size_t len, const void *key, size_t klen)
+{
+	uint32_t c;
+
+	if (len < 3 + REC_SUMLEN || buf[1] != VUDB__REC_VERSION)
+		return;
+	c = rec_sum(key, klen, buf, len - REC_SUMLEN);
+	buf[len - 4] = (unsigned char)c;
+	buf[len - 3] = (unsigned char)(c >> 8);
+	buf[len - 2] = (unsigned char)(c >> 16);
+	buf[len - 1] = (unsigned char)(c >> 24);
+}
+
+/*
+ * vudb__rec_check - whether the record val stored under key is intact:
+ * VUDB_OK, VUDB__REC_NOSUM for a record of version 1 (written before
+ * records had checksums: its fields are still checked as it is decoded),
+ * VUDB__REC_BAD for bytes that are no record at all (the decoder says
+ * VUDB_ECORRUPT), or VUDB_ECORRUPT (a checksum that does not match).
+ * A version this library does not know is left to the decoder
+ * (VUDB_EVERSION there).
+ */
+int
+vudb__rec_check(const void *key, size_t klen, const void *val, size_t vlen)
+{
+	const unsigned char *p = val;
+	uint32_t c;
+
+	if (vlen < 3 || p[0] != VUDB__REC_MAGIC)
+		return VUDB__REC_BAD;
+	if (p[1] == 1)
+		return VUDB__REC_NOSUM;
+	if (p[1] != VUDB__REC_VERSION)
+		return p[1] > VUDB__REC_VERSION ? VUDB_OK : VUDB_ECORRUPT;
+	if (vlen < 3 + REC_SUMLEN)
+		return VUDB_ECORRUPT;
+	c = (uint32_t)p[vlen - 4] | (uint32_t)p[vlen - 3] << 8 |
+	    (uint32_t)p[vlen - 2] << 16 | (uint32_t)p[vlen - 1] << 24;
+	return c == rec_sum(key, klen, p, vlen - REC_SUMLEN) ? VUDB_OK :
+	    VUDB_ECORRUPT;
+}
+
+/*
+ * vudb__rec_upgrade - a version 1 record as version 2, sealed for key
+ * (a new buffer, free()): the same fields, so the same entry.
+ */
+int
+vudb__rec_upgrade(const void *key, size_t klen, const void *val, size_t vlen,
+    unsigned char **buf_r, size_t *len_r)
+{
+	unsigned char *buf;
+
+	*buf_r = NULL;
+	if (vlen < 3 || ((const unsigned char *)val)[1] != 1)
+		return VUDB_EINVAL;
+	if (vlen + REC_SUMLEN > VUDB__REC_MAXLEN)
+		return VUDB_EINVAL;
+	if ((buf = malloc(vlen + REC_SUMLEN)) == NULL)
+		return VUDB_ENOMEM;
+	memcpy(buf, val, vlen);
+	buf[1] = VUDB__REC_VERSION;
+	vudb__rec_seal(buf, vlen + REC_SUMLEN, key, klen);
+	*buf_r = buf;
+	*len_r = vlen + REC_SUMLEN;
+	return VUDB_OK;
+}
+
+/* vudb__rec_encode - encode rec into a new buffer (free()), to be sealed
+ * with vudb__rec_seal() for the key it is stored under */
 int
 vudb__rec_encode(const struct vudb__rec *rec, unsigned char **buf_r,
     size_t *len_r)
 {
 	unsigned char *buf, *p;
-	size_t i, need = 3;
+	size_t i, need = 3 + REC_SUMLEN;
 
 	*buf_r = NULL;
 	for (i = 0; i < rec->n; i++)
@@ -311,6 +497,8 @@ vudb__rec_encode(const struct vudb__rec *rec, unsigned char **buf_r,
 		memcpy(p, rec->f[i].val, rec->f[i].len);
 		p += rec->f[i].len;
 	}
+	memset(p, 0, REC_SUMLEN);	/* vudb__rec_seal() writes it */
+	p += REC_SUMLEN;
 	*buf_r = buf;
 	*len_r = (size_t)(p - buf);
 	return VUDB_OK;

@@ -3,7 +3,9 @@
  *
  * verify.c - vudb_verify(): check a store or one domain and report every
  * problem found.  The backend checks each database file's structure; then
- * every record must decode as the type its key names, every name in a key
+ * every record must be intact (its checksum, for records of format version
+ * 2; older ones are counted and reported once per domain, not as a
+ * problem) and decode as the type its key names, every name in a key
  * must be canonical, the domain record must be there, and the user and
  * alias counters that enforce the limits must match what is stored.  A
  * name stored before local parts were folded is a warning (a report that
@@ -26,6 +28,7 @@ struct vctx {
 	unsigned long	 problems;
 	unsigned long long users, aliases;
 	int		 has_d, has_c;
+	unsigned long long nosum;	/* records without a checksum */
 	unsigned long long c_users, c_aliases;
 };
 
@@ -132,6 +135,16 @@ check_record(void *arg, const void *key, size_t klen, const void *val,
 		    memcmp(local, k + 1, klen - 1) != 0))
 			problem(v, "%s: not a canonical name", name);
 	}
+	rc = vudb__rec_check(key, klen, val, vlen);
+	if (rc == VUDB_ECORRUPT) {
+		problem(v, "%s%s: fails its checksum: the domain file is "
+		    "damaged", type == VUDB_DOMAIN ? "domain record" :
+		    type == VUDB__REC_COUNTERS ? "counters" : name,
+		    type == VUDB_USER ? " (user)" : "");
+		return 0;
+	}
+	if (rc == VUDB__REC_NOSUM)
+		v->nosum++;
 	rc = vudb__rec_decode(val, vlen, type, &rec);
 	if (rc != VUDB_OK) {
 		problem(v, "%s%s%s: record cannot be read: %s",
@@ -182,6 +195,7 @@ verify_domain(struct vctx *v, const char *domain)
 	v->domain = domain;
 	v->users = v->aliases = v->c_users = v->c_aliases = 0;
 	v->has_d = v->has_c = 0;
+	v->nosum = 0;
 	/* the backend's structural check wants the file closed here */
 	for (d = db->lru_head; d != NULL; d = d->next)
 		if (strcmp(d->name, domain) == 0) {
@@ -213,6 +227,16 @@ verify_domain(struct vctx *v, const char *domain)
 		return VUDB_OK;
 	}
 	old_forms(v, d);
+	if (v->nosum > 0 && v->report != NULL) {
+		char msg[256];
+
+		/* a note, not a problem: such a store is not damaged */
+		snprintf(msg, sizeof(msg), "note: %llu record%s without a "
+		    "checksum (written before record format 2); each gets one "
+		    "when it is next changed, all of them by vudbadm convert",
+		    v->nosum, v->nosum == 1 ? "" : "s");
+		v->report(v->arg, v->domain, msg);
+	}
 	if (v->has_d == 0)
 		problem(v, "no domain record: a file left by an unfinished "
 		    "add (harmless; vudbadm domain add reuses it)");

@@ -845,7 +845,7 @@ vudb__dom_meta(struct vudb *db, struct vudb__dom *d)
 		return VUDB_OK;
 	meta_free(d);
 	d->meta_state = VUDB__META_UNKNOWN;
-	rc = db->be->get(db, d->h, db->txn_dom == d ? db->txn : NULL, "D", 1,
+	rc = vudb__be_get(db, d, db->txn_dom == d ? db->txn : NULL, "D", 1,
 	    &db->buf);
 	if (rc == VUDB_ENOTFOUND) {
 		d->meta_state = VUDB__META_NONE;

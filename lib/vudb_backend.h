@@ -18,7 +18,7 @@
 
 struct vudb;
 
-#define VUDB_BACKEND_ABI	3
+#define VUDB_BACKEND_ABI	4
 
 #define VUDB_CAP_WRITE		0x1
 #define VUDB_CAP_TXN		0x2
@@ -95,6 +95,14 @@ struct vudb_backend {
 	 * holding what cannot be released and the store is lost (alive
 	 * then says so, and reopen recovers it).  NULL: nothing to do. */
 	int	(*check)(struct vudb *, void *st);
+	/* ABI 4.  What is around the place of a key that get did not find:
+	 * cb exactly twice, with the last entry before key and then the
+	 * first after it (key NULL where there is none), so that the core
+	 * can tell a damaged page from a key that is not there.  Returns
+	 * VUDB_OK or a failure.  NULL: the backend finds damaged pages
+	 * itself (Berkeley DB's page checksums). */
+	int	(*near)(struct vudb *, void *h, void *txn, const void *key,
+		    size_t klen, vudb_iter_cb cb, void *arg);
 };
 
 #ifdef WITH_BDB

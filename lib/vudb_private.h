@@ -91,13 +91,18 @@ int	 vudb__hex_decode(const char *, size_t, unsigned char *out,
 /* ------------------------------------------------------------ records */
 /*
  * A record is a list of (tag, value) fields.  On disk (record.c):
- *   'V' VERSION TYPE { tag:varint len:varint value[len] } ...
+ *   'V' VERSION TYPE { tag:varint len:varint value[len] } ... CRC32C
+ * The checksum (version 2; records of version 1 have none and are still
+ * read) covers the record's key and every byte before it, and is checked
+ * on every read by vudb__be_get() and vudb__be_iter().
  * Tags are per record type; fields with tags this version does not know
  * are kept as they are, so an older writer's rewrite preserves a newer
  * writer's fields.
  */
 #define VUDB__REC_MAGIC		0x56	/* 'V' */
-#define VUDB__REC_VERSION	1
+#define VUDB__REC_VERSION	2
+#define VUDB__REC_NOSUM		1	/* vudb__rec_check: version 1 */
+#define VUDB__REC_BAD		2	/* vudb__rec_check: no record */
 #define VUDB__REC_MAXF		48
 #define VUDB__REC_MAXLEN	65536
 #define VUDB__REC_COUNTERS	6	/* internal: per-domain counters */
@@ -187,6 +192,13 @@ int	 vudb__rec_scan(const void *buf, size_t len, int type,
 	    const char **vals, size_t *lens, unsigned int maxtag);
 int	 vudb__rec_encode(const struct vudb__rec *rec, unsigned char **buf_r,
 	    size_t *len_r);
+void	 vudb__rec_seal(unsigned char *buf, size_t len, const void *key,
+	    size_t klen);
+int	 vudb__rec_check(const void *key, size_t klen, const void *val,
+	    size_t vlen);
+int	 vudb__rec_upgrade(const void *key, size_t klen, const void *val,
+	    size_t vlen, unsigned char **buf_r, size_t *len_r);
+uint32_t vudb__crc32c(uint32_t crc, const void *, size_t);
 void	 vudb__rec_init(struct vudb__rec *, int type);
 void	 vudb__rec_clear(struct vudb__rec *);
 const char *vudb__rec_get(const struct vudb__rec *, unsigned int tag);
@@ -315,6 +327,12 @@ struct vudb__names {
 };
 int	 vudb__domain_names(struct vudb *, struct vudb__names *);
 void	 vudb__names_free(struct vudb__names *);
+
+/* intact.c: backend reads that check every record's checksum */
+int	 vudb__be_get(struct vudb *, struct vudb__dom *, void *txn,
+	    const void *key, size_t klen, struct vudb_buf *val);
+int	 vudb__be_iter(struct vudb *, struct vudb__dom *, void *txn,
+	    const void *prefix, size_t plen, vudb_iter_cb cb, void *arg);
 
 /* entry.c */
 struct vudb__recs {

@@ -1098,6 +1098,63 @@ START_TEST(test_damaged_record_is_a_failure)
 }
 END_TEST
 
+/*
+ * A record that fails its checksum (a changed byte, or an intact record
+ * under another key, as a damaged page shows it) is a temporary failure,
+ * never an answer; a record of format 1, without a checksum, still reads.
+ */
+START_TEST(test_record_checksum_mismatch)
+{
+	struct vudb__dom *d;
+	struct vudb__rec r;
+	unsigned char *buf;
+	size_t len;
+	char *answer;
+
+	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
+	vudb__rec_init(&r, VUDB_USER);
+	ck_assert_int_eq(vudb__rec_set(&r, VUDB__U_NAME, "Flipped"), 0);
+	ck_assert_int_eq(vudb__rec_encode(&r, &buf, &len), 0);
+	vudb__rec_clear(&r);
+	/* sealed for its own key: found */
+	vudb__rec_seal(buf, len, "uflip", 5);
+	ck_assert_int_eq(vudb__rec_check("uflip", 5, buf, len), VUDB_OK);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uflip", 5, buf, len, 0),
+	    0);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "flip@pc1.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	/* one byte of a value changed */
+	buf[5] ^= 0x01;
+	ck_assert_int_eq(vudb__rec_check("uflip", 5, buf, len),
+	    VUDB_ECORRUPT);
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uflip", 5, buf, len, 0),
+	    0);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "flip@pc1.example",
+	    &answer), VUDB_ETEMP);
+	ck_assert_ptr_nonnull(strstr(vudb_errmsg(db), "damaged"));
+	buf[5] ^= 0x01;
+	/* intact, but under another key */
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "umoved", 6, buf, len,
+	    0), 0);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "moved@pc1.example",
+	    &answer), VUDB_ETEMP);
+	/* every other user still answers */
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "matsui@pc1.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	/* version 1 (before checksums): read as it was */
+	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uold", 4, "V\x01\x02",
+	    3, 0), 0);
+	ck_assert_int_eq(vudb__rec_check("uold", 4, "V\x01\x02", 3),
+	    VUDB__REC_NOSUM);
+	ck_assert_int_eq(vudb_lookup(db, "mailbox", "old@pc1.example",
+	    &answer), VUDB_OK);
+	free(answer);
+	free(buf);
+}
+END_TEST
+
 /* A domain file overwritten with garbage fails alone. */
 START_TEST(test_damaged_file_is_isolated)
 {
@@ -1698,8 +1755,9 @@ START_TEST(test_verify_finds_problems)
 	ck_assert_int_eq(db->be->put(db, d->h, NULL, "?", 1, "x", 1, 0), 0);
 	ck_assert_int_eq(vudb_verify(db, NULL, count_problem, &n),
 	    VUDB_ECORRUPT);
-	/* garbage, a non-canonical name, an unknown key, the counters */
-	ck_assert_int_eq(n, 4);
+	/* garbage, a non-canonical name, an unknown key, the counters;
+	 * and a note (not a problem) of the record without a checksum */
+	ck_assert_int_eq(n, 5);
 	ck_assert_ptr_nonnull(strstr(vudb_errmsg(db), "4 problems"));
 }
 END_TEST
@@ -1765,12 +1823,13 @@ START_TEST(test_convert_to_other_backend)
 	}
 	ck_assert_int_eq(vudb_auth(dst, "matsui@pc1.example", "secret", NULL,
 	    NULL), VUDB_OK);
-	/* the hand-made record upsets the counters in both, alike */
+	/* the hand-made record upsets the counters in both, alike; it has
+	 * no checksum in the source (a note), and got one in the copy */
 	ck_assert_int_eq(vudb_verify(db, NULL, count_problem, &n),
 	    VUDB_ECORRUPT);
 	ck_assert_int_eq(vudb_verify(dst, NULL, count_problem, &n),
 	    VUDB_ECORRUPT);
-	ck_assert_int_eq(n, 3 + 2);
+	ck_assert_int_eq(n, 3 + 1 + 2);
 	/* again: the domains are there now */
 	ck_assert_int_eq(vudb_convert(db, dst, "pc1.example", NULL, NULL),
 	    VUDB_EEXIST);
@@ -1884,6 +1943,7 @@ api_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_damaged_record_is_a_failure);
+	tcase_add_test(tc, test_record_checksum_mismatch);
 	tcase_add_test(tc, test_damaged_file_is_isolated);
 	tcase_add_test(tc, test_damaged_page_is_isolated);
 	tcase_add_test(tc, test_reader_does_not_wait);

@@ -107,7 +107,8 @@ static const struct {
 	{ "", 0, VUDB_ECORRUPT },
 	{ "V", 1, VUDB_ECORRUPT },
 	{ "X\x01\x02", 3, VUDB_ECORRUPT },
-	{ "V\x02\x02", 3, VUDB_EVERSION },
+	{ "V\x03\x02", 3, VUDB_EVERSION },
+	{ "V\x02\x02", 3, VUDB_ECORRUPT },	/* version 2 without its checksum */
 	{ "V\x00\x02", 3, VUDB_ECORRUPT },
 	{ "V\x01\x02", 3, VUDB_OK },
 	{ "V\x01\x02\x01\x05" "ab", 7, VUDB_ECORRUPT },	/* overlong len */

@@ -21,8 +21,9 @@
 struct vreport {
 	struct ctx	*c;
 	struct table	*t;
-	unsigned long	 n;
-	unsigned long	 warnings;
+	unsigned long	 n;		/* problems */
+	unsigned long	 rows;		/* problems, notes and warnings */
+	unsigned long	 warnings;	/* names stored before folding */
 };
 
 static void
@@ -30,11 +31,13 @@ report(void *arg, const char *domain, const char *problem)
 {
 	struct vreport *v = arg;
 
-	/* a warning (a name stored before folding) is no problem */
-	if (strncmp(problem, "warning: ", 9) != 0)
-		v->n++;
-	else
+	/* notes ("note: ...") and warnings ("warning: ...", a name stored
+	 * before folding) of vudb_verify are not problems */
+	if (strncmp(problem, "warning: ", 9) == 0)
 		v->warnings++;
+	else if (strncmp(problem, "note: ", 6) != 0)
+		v->n++;
+	v->rows++;
 	if (v->c->json) {
 		jw_obj_begin(&v->c->jw);
 		jw_key(&v->c->jw, "domain");
@@ -71,7 +74,7 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 		jw_obj_end(&c->jw);
 		jw_end(&c->jw);
 	} else {
-		if (v.n + v.warnings > 0)
+		if (v.rows > 0)
 			table_print(v.t, stdout);
 		table_free(v.t);
 	}

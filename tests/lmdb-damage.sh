@@ -1,0 +1,216 @@
+#!/bin/sh
+# lmdb-damage.sh - issue 16, finding 5: a damaged LMDB domain fails alone.
+# One vudb-mapd on an LMDB store of three domains; one domain file is
+# truncated (to 0 bytes, then to half), restored by cp over the live file
+# and by rename of a copy; pages of a 2,000-user domain get 2,000 random
+# bytes each.  Checked: the server never dies; the damaged domain answers
+# TEMP (never NOTFOUND for a user who exists) and says so in the log;
+# the other domains keep answering; a restored file answers again within
+# 2 s without a restart; vudbadm verify reports the damage (exit 65)
+# instead of crashing.  Skipped (77) without the LMDB backend.
+# Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+
+. "${top_srcdir:-.}/adapters/postfix/tests/lib.sh"
+need "$PYTHON" truncate
+if ! grep -q '^#define WITH_LMDB 1' "$builddir/config.h" 2>/dev/null; then
+	echo "LMDB backend not compiled in"; exit 77
+fi
+ADM=$builddir/tools/vudbadm/vudbadm
+S=$T/store
+BIG=2000
+
+# a free port on loopback
+P=$($PYTHON -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# the store: a.example and b.example (3 users each), big.example (2,000)
+$ADM -d "lmdb:$S" init >/dev/null || exit 99
+$PYTHON - "$BIG" > "$T/import.jsonl" <<'PY'
+import sys
+for d, n in (("a.example", 3), ("b.example", 3), ("big.example", int(sys.argv[1]))):
+    print('{"type":"domain","name":"%s","attrs":{}}' % d)
+    for i in range(n):
+        print('{"type":"user","name":"user%04d@%s","attrs":{"password":"{PLAIN}x"}}' % (i, d))
+PY
+$ADM -d "$S" import "$T/import.jsonl" >/dev/null || { echo "import failed"; exit 99; }
+D=$S/domains
+cp "$D/a.example.mdb" "$T/a.copy"
+cp "$D/big.example.mdb" "$T/big.copy"
+
+# q.py KEY...: one socketmap query per key on one connection; prints
+# "KEY STATUS" per key (OK, NOTFOUND, TEMP, ...; DEAD if the server closed)
+cat > "$T/q.py" <<'PY'
+import socket, sys
+port, mp = int(sys.argv[1]), sys.argv[2]
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return s, s.makefile("rb")
+def ask(s, f, key):
+    q = ("%s %s" % (mp, key)).encode()
+    s.sendall(b"%d:%s," % (len(q), q))
+    n = b""
+    while True:
+        c = f.read(1)
+        if not c:
+            return "DEAD"
+        if c == b":":
+            break
+        n += c
+    body = f.read(int(n))
+    f.read(1)
+    return body.split(b" ", 1)[0].decode()
+try:
+    s, f = conn()
+except OSError:
+    for k in sys.argv[3:] or sys.stdin.read().split():
+        print(k, "DEAD")
+    sys.exit(0)
+for k in sys.argv[3:] or sys.stdin.read().split():
+    try:
+        st = ask(s, f, k)
+    except OSError:
+        st = "DEAD"
+    if st == "DEAD":
+        try:
+            s, f = conn()
+        except OSError:
+            pass
+    print(k, st)
+PY
+q() { $PYTHON "$T/q.py" "$P" mailbox "$@"; }
+# status KEY: the status of one lookup
+status() { q "$1" | awk '{ print $2 }'; }
+alive() {
+	if kill -0 "$MAPD_PID" 2>/dev/null; then ok
+	else fail "vudb-mapd died ($1)"; cat "$T/mapd.log"; exit 1; fi
+}
+# want KEY STATUS WHAT
+want() {
+	got=$(status "$1")
+	if [ "$got" = "$2" ]; then ok
+	else fail "$3: $1 answered $got, want $2"; fi
+}
+# back_within KEY WHAT: the key answers OK again within 2 s
+back_within() {
+	t0=$($PYTHON -c 'import time; print(time.time())')
+	i=0
+	while [ $i -lt 40 ]; do
+		[ "$(status "$1")" = OK ] && break
+		sleep 0.05; i=$((i + 1))
+	done
+	dt=$($PYTHON -c "import time; print('%.2f' % (time.time() - $t0))")
+	if [ "$(status "$1")" = OK ] &&
+	    $PYTHON -c "import sys; sys.exit(0 if $dt <= 2.0 else 1)"; then
+		ok; echo "$2: answering again after $dt s"
+	else
+		fail "$2: $1 not answering 2 s after the restore ($dt s)"
+	fi
+}
+
+start_mapd "$T/mapd.log" -d "$S" -w 2 -l "socketmap:inet:127.0.0.1:$P"
+want user0001@a.example OK "before"
+want user0001@b.example OK "before"
+want nobody@a.example NOTFOUND "before"
+
+# ---- truncated to 0 bytes, restored by cp over the live file
+truncate -s 0 "$D/a.example.mdb"
+want user0001@a.example TEMP "a.example truncated to 0"
+want nobody@a.example TEMP "a.example truncated to 0 (not found must not be said)"
+alive "a domain file truncated to 0"
+want user0001@b.example OK "b.example beside a truncated a.example"
+want user0002@big.example OK "big.example beside a truncated a.example"
+if grep -q "a.example.*domain file damaged" "$T/mapd.log"; then ok
+else fail "no word of the damaged a.example in the log"; fi
+cp "$T/a.copy" "$D/a.example.mdb"
+back_within user0001@a.example "a.example restored by cp"
+want nobody@a.example NOTFOUND "a.example restored by cp"
+
+# ---- truncated to 0, restored by rename of a copy
+truncate -s 0 "$D/a.example.mdb"
+want user0002@a.example TEMP "a.example truncated to 0 again"
+cp "$T/a.copy" "$S/restore.tmp" && mv "$S/restore.tmp" "$D/a.example.mdb"
+back_within user0002@a.example "a.example restored by mv"
+
+# ---- big.example truncated to half, restored by rename, then by cp
+size=$(wc -c < "$D/big.example.mdb")
+truncate -s $((size / 2)) "$D/big.example.mdb"
+want user1999@big.example TEMP "big.example truncated to half"
+alive "a domain file truncated to half"
+want user0001@b.example OK "b.example beside a half big.example"
+cp "$T/big.copy" "$S/restore.tmp" && mv "$S/restore.tmp" "$D/big.example.mdb"
+back_within user1999@big.example "big.example restored by mv"
+truncate -s $((size / 2)) "$D/big.example.mdb"
+want user1999@big.example TEMP "big.example truncated to half again"
+cp "$T/big.copy" "$D/big.example.mdb"
+back_within user1999@big.example "big.example restored by cp"
+
+# ---- 2,000 random bytes in one page of big.example, page after page
+$PYTHON -c "
+for i in range($BIG): print('user%04d@big.example' % i)" > "$T/users"
+pages=$((size / 4096))
+seed=1
+page=2
+nf=0 temp=0 rounds=0 verified=0
+while [ $page -lt $pages ]; do
+	$PYTHON - "$D/big.example.mdb" "$page" "$seed" <<'PY'
+import random, sys
+path, page, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+with open(path, "r+b") as f:
+    f.seek(page * 4096 + rng.randrange(0, 4096 - 2000))
+    f.write(bytes(rng.getrandbits(8) for i in range(2000)))
+PY
+	q < "$T/users" > "$T/answers"
+	n=$(grep -c ' NOTFOUND$' "$T/answers")
+	t=$(grep -c ' TEMP$' "$T/answers")
+	d=$(grep -c ' DEAD$' "$T/answers")
+	o=$(grep -c ' OK$' "$T/answers")
+	nf=$((nf + n)); temp=$((temp + t)); rounds=$((rounds + 1))
+	if [ "$n" -eq 0 ] && [ "$d" -eq 0 ] && [ $((o + t)) -eq $BIG ]; then ok
+	else fail "page $page damaged: $o OK, $t TEMP, $n NOTFOUND," \
+	    "$d without answer"; grep -m 3 ' NOTFOUND$' "$T/answers"; fi
+	alive "page $page damaged"
+	want user0001@b.example OK "b.example beside a damaged big.example"
+	if [ $t -gt 0 ] || [ $rounds -le 3 ]; then
+		# verify reports instead of crashing
+		"$ADM" -d "$S" verify big.example > "$T/verify" 2>&1
+		rc=$?
+		if [ $t -gt 0 ] && { [ $rc -ne 65 ] ||
+		    ! grep -q damaged "$T/verify"; }; then
+			fail "verify of a damaged page $page: exit $rc"
+			cat "$T/verify"
+		elif [ $rc -ge 128 ] || { [ $rc -ne 0 ] && [ $rc -ne 65 ]; }
+		then
+			fail "verify of a damaged page $page: exit $rc"
+			cat "$T/verify"
+		else
+			ok; verified=$((verified + 1))
+		fi
+	fi
+	cp "$T/big.copy" "$D/big.example.mdb"
+	back_within user1999@big.example "big.example page $page restored" \
+	    >/dev/null
+	page=$((page + 1)); seed=$((seed + 1))
+done
+echo "random damage: $rounds pages of $pages, $BIG users each:" \
+    "$temp TEMP, $nf NOTFOUND; verify run $verified times"
+[ $rounds -gt 0 ] && ok || fail "no page damaged"
+
+# ---- verify of a truncated file reports and does not crash
+truncate -s 0 "$D/a.example.mdb"
+"$ADM" -d "$S" verify > "$T/verify" 2>&1
+rc=$?
+if [ $rc -eq 65 ] && grep -q "a.example.*damaged" "$T/verify"; then ok
+else fail "verify of a truncated file: exit $rc"; cat "$T/verify"; fi
+cp "$T/a.copy" "$D/a.example.mdb"
+back_within user0001@a.example "a.example restored for the end"
+
+alive "the end"
+stop_pid "$MAPD_PID"
+rc=$?
+[ $rc -eq 0 ] && ok || fail "vudb-mapd stopped with status $rc"
+grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$T/mapd.log" &&
+    fail "sanitizer report in the log"
+
+echo "lmdb-damage: $((PASSED + FAILED)) checks, $FAILED failed"
+[ $FAILED -eq 0 ]
