@@ -32,6 +32,8 @@ move(struct vudb *db, struct vudb__dom *d, void *txn, int type,
 	if ((val = malloc(db->buf.len + 1)) == NULL)
 		return VUDB_ENOMEM;
 	memcpy(val, db->buf.data, db->buf.len);
+	/* a record's checksum covers its key: sealed again for the old one */
+	vudb__rec_seal(val, db->buf.len, ok, ol);
 	rc = db->be->put(db, d->h, txn, ok, ol, val, db->buf.len,
 	    VUDB_PUT_NEW);
 	free(val);
