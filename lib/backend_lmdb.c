@@ -29,6 +29,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -125,6 +126,10 @@ lm_status(struct vudb *db, int ret, const char *what)
 	case EROFS:
 		return vudb__seterr(db, VUDB_ERDONLY, "lmdb: %s: the store is "
 		    "on a read-only file system", what);
+	case ENOSPC:
+	case EDQUOT:
+		return vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: %s: the file "
+		    "system of the store is full", what, mdb_strerror(ret));
 	default:	/* MAP_FULL, MAP_RESIZED, READERS_FULL, EIO, EACCES */
 		rc = VUDB_ETEMP;
 		break;
@@ -402,6 +407,43 @@ reap(dev_t ldev, ino_t lino)
 	}
 }
 
+/*
+ * LMDB maps its lock file (<domain>.mdb-lock, 1,022 reader slots: 64 KiB)
+ * and makes it with ftruncate, so its blocks are not allocated: the first
+ * opener writes its header through the map, and on a full file system that
+ * write is a SIGBUS (the fault campaign killed vudbadm so, in
+ * mdb_env_open).  lock_alloc allocates them before LMDB maps the file: a
+ * full file system is then ENOSPC, a temporary failure.  A lock file that
+ * cannot be opened for writing is left to LMDB (a read-only file system).
+ */
+#define LOCK_BYTES	65536
+
+static int
+lock_alloc(const char *lock)
+{
+	struct stat sb;
+	off_t want;
+	int fd, ret;
+
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE)) == -1)
+		return 0;
+	if (fstat(fd, &sb) != 0) {
+		ret = errno;
+		close(fd);
+		return ret;
+	}
+	want = sb.st_size > LOCK_BYTES ? sb.st_size : LOCK_BYTES;
+	ret = posix_fallocate(fd, 0, want);
+	close(fd);
+	if (ret == ENOSPC || ret == EDQUOT) {
+		/* one this call made is no use to anyone */
+		if (sb.st_size == 0)
+			(void)unlink(lock);
+		return ret;
+	}
+	return 0;	/* EOPNOTSUPP and kin: as LMDB alone */
+}
+
 /* env_get - the shared environment of a domain file, opened if need be */
 static int
 env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
@@ -471,7 +513,8 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 	/* a reader: one page, which LMDB raises to the data's size */
 	(void)mdb_env_set_mapsize(e->env, e->fit ? 4096 : MAP_INITIAL);
 	(void)mdb_env_set_maxreaders(e->env, 1022);
-	if ((ret = mdb_env_open(e->env, path, eflags, FILE_MODE)) != 0)
+	if ((!e->rdonly && (ret = lock_alloc(lock)) != 0) ||
+	    (ret = mdb_env_open(e->env, path, eflags, FILE_MODE)) != 0)
 		goto fail;
 	if (stat(lock, &sb) == 0) {
 		e->ldev = sb.st_dev;
