@@ -51,6 +51,13 @@
 
 #define RETRY_MS	250	/* a damaged domain's reopen, at most every */
 #define LOOK_MS		1000	/* whether the file was replaced, every */
+/*
+ * whether the file was cut short, every SIZE_MS (an fstat: it cost a
+ * third of a lookup when made for each one).  Between two looks a read of
+ * a file cut short faults, and the guard catches it; a read of pages a cp
+ * is rewriting meets checksums that fail.
+ */
+#define SIZE_MS		50
 
 struct lm_env {
 	char		*path;		/* the domain file */
@@ -69,6 +76,7 @@ struct lm_env {
 	int		 old;		/* broken or replaced: no new users */
 	int		 broken;	/* damaged: every holder lets go */
 	long long	 look_at;	/* next look at the path (ms) */
+	long long	 size_at;	/* next look at the file's size (ms) */
 	struct lm_env	*next;
 };
 
@@ -861,6 +869,18 @@ struct lm_read {
 	long long	 size, need;
 };
 
+/* size_due - whether a read of e looks at its file's size first */
+static int
+size_due(struct lm_env *e)
+{
+	long long now = now_ms();
+
+	if (now < __atomic_load_n(&e->size_at, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(&e->size_at, now + SIZE_MS, __ATOMIC_RELAXED);
+	return 1;
+}
+
 static int
 read_fn(void *arg)
 {
@@ -870,7 +890,7 @@ read_fn(void *arg)
 
 	if (r->vtxn != NULL)
 		return r->op(r, r->txn);
-	if (env_short(r->d->e, &r->size, &r->need)) {
+	if (size_due(r->d->e) && env_short(r->d->e, &r->size, &r->need)) {
 		r->is_short = 1;
 		return VUDB_ETEMP;
 	}
