@@ -13,24 +13,14 @@
 #define VUDBADM_H
 
 #include <stdio.h>
+#include <sysexits.h>
 
 #include "vudb.h"
 #include "json.h"
 #include "format.h"
 
-/* sysexits(3) */
-#define EX_OK		0
-#define EX_NOTFOUND	1	/* lookup, auth: not found or refused */
-#define EX_USAGE	64
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_NOUSER	67
-#define EX_UNAVAILABLE	69
-#define EX_SOFTWARE	70
-#define EX_CANTCREAT	73
-#define EX_IOERR	74
-#define EX_TEMPFAIL	75
-#define EX_NOPERM	77
+/* sysexits(3) has no code for "not found" (lookup, auth); 1, as grep(1) */
+#define EX_NOTFOUND	1
 
 struct ctx {
 	const char	*store;		/* -d, or NULL: the library's default */
