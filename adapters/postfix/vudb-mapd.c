@@ -32,6 +32,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -714,6 +715,23 @@ drop_privileges(const struct passwd *pw)
 		fatal(EX_OSERR, "privileges could not be dropped");
 }
 
+/* every option has a long name too: "--listen=socketmap:unix:/x" */
+static const struct option long_opts[] = {
+	{ "maxconn",		required_argument,	NULL, 'c' },
+	{ "store",		required_argument,	NULL, 'd' },
+	{ "foreground",		no_argument,		NULL, 'f' },
+	{ "group",		required_argument,	NULL, 'g' },
+	{ "listen",		required_argument,	NULL, 'l' },
+	{ "mode",		required_argument,	NULL, 'm' },
+	{ "pidfile",		required_argument,	NULL, 'p' },
+	{ "read-timeout",	required_argument,	NULL, 'r' },
+	{ "idle-timeout",	required_argument,	NULL, 't' },
+	{ "user",		required_argument,	NULL, 'u' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "workers",		required_argument,	NULL, 'w' },
+	{ NULL,			0,			NULL, 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -738,7 +756,8 @@ main(int argc, char *argv[])
 	conf.read_timeout = DEF_READ;
 	if ((conf.ls = calloc((size_t)argc, sizeof(*conf.ls))) == NULL)
 		return EX_OSERR;
-	while ((ch = getopt(argc, argv, "c:d:fg:l:m:p:r:t:u:vw:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:d:fg:l:m:p:r:t:u:vw:",
+	    long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			conf.maxconn = number("-c", optarg, 1, 1000000);
