@@ -40,7 +40,7 @@ static volatile sig_atomic_t store_busy;	/* open, or being opened */
 static const int exit_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 static const struct cmd *const groups[] = {
-	cmds_settings, cmds_domain, cmds_user, cmds_alias, cmds_relocated,
+	cmds_settings, cmds_domain, cmds_user, cmds_value,
 	cmds_sender, cmds_lookup, cmds_export, cmds_import, cmds_verify
 };
 
@@ -767,6 +767,7 @@ main(int argc, char **argv)
 	    t->group != NULL ? t->group : "", t->group != NULL ? " " : "",
 	    t->name);
 	c.cmd = cmdname;
+	c.def = t;
 	rc = t->fn(&c, argc - i - used, argv + i + used);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (rc == EX_OK)

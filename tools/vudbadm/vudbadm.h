@@ -26,6 +26,7 @@ struct ctx {
 	const char	*store;		/* -d, or NULL: the library's default */
 	int		 json;		/* --json */
 	const char	*cmd;		/* "user add", for messages */
+	const struct cmd *def;		/* the command's row in its table */
 	struct vudb	*db;
 	struct jw	 jw;		/* JSON writer on stdout */
 };
@@ -53,7 +54,7 @@ struct cmd {
 };
 
 extern const struct cmd cmds_settings[], cmds_domain[], cmds_user[],
-    cmds_alias[], cmds_relocated[], cmds_sender[], cmds_lookup[],
+    cmds_value[], cmds_sender[], cmds_lookup[],
     cmds_export[], cmds_import[], cmds_verify[];
 
 /* vudbadm.c */
