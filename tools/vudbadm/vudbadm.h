@@ -106,6 +106,9 @@ int	 table_add(struct table *, ...);
 void	 table_print(struct table *, FILE *);
 void	 table_free(struct table *);
 const char *type_name(int);
+#define OBJ_SHOW	0x1	/* obj_json: show and list */
+#define OBJ_EXPORT	0x2	/* obj_json: export */
+#define OBJ_TIMES	0x4	/* obj_json: export with created, updated */
 void	 obj_json(struct ctx *, const struct vudb_obj *, int);
 void	 obj_show(struct ctx *, const struct vudb_obj *);
 int	 list_domains(struct ctx *, char ***, size_t *, int);
