@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,12 @@ export(const struct vudb_obj *u, int lookup, int creds)
 	return 0;
 }
 
+static const struct option long_opts[] = {
+	{ "store",	required_argument,	NULL, 'd' },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ NULL,		0,			NULL, 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -177,7 +184,9 @@ main(int argc, char *argv[])
 	/* no LOG_NDELAY: a login that logs nothing opens no socket */
 	openlog("vudb-checkpassword", LOG_PID, LOG_MAIL);
 	opterr = 0;		/* usage() says it, to syslog */
-	while ((ch = getopt(argc, argv, "+d:v")) != -1) {
+	/* '+': options end at REPLY, whose own options are its own */
+	while ((ch = getopt_long(argc, argv, "+:d:v", long_opts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'd':
 			store = optarg;
@@ -185,7 +194,16 @@ main(int argc, char *argv[])
 		case 'v':
 			verbose = 1;
 			break;
+		case ':':
+			logmsg(LOG_ERR, "%s needs an argument",
+			    argv[optind - 1]);
+			usage();
 		default:
+			if (optopt != 0)
+				logmsg(LOG_ERR, "unknown option -%c", optopt);
+			else
+				logmsg(LOG_ERR, "unknown option %s",
+				    argv[optind - 1]);
 			usage();
 		}
 	}

@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <sysexits.h>
 #include <syslog.h>
 
 #include "vudb.h"
@@ -23,15 +24,6 @@
 
 #define PROTO_SOCKETMAP	1
 #define PROTO_TCP	2
-
-/* sysexits(3), without depending on the header's presence. */
-#define EX_OK_		0
-#define EX_USAGE_	64
-#define EX_NOUSER_	67
-#define EX_UNAVAIL_	69
-#define EX_OSERR_	71
-#define EX_CANTCREAT_	73
-#define EX_TEMPFAIL_	75
 
 struct listener {
 	int		 fd;

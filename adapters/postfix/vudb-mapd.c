@@ -32,6 +32,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -260,7 +261,7 @@ usage(void)
 	    "\n       -l LISTEN [-l LISTEN ...]\n"
 	    "LISTEN: socketmap:inet:HOST:PORT | socketmap:unix:PATH |\n"
 	    "        tcp:MAP:inet:HOST:PORT | tcp:MAP:unix:PATH\n", PROG);
-	exit(EX_USAGE_);
+	exit(EX_USAGE);
 }
 
 /* --------------------------------------------------------------- options */
@@ -277,7 +278,7 @@ number(const char *opt, const char *s, long min, long max)
 	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
 		fprintf(stderr, "%s: bad %s value \"%s\": expected a number "
 		    "from %ld to %ld\n", PROG, opt, s, min, max);
-		exit(EX_USAGE_);
+		exit(EX_USAGE);
 	}
 	return (int)v;
 }
@@ -293,7 +294,7 @@ absolute(const char *path)
 	else if (asprintf(&p, "%s/%s", cwd, path) < 0)
 		p = NULL;
 	if (p == NULL)
-		fatal(EX_OSERR_, "out of memory");
+		fatal(EX_OSERR, "out of memory");
 	return p;
 }
 
@@ -316,7 +317,7 @@ store_url(const char *s)
 			return s;
 		abs = absolute(p + 1);
 		if (asprintf(&url, "%.*s:%s", (int)(p - s), s, abs) < 0)
-			fatal(EX_OSERR_, "out of memory");
+			fatal(EX_OSERR, "out of memory");
 		free(abs);
 		return url;
 	}
@@ -389,7 +390,7 @@ parse_listen(const char *spec, struct listener *l)
 			fprintf(stderr, "%s: -l %s: unknown map \"%s\" (maps: "
 			    "domain, mailbox, alias, sender, uid, gid, "
 			    "relocated)\n", PROG, spec, maps[nmaps]);
-			exit(EX_USAGE_);
+			exit(EX_USAGE);
 		}
 		l->map = maps[nmaps++];
 		ep = colon + 1;
@@ -404,7 +405,7 @@ bad:
 	fprintf(stderr, "%s: bad listener \"%s\": expected "
 	    "socketmap:inet:HOST:PORT, socketmap:unix:PATH, "
 	    "tcp:MAP:inet:HOST:PORT or tcp:MAP:unix:PATH\n", PROG, spec);
-	exit(EX_USAGE_);
+	exit(EX_USAGE);
 }
 
 /* endpoint - the "inet:..." or "unix:..." part of a listener spec */
@@ -430,35 +431,35 @@ unix_listen(struct listener *l, mode_t mode, gid_t gid)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
-		fatal(EX_USAGE_, "-l %s: path too long", l->spec);
+		fatal(EX_USAGE, "-l %s: path too long", l->spec);
 	strcpy(sun.sun_path, path);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
-			fatal(EX_UNAVAIL_, "-l %s: %s exists and is not a "
+			fatal(EX_UNAVAILABLE, "-l %s: %s exists and is not a "
 			    "socket", l->spec, path);
 		/* a socket file: in use, or left over by a crash? */
 		if ((probe = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-			fatal(EX_OSERR_, "socket: %s", strerror(errno));
+			fatal(EX_OSERR, "socket: %s", strerror(errno));
 		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-			fatal(EX_UNAVAIL_, "-l %s: another server is "
+			fatal(EX_UNAVAILABLE, "-l %s: another server is "
 			    "listening there", l->spec);
 		close(probe);
 		if (unlink(path) != 0)
-			fatal(EX_UNAVAIL_, "-l %s: remove stale socket: %s",
+			fatal(EX_UNAVAILABLE, "-l %s: remove stale socket: %s",
 			    l->spec, strerror(errno));
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) < 0)
-		fatal(EX_OSERR_, "socket: %s", strerror(errno));
+		fatal(EX_OSERR, "socket: %s", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
-		fatal(EX_UNAVAIL_, "-l %s: bind: %s", l->spec,
+		fatal(EX_UNAVAILABLE, "-l %s: bind: %s", l->spec,
 		    strerror(errno));
 	l->unlink_path = absolute(path);
 	if (chmod(path, mode) != 0)
-		fatal(EX_UNAVAIL_, "-l %s: chmod: %s", l->spec,
+		fatal(EX_UNAVAILABLE, "-l %s: chmod: %s", l->spec,
 		    strerror(errno));
 	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) != 0)
-		fatal(EX_UNAVAIL_, "-l %s: chown: %s", l->spec,
+		fatal(EX_UNAVAILABLE, "-l %s: chown: %s", l->spec,
 		    strerror(errno));
 	return fd;
 }
@@ -472,16 +473,16 @@ inet_listen(struct listener *l)
 	int fd, on = 1;
 
 	if (parse_inet(endpoint(l) + 5, &ss, &len) != 0)
-		fatal(EX_USAGE_, "-l %s: expected a numeric HOST:PORT or "
+		fatal(EX_USAGE, "-l %s: expected a numeric HOST:PORT or "
 		    "[IPV6]:PORT", l->spec);
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) < 0)
-		fatal(EX_OSERR_, "socket: %s", strerror(errno));
+		fatal(EX_OSERR, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0)
-		fatal(EX_UNAVAIL_, "-l %s: bind: %s", l->spec,
+		fatal(EX_UNAVAILABLE, "-l %s: bind: %s", l->spec,
 		    strerror(errno));
 	return fd;
 }
@@ -509,7 +510,7 @@ systemd_fds(void)
 	if (n <= 0)
 		return 0;
 	if ((size_t)n != conf.nls)
-		fatal(EX_USAGE_, "LISTEN_FDS=%d, but %zu -l options: give one "
+		fatal(EX_USAGE, "LISTEN_FDS=%d, but %zu -l options: give one "
 		    "-l per socket, in the same order", n, conf.nls);
 	for (i = 0; i < conf.nls; i++) {
 		struct listener *l = &conf.ls[i];
@@ -518,17 +519,17 @@ systemd_fds(void)
 		len = sizeof(type);
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
 		    type != SOCK_STREAM)
-			fatal(EX_USAGE_, "socket activation: descriptor %d "
+			fatal(EX_USAGE, "socket activation: descriptor %d "
 			    "is not a stream socket", fd);
 		len = sizeof(acc);
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) !=
 		    0 || !acc)
-			fatal(EX_USAGE_, "socket activation: descriptor %d "
+			fatal(EX_USAGE, "socket activation: descriptor %d "
 			    "is not listening", fd);
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
 		    (ss.ss_family == AF_UNIX) != l->is_unix)
-			fatal(EX_USAGE_, "socket activation: descriptor %d "
+			fatal(EX_USAGE, "socket activation: descriptor %d "
 			    "does not match -l %s", fd, l->spec);
 		flags = fcntl(fd, F_GETFL);
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
@@ -553,9 +554,9 @@ daemonize(void)
 	ssize_t n;
 
 	if (pipe(pfd) != 0)
-		fatal(EX_OSERR_, "pipe: %s", strerror(errno));
+		fatal(EX_OSERR, "pipe: %s", strerror(errno));
 	if ((pid = fork()) < 0)
-		fatal(EX_OSERR_, "fork: %s", strerror(errno));
+		fatal(EX_OSERR, "fork: %s", strerror(errno));
 	if (pid > 0) {
 		close(pfd[1]);
 		do
@@ -565,15 +566,15 @@ daemonize(void)
 			_exit(st);
 		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
 			_exit(WEXITSTATUS(status));
-		_exit(EX_OSERR_);
+		_exit(EX_OSERR);
 	}
 	close(pfd[0]);
 	ready_fd = pfd[1];
 	fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
 	if (setsid() < 0)
-		fatal(EX_OSERR_, "setsid: %s", strerror(errno));
+		fatal(EX_OSERR, "setsid: %s", strerror(errno));
 	if (chdir("/") != 0)
-		fatal(EX_OSERR_, "chdir /: %s", strerror(errno));
+		fatal(EX_OSERR, "chdir /: %s", strerror(errno));
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
@@ -702,17 +703,34 @@ static void
 drop_privileges(const struct passwd *pw)
 {
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0)
-		fatal(EX_OSERR_, "initgroups %s: %s", pw->pw_name,
+		fatal(EX_OSERR, "initgroups %s: %s", pw->pw_name,
 		    strerror(errno));
 	if (setgid(pw->pw_gid) != 0)
-		fatal(EX_OSERR_, "setgid %ld: %s", (long)pw->pw_gid,
+		fatal(EX_OSERR, "setgid %ld: %s", (long)pw->pw_gid,
 		    strerror(errno));
 	if (setuid(pw->pw_uid) != 0)
-		fatal(EX_OSERR_, "setuid %ld: %s", (long)pw->pw_uid,
+		fatal(EX_OSERR, "setuid %ld: %s", (long)pw->pw_uid,
 		    strerror(errno));
 	if (pw->pw_uid != 0 && setuid(0) == 0)
-		fatal(EX_OSERR_, "privileges could not be dropped");
+		fatal(EX_OSERR, "privileges could not be dropped");
 }
+
+/* every option has a long name too: "--listen=socketmap:unix:/x" */
+static const struct option long_opts[] = {
+	{ "maxconn",		required_argument,	NULL, 'c' },
+	{ "store",		required_argument,	NULL, 'd' },
+	{ "foreground",		no_argument,		NULL, 'f' },
+	{ "group",		required_argument,	NULL, 'g' },
+	{ "listen",		required_argument,	NULL, 'l' },
+	{ "mode",		required_argument,	NULL, 'm' },
+	{ "pidfile",		required_argument,	NULL, 'p' },
+	{ "read-timeout",	required_argument,	NULL, 'r' },
+	{ "idle-timeout",	required_argument,	NULL, 't' },
+	{ "user",		required_argument,	NULL, 'u' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "workers",		required_argument,	NULL, 'w' },
+	{ NULL,			0,			NULL, 0 }
+};
 
 int
 main(int argc, char *argv[])
@@ -737,8 +755,9 @@ main(int argc, char *argv[])
 	conf.idle_timeout = DEF_IDLE;
 	conf.read_timeout = DEF_READ;
 	if ((conf.ls = calloc((size_t)argc, sizeof(*conf.ls))) == NULL)
-		return EX_OSERR_;
-	while ((ch = getopt(argc, argv, "c:d:fg:l:m:p:r:t:u:vw:")) != -1) {
+		return EX_OSERR;
+	while ((ch = getopt_long(argc, argv, "c:d:fg:l:m:p:r:t:u:vw:",
+	    long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			conf.maxconn = number("-c", optarg, 1, 1000000);
@@ -762,7 +781,7 @@ main(int argc, char *argv[])
 				fprintf(stderr, "%s: bad -m mode \"%s\": "
 				    "expected octal, such as 0660\n", PROG,
 				    optarg);
-				exit(EX_USAGE_);
+				exit(EX_USAGE);
 			}
 			break;
 		case 'p':
@@ -802,15 +821,15 @@ main(int argc, char *argv[])
 	}
 	if (user != NULL) {
 		if ((pw = getpwnam(user)) == NULL)
-			fatal(EX_NOUSER_, "-u %s: no such user", user);
+			fatal(EX_NOUSER, "-u %s: no such user", user);
 		pwcopy = *pw;
 		if ((pwcopy.pw_name = strdup(pw->pw_name)) == NULL)
-			fatal(EX_OSERR_, "out of memory");
+			fatal(EX_OSERR, "out of memory");
 		pw = &pwcopy;
 	}
 	if (group != NULL) {
 		if ((gr = getgrnam(group)) == NULL)
-			fatal(EX_NOUSER_, "-g %s: no such group", group);
+			fatal(EX_NOUSER, "-g %s: no such group", group);
 		gid = gr->gr_gid;
 	}
 	conf.store = store_url(store);
@@ -826,7 +845,7 @@ main(int argc, char *argv[])
 		l->fd = l->is_unix ? unix_listen(l, mode, gid) :
 		    inet_listen(l);
 		if (listen(l->fd, SOMAXCONN) != 0)
-			fatal(EX_UNAVAIL_, "-l %s: listen: %s", l->spec,
+			fatal(EX_UNAVAILABLE, "-l %s: listen: %s", l->spec,
 			    strerror(errno));
 	}
 
@@ -841,11 +860,11 @@ main(int argc, char *argv[])
 
 	for (i = 0; i < (size_t)conf.workers; i++) {
 		if ((rc = mapd_store_open(&db)) != 0)
-			fatal(rc == VUDB_ETEMP ? EX_TEMPFAIL_ : EX_UNAVAIL_,
+			fatal(rc == VUDB_ETEMP ? EX_TEMPFAIL : EX_UNAVAILABLE,
 			    "cannot open the store");
 		if ((ws[i] = worker_new((int)i, db, &err)) == NULL) {
 			vudb_close(db);
-			fatal(EX_OSERR_, "worker %zu: %s", i, strerror(err));
+			fatal(EX_OSERR, "worker %zu: %s", i, strerror(err));
 		}
 	}
 	/* the watchdog's own handle, opened with the privileges the
@@ -856,14 +875,14 @@ main(int argc, char *argv[])
 		if ((fp = fopen(pidfile, "w")) == NULL ||
 		    fprintf(fp, "%ld\n", (long)getpid()) < 0 ||
 		    fclose(fp) != 0)
-			fatal(EX_CANTCREAT_, "pid file %s: %s", pidfile,
+			fatal(EX_CANTCREAT, "pid file %s: %s", pidfile,
 			    strerror(errno));
 	}
 	if (pw != NULL)
 		drop_privileges(pw);
 	for (i = 0; i < (size_t)conf.workers; i++)
 		if ((rc = worker_start(ws[i])) != 0)
-			fatal(EX_OSERR_, "worker %zu: %s", i, strerror(rc));
+			fatal(EX_OSERR, "worker %zu: %s", i, strerror(rc));
 	ready();
 	mapd_log(LOG_INFO, "starting: %zu listener%s, %d worker%s, store %s",
 	    conf.nls, conf.nls == 1 ? "" : "s", conf.workers,
@@ -877,7 +896,7 @@ main(int argc, char *argv[])
 				mapd_log(LOG_CRIT, "%d workers were replaced: "
 				    "stopping, to be started anew",
 				    abandoned - 1);
-				status = EX_TEMPFAIL_;
+				status = EX_TEMPFAIL;
 				break;
 			}
 			continue;

@@ -83,7 +83,7 @@ list_kind(struct ctx *c, int kinds, const char *target)
 		    strcmp(tg, target) != 0)))
 			continue;
 		if (c->json) {
-			obj_json(c, o, 1);
+			obj_json(c, o, OBJ_SHOW);
 			continue;
 		}
 		fmt_size(vudb_obj_effective(o, "quota_bytes"), q, sizeof(q));

@@ -27,25 +27,7 @@
 static void
 export_obj(struct ctx *c, const struct vudb_obj *o, int times)
 {
-	const char *n, *v;
-	size_t i;
-
-	jw_obj_begin(&c->jw);
-	jw_kv(&c->jw, "type", type_name(vudb_obj_type(o)));
-	jw_kv(&c->jw, "name", vudb_obj_name(o));
-	jw_key(&c->jw, "attrs");
-	jw_obj_begin(&c->jw);
-	for (i = 0; vudb_obj_attr(o, i, &n, &v) == VUDB_OK; i++) {
-		if (vudb_obj_type(o) == VUDB_DOMAIN && strcmp(n, "kind") == 0)
-			continue;
-		if (!times && (strcmp(n, "created") == 0 ||
-		    strcmp(n, "updated") == 0))
-			continue;
-		jw_kv(&c->jw, n, v);
-	}
-	jw_obj_end(&c->jw);
-	jw_obj_end(&c->jw);
-	jw_end(&c->jw);
+	obj_json(c, o, OBJ_EXPORT | (times ? OBJ_TIMES : 0));
 }
 
 /* export_domain - a domain and all of its entries */

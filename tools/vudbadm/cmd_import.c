@@ -51,7 +51,7 @@ struct irec {
 	const char	*name;
 	const char	*value;		/* T_SETTING */
 	const char	*attrs[2 * MAXATTR + 1];
-	struct jv	 jv;
+	json_t		*jv;		/* F_JSONL: the parsed line */
 	char		*own[MAXOWN];
 	size_t		 nown;
 };
@@ -93,7 +93,7 @@ irec_free(struct irec *r)
 		    r->attrs[i + 1] != NULL)
 			explicit_bzero((char *)(uintptr_t)r->attrs[i + 1],
 			    strlen(r->attrs[i + 1]));
-	jv_free(&r->jv);
+	json_decref(r->jv);
 	for (i = 0; i < r->nown; i++) {
 		explicit_bzero(r->own[i], strlen(r->own[i]));
 		free(r->own[i]);
@@ -144,12 +144,19 @@ type_of(const char *s)
 	return -2;
 }
 
+/* jstr - the member key of object o when it is a string, else NULL */
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
 /* parse_jsonl - one line of an export */
 static int
 parse_jsonl(struct imp *im, const char *line, size_t len, struct irec *r)
 {
-	const struct jv *t, *name, *v, *attrs;
-	const char *why;
+	const char *key, *why, *t;
+	json_t *v, *attrs, *val;
 	size_t i, k = 0;
 	char msg[256];
 
@@ -159,61 +166,57 @@ parse_jsonl(struct imp *im, const char *line, size_t len, struct irec *r)
 		r->type = T_SKIP;
 		return 0;
 	}
-	if (jv_parse(line, len, &r->jv, msg, sizeof(msg)) != 0)
+	if (jr_parse(line, len, &r->jv, msg, sizeof(msg)) != 0)
 		return bad(im, "invalid JSON: %s", msg);
-	if (r->jv.type != JV_OBJ)
+	if (!json_is_object(r->jv))
 		return bad(im, "not a JSON object");
-	for (i = 0; i < r->jv.n; i++)
-		if (strcmp(r->jv.keys[i], "type") != 0 &&
-		    strcmp(r->jv.keys[i], "name") != 0 &&
-		    strcmp(r->jv.keys[i], "value") != 0 &&
-		    strcmp(r->jv.keys[i], "attrs") != 0)
-			return bad(im, "unknown field \"%s\"", r->jv.keys[i]);
-	if ((t = jv_get(&r->jv, "type")) == NULL || t->type != JV_STR)
+	json_object_foreach(r->jv, key, val)
+		if (strcmp(key, "type") != 0 && strcmp(key, "name") != 0 &&
+		    strcmp(key, "value") != 0 && strcmp(key, "attrs") != 0)
+			return bad(im, "unknown field \"%s\"", key);
+	if ((t = jstr(r->jv, "type")) == NULL)
 		return bad(im, "\"type\" missing or not a string");
-	if ((r->type = type_of(t->s)) == -2)
-		return bad(im, "unknown type \"%s\"", t->s);
-	if ((name = jv_get(&r->jv, "name")) == NULL || name->type != JV_STR)
+	if ((r->type = type_of(t)) == -2)
+		return bad(im, "unknown type \"%s\"", t);
+	if ((r->name = jstr(r->jv, "name")) == NULL)
 		return bad(im, "\"name\" missing or not a string");
-	r->name = name->s;
-	v = jv_get(&r->jv, "value");
-	attrs = jv_get(&r->jv, "attrs");
+	v = json_object_get(r->jv, "value");
+	attrs = json_object_get(r->jv, "attrs");
 	if (r->type == T_SETTING) {
-		if (v == NULL || v->type != JV_STR)
+		if ((r->value = json_string_value(v)) == NULL)
 			return bad(im, "\"value\" missing or not a string");
 		if (attrs != NULL)
 			return bad(im, "a setting has no \"attrs\"");
 		if (!known_setting(r->name))
 			return bad(im, "%s: unknown setting", r->name);
-		r->value = v->s;
 		return 0;
 	}
 	if (v != NULL)
 		return bad(im, "only a setting has a \"value\"");
 	if ((why = vudb_name_error(r->type, r->name)) != NULL)
 		return bad(im, "%s: %s", r->name, why);
-	if (attrs != NULL && attrs->type != JV_OBJ)
+	if (attrs != NULL && !json_is_object(attrs))
 		return bad(im, "\"attrs\" is not an object");
-	for (i = 0; attrs != NULL && i < attrs->n; i++) {
-		if (attrs->v[i].type != JV_STR)
-			return bad(im, "attrs.%s: not a string",
-			    attrs->keys[i]);
+	/* jansson keeps an object's members in the order they came */
+	json_object_foreach(attrs, key, val) {
+		if (!json_is_string(val))
+			return bad(im, "attrs.%s: not a string", key);
 		/* derived or set by the library itself */
-		if (strcmp(attrs->keys[i], "created") == 0 ||
-		    strcmp(attrs->keys[i], "updated") == 0 ||
-		    (r->type == VUDB_DOMAIN &&
-		    strcmp(attrs->keys[i], "kind") == 0))
+		if (strcmp(key, "created") == 0 ||
+		    strcmp(key, "updated") == 0 ||
+		    (r->type == VUDB_DOMAIN && strcmp(key, "kind") == 0))
 			continue;
 		if (k / 2 == MAXATTR)
 			return bad(im, "too many attributes");
-		r->attrs[k++] = attrs->keys[i];
-		r->attrs[k++] = attrs->v[i].s;
+		r->attrs[k++] = key;
+		r->attrs[k++] = json_string_value(val);
 	}
 	r->attrs[k] = NULL;
 	if ((r->type == VUDB_ALIAS || r->type == VUDB_RELOCATED) &&
-	    jv_get(attrs, "dest") == NULL)
+	    json_object_get(attrs, "dest") == NULL)
 		return bad(im, "%s: attrs.dest missing", r->name);
-	if (r->type == VUDB_SENDER && jv_get(attrs, "logins") == NULL)
+	if (r->type == VUDB_SENDER &&
+	    json_object_get(attrs, "logins") == NULL)
 		return bad(im, "%s: attrs.logins missing", r->name);
 	return 0;
 }

@@ -113,7 +113,7 @@ entry_cmd(struct ctx *c, int type, int argc, char **argv, int show)
 	if ((rc = vudb_get(c->db, type, pos[0], &o)) != VUDB_OK)
 		return fail(c, rc, pos[0]);
 	if (c->json)
-		obj_json(c, o, 1);
+		obj_json(c, o, OBJ_SHOW);
 	else
 		obj_show(c, o);
 	vudb_obj_free(o);
@@ -216,7 +216,7 @@ list_entries(struct ctx *c, int type, const char *domain)
 		}
 		while ((rc = iter_next(it, &o)) == VUDB_OK) {
 			if (c->json)
-				obj_json(c, o, 1);
+				obj_json(c, o, OBJ_SHOW);
 			else
 				table_row(t, o);
 		}

@@ -1,18 +1,25 @@
 /*
  * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
  *
- * json.c - JSON for vudbadm: a streaming writer (--json output and
- * export) and a reader for one document held in memory (import).  The
- * reader accepts RFC 8259 JSON: objects, arrays, strings with every
- * escape (surrogate pairs become UTF-8), numbers, true, false and null;
- * it refuses duplicate keys, a NUL in a string (values become C strings),
- * nesting deeper than JW_MAXDEPTH and anything after the document.
+ * json.c - JSON for vudbadm.  Reading is jansson's (json_load()): strict
+ * RFC 8259, UTF-8 checked, duplicate keys and NUL in strings refused.
+ * Writing stays a small streaming writer of our own: every byte of
+ * vudbadm's output is fixed by tests and by "export, import, export gives
+ * the same bytes", and jansson's serializer writes other bytes for some
+ * of it (\u001F where we write \u001f, DEL unescaped where we write
+ * \u007f) and cannot write an integer above 2^63-1 (json_int_t is long
+ * long; our counts are unsigned long long).  The writer also streams: an
+ * export of a million entries never builds a tree.
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "json.h"
 
@@ -179,397 +186,61 @@ jw_end(struct jw *w)
 
 /* ------------------------------------------------------------ reader */
 
-struct jp {
-	const char	*p, *start, *end;
-	char		*err;
-	size_t		 errlen;
-	int		 depth;
+/*
+ * What jansson allocates while reading holds password hashes too (its
+ * string buffers, the values): every block is wiped when it is freed.
+ * The size goes in front of the block; max_align_t keeps the alignment.
+ */
+union wipe_head {
+	size_t		size;
+	max_align_t	align;
 };
 
-static int
-jp_error(struct jp *j, const char *what)
+static void *
+wipe_malloc(size_t n)
 {
-	if (j->err[0] == '\0')
-		snprintf(j->err, j->errlen, "column %zu: %s",
-		    (size_t)(j->p - j->start) + 1, what);
-	return -1;
+	union wipe_head *h;
+
+	if (n > SIZE_MAX - sizeof(*h) || (h = malloc(sizeof(*h) + n)) == NULL)
+		return NULL;
+	h->size = n;
+	return h + 1;
 }
 
 static void
-jp_ws(struct jp *j)
+wipe_free(void *p)
 {
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-	    *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
+	union wipe_head *h;
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-jp_hex4(struct jp *j, unsigned int *v_r)
-{
-	unsigned int v = 0;
-	int i, h;
-
-	if (j->end - j->p < 4)
-		return jp_error(j, "short \\u escape");
-	for (i = 0; i < 4; i++) {
-		if ((h = hexval((unsigned char)j->p[i])) < 0)
-			return jp_error(j, "bad \\u escape");
-		v = v << 4 | (unsigned int)h;
-	}
-	j->p += 4;
-	*v_r = v;
-	return 0;
-}
-
-static size_t
-put_utf8(char *o, unsigned int c)
-{
-	if (c < 0x80) {
-		o[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		o[0] = (char)(0xc0 | c >> 6);
-		o[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		o[0] = (char)(0xe0 | c >> 12);
-		o[1] = (char)(0x80 | (c >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | c >> 18);
-	o[1] = (char)(0x80 | (c >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (c >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
-/* jp_string - a string at j->p (at its opening quote) into *s_r */
-static int
-jp_string(struct jp *j, char **s_r)
-{
-	const char *q;
-	char *out;
-	size_t n = 0;
-	unsigned int c, lo;
-
-	*s_r = NULL;
-	j->p++;
-	/* the common case, a string without escapes: copy it at once */
-	if ((q = memchr(j->p, '"', (size_t)(j->end - j->p))) != NULL &&
-	    memchr(j->p, '\\', (size_t)(q - j->p)) == NULL) {
-		const char *cp;
-
-		for (cp = j->p; cp < q && (unsigned char)*cp >= 0x20; cp++)
-			;
-		if (cp == q) {
-			if ((out = malloc((size_t)(q - j->p) + 1)) == NULL)
-				return jp_error(j, "out of memory");
-			memcpy(out, j->p, (size_t)(q - j->p));
-			out[q - j->p] = '\0';
-			j->p = q + 1;
-			*s_r = out;
-			return 0;
-		}
-	}
-	/* an escape never grows: \uXXXX (6) gives at most 4 bytes */
-	for (q = j->p; q < j->end && *q != '"'; q++)
-		if (*q == '\\' && q + 1 < j->end)
-			q++;
-	if (q >= j->end)
-		return jp_error(j, "unterminated string");
-	if ((out = malloc((size_t)(q - j->p) + 1)) == NULL)
-		return jp_error(j, "out of memory");
-	while (*j->p != '"') {
-		c = (unsigned char)*j->p;
-		if (c < 0x20) {
-			free(out);
-			return jp_error(j, "control character in string");
-		}
-		if (c != '\\') {
-			out[n++] = (char)c;
-			j->p++;
-			continue;
-		}
-		j->p++;
-		switch (*j->p++) {
-		case '"':	out[n++] = '"'; break;
-		case '\\':	out[n++] = '\\'; break;
-		case '/':	out[n++] = '/'; break;
-		case 'b':	out[n++] = '\b'; break;
-		case 'f':	out[n++] = '\f'; break;
-		case 'n':	out[n++] = '\n'; break;
-		case 'r':	out[n++] = '\r'; break;
-		case 't':	out[n++] = '\t'; break;
-		case 'u':
-			if (jp_hex4(j, &c) != 0)
-				goto bad;
-			if (c >= 0xd800 && c < 0xdc00) {
-				if (j->end - j->p < 6 || j->p[0] != '\\' ||
-				    j->p[1] != 'u') {
-					jp_error(j, "lone surrogate");
-					goto bad;
-				}
-				j->p += 2;
-				if (jp_hex4(j, &lo) != 0)
-					goto bad;
-				if (lo < 0xdc00 || lo > 0xdfff) {
-					jp_error(j, "bad surrogate pair");
-					goto bad;
-				}
-				c = 0x10000 + ((c - 0xd800) << 10) +
-				    (lo - 0xdc00);
-			} else if (c >= 0xdc00 && c <= 0xdfff) {
-				jp_error(j, "lone surrogate");
-				goto bad;
-			}
-			if (c == 0) {
-				jp_error(j, "NUL in string");
-				goto bad;
-			}
-			n += put_utf8(out + n, c);
-			break;
-		default:
-			j->p--;
-			jp_error(j, "bad escape");
-			goto bad;
-		}
-	}
-	j->p++;
-	out[n] = '\0';
-	*s_r = out;
-	return 0;
-bad:
-	free(out);
-	return -1;
-}
-
-static int jp_value(struct jp *, struct jv *);
-
-static int
-jp_push(struct jv *v, size_t *cap)
-{
-	size_t ncap;
-	void *p;
-
-	if (v->n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	if ((p = realloc(v->v, ncap * sizeof(*v->v))) == NULL)
-		return -1;
-	v->v = p;
-	if (v->type == JV_OBJ) {
-		if ((p = realloc(v->keys, ncap * sizeof(*v->keys))) == NULL)
-			return -1;
-		v->keys = p;
-	}
-	*cap = ncap;
-	return 0;
-}
-
-static int
-jp_container(struct jp *j, struct jv *v, int obj)
-{
-	size_t cap = 0, i;
-	char *key;
-
-	if (++j->depth > JW_MAXDEPTH)
-		return jp_error(j, "nested too deeply");
-	v->type = obj ? JV_OBJ : JV_ARR;
-	j->p++;
-	jp_ws(j);
-	if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
-		j->p++;
-		j->depth--;
-		return 0;
-	}
-	for (;;) {
-		key = NULL;
-		jp_ws(j);
-		if (obj) {
-			if (j->p >= j->end || *j->p != '"')
-				return jp_error(j, "expected a key");
-			if (jp_string(j, &key) != 0)
-				return -1;
-			for (i = 0; i < v->n; i++)
-				if (strcmp(v->keys[i], key) == 0) {
-					free(key);
-					return jp_error(j, "duplicate key");
-				}
-			jp_ws(j);
-			if (j->p >= j->end || *j->p != ':') {
-				free(key);
-				return jp_error(j, "expected ':'");
-			}
-			j->p++;
-		}
-		if (jp_push(v, &cap) != 0) {
-			free(key);
-			return jp_error(j, "out of memory");
-		}
-		if (obj)
-			v->keys[v->n] = key;
-		memset(&v->v[v->n], 0, sizeof(v->v[v->n]));
-		v->n++;
-		if (jp_value(j, &v->v[v->n - 1]) != 0)
-			return -1;
-		jp_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
-			j->p++;
-			j->depth--;
-			return 0;
-		}
-		return jp_error(j, obj ? "expected ',' or '}'" :
-		    "expected ',' or ']'");
-	}
-}
-
-static int
-jp_number(struct jp *j, struct jv *v)
-{
-	const char *s = j->p;
-
-	if (j->p < j->end && *j->p == '-')
-		j->p++;
-	if (j->p < j->end && *j->p == '0')
-		j->p++;
-	else if (j->p < j->end && *j->p >= '1' && *j->p <= '9')
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	else
-		return jp_error(j, "bad number");
-	if (j->p < j->end && *j->p == '.') {
-		j->p++;
-		if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-			return jp_error(j, "bad number");
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
-	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-		j->p++;
-		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-			j->p++;
-		if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-			return jp_error(j, "bad number");
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
-	v->type = JV_NUM;
-	if ((v->s = strndup(s, (size_t)(j->p - s))) == NULL)
-		return jp_error(j, "out of memory");
-	return 0;
-}
-
-static int
-jp_word(struct jp *j, const char *w)
-{
-	size_t n = strlen(w);
-
-	if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
-		return jp_error(j, "unexpected character");
-	j->p += n;
-	return 0;
-}
-
-static int
-jp_value(struct jp *j, struct jv *v)
-{
-	jp_ws(j);
-	if (j->p >= j->end)
-		return jp_error(j, "unexpected end");
-	switch (*j->p) {
-	case '{':
-		return jp_container(j, v, 1);
-	case '[':
-		return jp_container(j, v, 0);
-	case '"':
-		v->type = JV_STR;
-		return jp_string(j, &v->s);
-	case 't':
-		v->type = JV_BOOL;
-		v->b = 1;
-		return jp_word(j, "true");
-	case 'f':
-		v->type = JV_BOOL;
-		return jp_word(j, "false");
-	case 'n':
-		v->type = JV_NULL;
-		return jp_word(j, "null");
-	}
-	return jp_number(j, v);
+	if (p == NULL)
+		return;
+	h = (union wipe_head *)p - 1;
+	explicit_bzero(p, h->size);
+	free(h);
 }
 
 /*
- * jv_parse - parse buf[0..len) as one JSON document into *v, which the
- * caller releases with jv_free() (also after a failure).  Returns 0, or -1
- * with a message in err.
+ * jr_parse - parse buf[0..len) as one JSON document; *v_r is the caller's
+ * to json_decref().  Returns 0, or -1 with *v_r NULL and "column N: what"
+ * in err.
  */
 int
-jv_parse(const char *buf, size_t len, struct jv *v, char *err, size_t errlen)
+jr_parse(const char *buf, size_t len, json_t **v_r, char *err, size_t errlen)
 {
-	struct jp j;
+	static int wiping;
+	json_error_t e;
 
-	memset(v, 0, sizeof(*v));
-	j.p = j.start = buf;
-	j.end = buf + len;
-	j.err = err;
-	j.errlen = errlen;
-	j.depth = 0;
-	err[0] = '\0';
-	if (jp_value(&j, v) != 0)
-		return -1;
-	jp_ws(&j);
-	if (j.p != j.end)
-		return jp_error(&j, "text after the document");
-	return 0;
-}
-
-void
-jv_free(struct jv *v)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	free(v->s);
-	for (i = 0; i < v->n; i++) {
-		if (v->type == JV_OBJ)
-			free(v->keys[i]);
-		jv_free(&v->v[i]);
+	if (!wiping) {
+		json_set_alloc_funcs(wipe_malloc, wipe_free);
+		wiping = 1;
 	}
-	free(v->keys);
-	free(v->v);
-	memset(v, 0, sizeof(*v));
-}
-
-/* jv_get - the member key of an object, or NULL */
-const struct jv *
-jv_get(const struct jv *v, const char *key)
-{
-	size_t i;
-
-	if (v == NULL || v->type != JV_OBJ)
-		return NULL;
-	for (i = 0; i < v->n; i++)
-		if (strcmp(v->keys[i], key) == 0)
-			return &v->v[i];
-	return NULL;
+	/* any value: the caller says "not a JSON object" itself */
+	*v_r = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &e);
+	if (*v_r == NULL) {
+		snprintf(err, errlen, "column %d: %s", e.column > 0 ?
+		    e.column : 1, e.text);
+		return -1;
+	}
+	return 0;
 }

@@ -180,13 +180,32 @@ eff_names(int type)
 	return none;
 }
 
+/* attr_shown - whether obj_json writes the stored attribute n */
+static int
+attr_shown(const struct vudb_obj *o, const char *n, int how)
+{
+	if (!(how & OBJ_EXPORT))
+		/* the hash only in an export: "has_password" says it */
+		return strcmp(n, "password") != 0 ||
+		    vudb_obj_type(o) != VUDB_USER;
+	/* derived, and left out so that export, import, export gives
+	 * the same bytes */
+	if (vudb_obj_type(o) == VUDB_DOMAIN && strcmp(n, "kind") == 0)
+		return 0;
+	return (how & OBJ_TIMES) || (strcmp(n, "created") != 0 &&
+	    strcmp(n, "updated") != 0);
+}
+
 /*
- * obj_json - one entry as a JSON object: with effective set, the values
- * in force as well.  The password hash is never shown here (export shows
- * it): "has_password" says whether there is one.
+ * obj_json - one entry as one JSON line, the one printer of entries for
+ * show, list and export: {"type":...,"name":...,"attrs":{...}} with the
+ * stored attributes in the library's order.  OBJ_SHOW adds "effective"
+ * (the values in force) and, for a user, "has_password"; the password
+ * hash is never shown there.  OBJ_EXPORT writes the hash and leaves out
+ * a domain's derived kind and, without OBJ_TIMES, created and updated.
  */
 void
-obj_json(struct ctx *c, const struct vudb_obj *o, int effective)
+obj_json(struct ctx *c, const struct vudb_obj *o, int how)
 {
 	const char *const *e;
 	const char *n, *v;
@@ -198,11 +217,10 @@ obj_json(struct ctx *c, const struct vudb_obj *o, int effective)
 	jw_key(&c->jw, "attrs");
 	jw_obj_begin(&c->jw);
 	for (i = 0; vudb_obj_attr(o, i, &n, &v) == VUDB_OK; i++)
-		if (strcmp(n, "password") != 0 ||
-		    vudb_obj_type(o) != VUDB_USER)
+		if (attr_shown(o, n, how))
 			jw_kv(&c->jw, n, v);
 	jw_obj_end(&c->jw);
-	if (effective && vudb_obj_type(o) != VUDB_ALIAS &&
+	if ((how & OBJ_SHOW) && vudb_obj_type(o) != VUDB_ALIAS &&
 	    vudb_obj_type(o) != VUDB_RELOCATED &&
 	    vudb_obj_type(o) != VUDB_SENDER) {
 		jw_key(&c->jw, "effective");
@@ -212,7 +230,7 @@ obj_json(struct ctx *c, const struct vudb_obj *o, int effective)
 				jw_kv(&c->jw, *e, v);
 		jw_obj_end(&c->jw);
 	}
-	if (vudb_obj_type(o) == VUDB_USER)
+	if ((how & OBJ_SHOW) && vudb_obj_type(o) == VUDB_USER)
 		jw_kvb(&c->jw, "has_password",
 		    vudb_obj_get(o, "password") != NULL);
 	jw_obj_end(&c->jw);

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ static volatile sig_atomic_t store_busy;	/* open, or being opened */
 static const int exit_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 static const struct cmd *const groups[] = {
-	cmds_settings, cmds_domain, cmds_user, cmds_alias, cmds_relocated,
+	cmds_settings, cmds_domain, cmds_user, cmds_value,
 	cmds_sender, cmds_lookup, cmds_export, cmds_import, cmds_verify
 };
 
@@ -162,6 +163,93 @@ usage_error(struct ctx *c, const char *fmt, ...)
 }
 
 /*
+ * Options are parsed by getopt_long(3) (GNU): "--quota 10G" and
+ * "--quota=10G", "-s SCHEME" and "-sSCHEME", options before, between and
+ * after the positional arguments (the optstring's leading '-' hands the
+ * latter back in order), "--" ending the options.  Two rules of vudbadm
+ * stay ours.  A word such as "-1" or "-x.example" whose letter is no
+ * short option of the command is a value for the library to judge, not
+ * a mistake: opt_prescan() hides it from getopt.  And a long option is
+ * taken only as spelled: getopt's abbreviations ("--quo") would make a
+ * script's spelling ambiguous once another option is added.
+ */
+#define MAXOPTS		64
+#define OPT_JSON	0x400	/* getopt value of --json */
+#define OPT_LONG	0x200	/* getopt value of opts[i] spelled "--": + i */
+
+/* opt_short - the option of opts spelled "-" ch, or NULL */
+static const struct opt *
+opt_short(const struct opt *opts, int ch)
+{
+	for (; opts != NULL && opts->name != NULL; opts++)
+		if (opts->name[0] == '-' && opts->name[1] == ch &&
+		    opts->name[2] == '\0')
+			return opts;
+	return NULL;
+}
+
+/* opt_long - the option of opts spelled "--" name (up to '='), or NULL */
+static const struct opt *
+opt_long(const struct opt *opts, const char *a)
+{
+	size_t n = strcspn(a, "=");
+
+	for (; opts != NULL && opts->name != NULL; opts++)
+		if (strncmp(opts->name, a, n) == 0 &&
+		    opts->name[n] == '\0')
+			return opts;
+	return NULL;
+}
+
+/*
+ * opt_prescan - copy argv[0..argc) to av[1..], with av[0] a program name
+ * for getopt; a word that getopt would misread as an option (see above)
+ * becomes a stand-in it takes for a positional argument, to be read back
+ * from argv.  Stops at "--": returns the number of words getopt gets.
+ */
+static int
+opt_prescan(int argc, char **argv, const struct opt *opts, char **av,
+    char *standin)
+{
+	const struct opt *o;
+	const char *a, *p;
+	int i;
+
+	av[0] = standin;
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		av[i + 1] = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] == '-') {
+			/* "--name VALUE": VALUE is no option */
+			if ((o = opt_long(opts, a)) != NULL && o->has_arg &&
+			    strchr(a, '=') == NULL && i + 1 < argc) {
+				i++;
+				av[i + 1] = argv[i];
+			}
+			continue;
+		}
+		if (opt_short(opts, a[1]) == NULL) {
+			av[i + 1] = standin;
+			continue;
+		}
+		/* "-ab" flags, "-sVALUE", or "-s VALUE" */
+		for (p = a + 1; *p != '\0'; p++)
+			if ((o = opt_short(opts, *p)) != NULL && o->has_arg)
+				break;
+		if (*p != '\0' && p[1] == '\0' && i + 1 < argc) {
+			i++;
+			av[i + 1] = argv[i];
+		}
+	}
+	av[i + 1] = NULL;
+	return i + 1;
+}
+
+/*
  * parse_opts - split args into options (from opts, plus --json anywhere)
  * and positional arguments (into pos, at most maxpos; "--" ends options).
  * Returns the number of positional arguments, or -1 after a usage error.
@@ -170,51 +258,94 @@ int
 parse_opts(struct ctx *c, int argc, char **argv, const struct opt *opts,
     char **pos, int maxpos)
 {
+	struct option lo[MAXOPTS + 2];
+	char sopts[3 * MAXOPTS + 3], standin[] = "vudbadm", **av;
 	const struct opt *o;
-	int i, n = 0, dashdash = 0;
+	const char *a;
+	size_t nl = 0, ns = 0, i;
+	int ac, ch, at, n = 0, ret = -1;
 
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!dashdash && strcmp(a, "--") == 0) {
-			dashdash = 1;
+	sopts[ns++] = '-';	/* positional arguments in order, as 1 */
+	sopts[ns++] = ':';	/* a missing argument as ':' */
+	for (i = 0; opts != NULL && opts[i].name != NULL; i++) {
+		if (i == MAXOPTS)
+			return usage_error(c, "too many options"), -1;
+		if (opts[i].name[1] == '-') {
+			lo[nl].name = opts[i].name + 2;
+			lo[nl].has_arg = opts[i].has_arg ? required_argument :
+			    no_argument;
+			lo[nl].flag = NULL;
+			lo[nl++].val = OPT_LONG + (int)i;
+		} else {
+			sopts[ns++] = opts[i].name[1];
+			if (opts[i].has_arg)
+				sopts[ns++] = ':';
+		}
+	}
+	lo[nl++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
+	memset(&lo[nl], 0, sizeof(lo[nl]));
+	sopts[ns] = '\0';
+	if ((av = calloc((size_t)argc + 2, sizeof(*av))) == NULL)
+		return usage_error(c, "out of memory"), -1;
+	ac = opt_prescan(argc, argv, opts, av, standin);
+	opterr = 0;
+	optind = 0;		/* glibc: start afresh */
+	for (;;) {
+		at = optind == 0 ? 1 : optind;
+		if ((ch = getopt_long(ac, av, sopts, lo, NULL)) == -1)
+			break;
+		a = av[at];
+		if (ch == 1) {
+			/* a positional argument (or a stand-in) */
+			if (n >= maxpos) {
+				usage_error(c, "too many arguments");
+				goto out;
+			}
+			pos[n++] = argv[optind - 2];
 			continue;
 		}
-		if (!dashdash && a[0] == '-' && a[1] != '\0') {
-			if (strcmp(a, "--json") == 0) {
-				c->json = 1;
-				continue;
-			}
-			for (o = opts; o != NULL && o->name != NULL; o++)
-				if (strcmp(o->name, a) == 0)
-					break;
-			/* "-1" or "-x.example" is a value for the library to
-			 * judge; an unknown "--name" is a mistake */
-			if ((o == NULL || o->name == NULL) && a[1] != '-')
-				goto positional;
-			if (o == NULL || o->name == NULL) {
-				usage_error(c, "unknown option %s", a);
-				return -1;
-			}
-			if (o->has_arg) {
-				if (i + 1 >= argc) {
-					usage_error(c, "%s needs an argument",
-					    a);
-					return -1;
-				}
-				*o->arg_r = argv[++i];
-			} else
-				*o->flag_r = 1;
+		if (ch == OPT_JSON && strcmp(a, "--json") == 0) {
+			c->json = 1;
 			continue;
 		}
-positional:
+		if (ch >= OPT_LONG && ch < OPT_JSON &&
+		    opt_long(opts, a) == &opts[ch - OPT_LONG])
+			o = &opts[ch - OPT_LONG];
+		else if (ch != '?' && ch != ':' && ch < OPT_LONG)
+			o = opt_short(opts, ch);
+		else if (ch == ':') {
+			usage_error(c, "%s needs an argument", a[1] == '-' ?
+			    a : (char []){ '-', (char)optopt, '\0' });
+			goto out;
+		} else if (a[1] == '-' && (o = opt_long(opts, a)) != NULL &&
+		    !o->has_arg) {
+			usage_error(c, "%s takes no argument", o->name);
+			goto out;
+		} else {
+			if (a[1] == '-')
+				usage_error(c, "unknown option %.*s",
+				    (int)strcspn(a, "="), a);
+			else
+				usage_error(c, "unknown option -%c", optopt);
+			goto out;
+		}
+		if (o->has_arg)
+			*o->arg_r = optarg;
+		else
+			*o->flag_r = 1;
+	}
+	/* what follows "--" is positional */
+	for (i = (size_t)ac; i < (size_t)argc; i++) {
 		if (n >= maxpos) {
 			usage_error(c, "too many arguments");
-			return -1;
+			goto out;
 		}
 		pos[n++] = argv[i];
 	}
-	return n;
+	ret = n;
+out:
+	free(av);
+	return ret;
 }
 
 /*
@@ -558,13 +689,20 @@ group_known(const char *word)
 	return 0;
 }
 
+static const struct option global_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int
 main(int argc, char **argv)
 {
 	struct ctx c;
 	const struct cmd *t;
 	char cmdname[64];
-	int i, used, rc;
+	int i, ch, used, rc;
 
 	/* passwords pass through this process: no core file may keep one */
 	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
@@ -572,36 +710,42 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	jw_init(&c.jw, stdout);
 	catch_signals();
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-d") == 0) {
-			if (i + 1 >= argc) {
-				usage_all(stderr);
-				return EX_USAGE;
-			}
-			c.store = argv[++i];
-		} else if (strncmp(argv[i], "-d", 2) == 0)
-			c.store = argv[i] + 2;
-		else if (strcmp(argv[i], "--json") == 0 ||
-		    strcmp(argv[i], "-j") == 0)
+	/* global options, up to the command ('+': getopt stops there) */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:d:hj", global_opts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'd':
+			c.store = optarg;
+			break;
+		case 'j':
 			c.json = 1;
-		else if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "help") == 0) {
+			break;
+		case 'h':
 			usage_all(stdout);
 			return EX_OK;
-		} else if (strcmp(argv[i], "--version") == 0) {
+		case 'V':
 			printf("vudbadm %s\n", vudb_version(NULL, NULL, NULL));
 			return EX_OK;
-		} else if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "vudbadm: unknown option %s\n",
-			    argv[i]);
+		case ':':
 			usage_all(stderr);
 			return EX_USAGE;
-		} else
-			break;
+		default:
+			if (optopt != 0 && optopt != 'V')
+				fprintf(stderr, "vudbadm: unknown option -%c\n",
+				    optopt);
+			else
+				fprintf(stderr, "vudbadm: unknown option %.*s\n",
+				    (int)strcspn(argv[optind - 1], "="),
+				    argv[optind - 1]);
+			usage_all(stderr);
+			return EX_USAGE;
+		}
+	}
+	i = optind;
+	if (i < argc && strcmp(argv[i], "help") == 0) {
+		usage_all(stdout);
+		return EX_OK;
 	}
 	if (i >= argc) {
 		usage_all(stderr);
@@ -623,6 +767,7 @@ main(int argc, char **argv)
 	    t->group != NULL ? t->group : "", t->group != NULL ? " " : "",
 	    t->name);
 	c.cmd = cmdname;
+	c.def = t;
 	rc = t->fn(&c, argc - i - used, argv + i + used);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (rc == EX_OK)

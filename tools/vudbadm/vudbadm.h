@@ -13,29 +13,20 @@
 #define VUDBADM_H
 
 #include <stdio.h>
+#include <sysexits.h>
 
 #include "vudb.h"
 #include "json.h"
 #include "format.h"
 
-/* sysexits(3) */
-#define EX_OK		0
-#define EX_NOTFOUND	1	/* lookup, auth: not found or refused */
-#define EX_USAGE	64
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_NOUSER	67
-#define EX_UNAVAILABLE	69
-#define EX_SOFTWARE	70
-#define EX_CANTCREAT	73
-#define EX_IOERR	74
-#define EX_TEMPFAIL	75
-#define EX_NOPERM	77
+/* sysexits(3) has no code for "not found" (lookup, auth); 1, as grep(1) */
+#define EX_NOTFOUND	1
 
 struct ctx {
 	const char	*store;		/* -d, or NULL: the library's default */
 	int		 json;		/* --json */
 	const char	*cmd;		/* "user add", for messages */
+	const struct cmd *def;		/* the command's row in its table */
 	struct vudb	*db;
 	struct jw	 jw;		/* JSON writer on stdout */
 };
@@ -63,7 +54,7 @@ struct cmd {
 };
 
 extern const struct cmd cmds_settings[], cmds_domain[], cmds_user[],
-    cmds_alias[], cmds_relocated[], cmds_sender[], cmds_lookup[],
+    cmds_value[], cmds_sender[], cmds_lookup[],
     cmds_export[], cmds_import[], cmds_verify[];
 
 /* vudbadm.c */
@@ -115,6 +106,9 @@ int	 table_add(struct table *, ...);
 void	 table_print(struct table *, FILE *);
 void	 table_free(struct table *);
 const char *type_name(int);
+#define OBJ_SHOW	0x1	/* obj_json: show and list */
+#define OBJ_EXPORT	0x2	/* obj_json: export */
+#define OBJ_TIMES	0x4	/* obj_json: export with created, updated */
 void	 obj_json(struct ctx *, const struct vudb_obj *, int);
 void	 obj_show(struct ctx *, const struct vudb_obj *);
 int	 list_domains(struct ctx *, char ***, size_t *, int);
