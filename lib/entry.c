@@ -208,7 +208,7 @@ vudb__get_rec(struct vudb *db, struct vudb__dom *d, int type,
 	size_t klen;
 
 	klen = vudb__key(type, local, strlen(local), key);
-	return vudb__be_get(db, d, db->txn_dom == d ? db->txn : NULL, key,
+	return vudb__store_get(db, d, db->txn_dom == d ? db->txn : NULL, key,
 	    klen, buf);
 }
 
@@ -315,7 +315,7 @@ put_rec_flags(struct vudb *db, struct vudb__dom *d, void *txn,
 	if ((rc = vudb__rec_encode(rec, &buf, &len)) != VUDB_OK)
 		return vudb__seterr(db, rc, "record too large");
 	vudb__rec_seal(buf, len, key, klen);
-	rc = db->be->put(db, d->h, txn, key, klen, buf, len, flags);
+	rc = vudb__store_put(db, d, txn, key, klen, buf, len, flags);
 	vudb__wipe(buf, len);
 	free(buf);
 	return rc;
@@ -351,7 +351,7 @@ get_rec_txn(struct vudb *db, struct vudb__dom *d, void *txn, int type,
 	int rc;
 
 	vudb__rec_init(rec, type);
-	rc = vudb__be_get(db, d, txn, key, klen, &db->buf);
+	rc = vudb__store_get(db, d, txn, key, klen, &db->buf);
 	if (rc != VUDB_OK)
 		return rc;
 	rc = vudb__rec_decode(db->buf.data, db->buf.len, type, rec);
@@ -616,7 +616,7 @@ vudb__oldkeys_load(struct vudb *db, struct vudb__dom *d, void *txn)
 	struct oldscan o = { NULL, 0, 0, VUDB_OK };
 	int rc;
 
-	rc = vudb__be_iter(db, d, txn, "", 0, oldkeys_collect, &o);
+	rc = vudb__store_iter(db, d, txn, "", 0, oldkeys_collect, &o);
 	if (rc == VUDB_OK)
 		rc = o.rc;
 	if (rc != VUDB_OK) {
@@ -652,7 +652,7 @@ oldkey_taken(struct vudb *db, struct vudb__dom *d, void *txn, int type,
 		k = f + strlen(f) + 1;
 		if (p[0] != type_prefix(type) || strcmp(f, local) != 0)
 			continue;
-		rc = vudb__be_get(db, d, txn, k, strlen(k), &db->buf);
+		rc = vudb__store_get(db, d, txn, k, strlen(k), &db->buf);
 		if (rc == VUDB_ENOTFOUND)
 			continue;
 		if (rc != VUDB_OK)
@@ -797,7 +797,7 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 	case OP_DEL:
 		if (rc != VUDB_OK)
 			return vudb__seterr(db, rc, "%s: not found", op->name);
-		if ((rc = db->be->del(db, d->h, txn, key, klen)) != VUDB_OK)
+		if ((rc = vudb__store_del(db, d, txn, key, klen)) != VUDB_OK)
 			break;
 		if (ctag != 0 && (rc = count_add(db, d, txn, ctag, -1, 0,
 		    0)) != VUDB_OK)
@@ -806,7 +806,7 @@ op_entry(struct vudb *db, struct vudb__dom *d, void *txn, const struct op *op)
 			/* the user's send-as grants go with it */
 			klen = vudb__key(VUDB_SENDER, local, strlen(local),
 			    key);
-			rc = db->be->del(db, d->h, txn, key, klen);
+			rc = vudb__store_del(db, d, txn, key, klen);
 			if (rc == VUDB_ENOTFOUND)
 				rc = VUDB_OK;
 		}
@@ -824,9 +824,9 @@ wipe_domain(struct vudb *db, struct vudb__dom *d, void *txn)
 	size_t i;
 	int rc;
 
-	rc = vudb__be_iter(db, d, txn, "", 0, vudb__recs_collect, &r);
+	rc = vudb__store_iter(db, d, txn, "", 0, vudb__recs_collect, &r);
 	for (i = 0; rc == VUDB_OK && i < r.n; i++)
-		rc = db->be->del(db, d->h, txn, r.keys[i], r.klens[i]);
+		rc = vudb__store_del(db, d, txn, r.keys[i], r.klens[i]);
 	vudb__recs_free(&r);
 	return rc;
 }
@@ -927,15 +927,15 @@ in_txn(struct vudb *db, struct vudb__dom *d, const struct op *op)
 		return rc;
 	}
 	for (tries = 0; ; tries++) {
-		if ((rc = db->be->begin(db, db->st, &txn)) != VUDB_OK)
+		if ((rc = vudb__store_begin(db, &txn)) != VUDB_OK)
 			return rc;
 		rc = run_op(db, d, txn, op);
 		if (rc == VUDB_OK) {
-			rc = db->be->commit(db, db->st, txn);
+			rc = vudb__store_commit(db, txn);
 			if (rc == VUDB_OK && op->type == VUDB_DOMAIN)
 				vudb__bump_gen(db);
 		} else
-			db->be->abort(db, db->st, txn);
+			vudb__store_abort(db, txn);
 		if (rc != VUDB_ETEMP || tries + 1 == MAX_TRIES)
 			return rc;
 	}
@@ -1045,7 +1045,7 @@ del_domain(struct vudb *db, const char *domain)
 	if ((rc = open_domain(db, domain, &d)) != VUDB_OK)
 		return rc;
 	for (tries = 0; ; tries++) {
-		if ((rc = db->be->begin(db, db->st, &txn)) != VUDB_OK)
+		if ((rc = vudb__store_begin(db, &txn)) != VUDB_OK)
 			return rc;
 		rc = get_rec_txn(db, d, txn, VUDB_DOMAIN, "D", 1, &rec);
 		if (rc == VUDB_OK)
@@ -1057,9 +1057,9 @@ del_domain(struct vudb *db, const char *domain)
 		}
 		vudb__rec_clear(&rec);
 		if (rc == VUDB_OK)
-			rc = db->be->commit(db, db->st, txn);
+			rc = vudb__store_commit(db, txn);
 		else
-			db->be->abort(db, db->st, txn);
+			vudb__store_abort(db, txn);
 		if (rc != VUDB_ETEMP || tries + 1 == MAX_TRIES)
 			break;
 	}
@@ -1067,8 +1067,7 @@ del_domain(struct vudb *db, const char *domain)
 		return rc;
 	vudb__bump_gen(db);
 	vudb__dom_drop(db, d);
-	if (db->be->dom_remove != NULL &&
-	    db->be->dom_remove(db, db->st, domain) != VUDB_OK) {
+	if (vudb__store_dom_remove(db, domain) != VUDB_OK) {
 		vudb__log(db, VUDB_LOG_INFO, "%s: deleted; its file stays "
 		    "until every reader has closed it (%s)", domain,
 		    db->errmsg);
@@ -1127,7 +1126,7 @@ vudb_begin(struct vudb *db, const char *domain)
 	}
 	if (rc != VUDB_OK)
 		return rc;
-	if ((rc = db->be->begin(db, db->st, &db->txn)) != VUDB_OK)
+	if ((rc = vudb__store_begin(db, &db->txn)) != VUDB_OK)
 		return rc;
 started:
 	db->txn_dom = d;
@@ -1173,7 +1172,7 @@ vudb_commit(struct vudb *db)
 	if (rc == VUDB_OK && db->txn_build) {
 		/* a new domain's batch that made no domain record leaves
 		 * nothing behind */
-		rc = vudb__be_get(db, db->txn_dom, db->txn, "D", 1,
+		rc = vudb__store_get(db, db->txn_dom, db->txn, "D", 1,
 		    &db->buf);
 		if (rc == VUDB_ENOTFOUND) {
 			(void)vudb__txn_finish(db, 0);
@@ -1246,7 +1245,7 @@ counters_add(struct vudb *db, struct vudb__dom *d, struct vudb_obj *o)
 	char n[32];
 	int rc;
 
-	rc = vudb__be_get(db, d, db->txn_dom == d ? db->txn : NULL, "#", 1,
+	rc = vudb__store_get(db, d, db->txn_dom == d ? db->txn : NULL, "#", 1,
 	    &buf);
 	if (rc == VUDB_OK)
 		rc = vudb__rec_scan(buf.data, buf.len, VUDB__REC_COUNTERS, v,
@@ -1537,7 +1536,7 @@ vudb_list(struct vudb *db, int type, const char *domain,
 		if (rc == VUDB_OK) {
 			snprintf(it->domain, sizeof(it->domain), "%s", dom);
 			prefix = type_prefix(type);
-			rc = vudb__be_iter(db, d, NULL, &prefix, 1,
+			rc = vudb__store_iter(db, d, NULL, &prefix, 1,
 			    vudb__recs_collect, &it->recs);
 		}
 	}
@@ -2005,7 +2004,7 @@ rewrite_lists(struct vudb *db, struct vudb__dom *d, void *txn,
 	int rc = VUDB_OK;
 
 	for (k = 0; k < sizeof(prefixes) && rc == VUDB_OK; k++) {
-		rc = vudb__be_iter(db, d, txn, &prefixes[k], 1,
+		rc = vudb__store_iter(db, d, txn, &prefixes[k], 1,
 		    vudb__recs_collect, &r);
 		for (i = 0; rc == VUDB_OK && i < r.n; i++) {
 			rc = vudb__rec_decode(r.vals[i], r.vlens[i],
@@ -2065,7 +2064,7 @@ move_entry(struct vudb *db, void *txn, int type, struct vudb__dom *ds,
 		    dd->name);
 		goto out;
 	}
-	rc = vudb__be_get(db, dd, txn, tkey, tk, &db->buf);
+	rc = vudb__store_get(db, dd, txn, tkey, tk, &db->buf);
 	if (rc == VUDB_OK)
 		rc = vudb__seterr(db, VUDB_EEXIST, "%s@%s: already exists",
 		    tl, dd->name);
@@ -2096,7 +2095,7 @@ move_entry(struct vudb *db, void *txn, int type, struct vudb__dom *ds,
 			goto out;
 	}
 	if ((rc = put_rec(db, dd, txn, tkey, tk, &rec)) != VUDB_OK ||
-	    (rc = db->be->del(db, ds->h, txn, fkey, fk)) != VUDB_OK)
+	    (rc = vudb__store_del(db, ds, txn, fkey, fk)) != VUDB_OK)
 		goto out;
 	if (type != VUDB_USER)
 		goto out;
@@ -2107,7 +2106,7 @@ move_entry(struct vudb *db, void *txn, int type, struct vudb__dom *ds,
 	if (rc == VUDB_OK) {
 		rc = put_rec(db, dd, txn, tkey, tk, &grants);
 		if (rc == VUDB_OK)
-			rc = db->be->del(db, ds->h, txn, fkey, fk);
+			rc = vudb__store_del(db, ds, txn, fkey, fk);
 		vudb__rec_clear(&grants);
 	} else if (rc == VUDB_ENOTFOUND)
 		rc = VUDB_OK;
@@ -2148,7 +2147,7 @@ copy_domain(struct vudb *db, void *txn, struct vudb__dom *ds,
 			return rc;
 	} else if (rc != VUDB_ENOTFOUND)
 		return rc;
-	rc = vudb__be_iter(db, ds, txn, "", 0, vudb__recs_collect, &r);
+	rc = vudb__store_iter(db, ds, txn, "", 0, vudb__recs_collect, &r);
 	if (rc != VUDB_OK)
 		goto out;
 	for (i = 0; rc == VUDB_OK && i < r.n; i++) {
@@ -2230,16 +2229,16 @@ vudb_rename(struct vudb *db, int type, const char *from, const char *to)
 	/* both databases stay open: neither is the LRU victim below */
 	db->txn_dom = dd;
 	for (tries = 0; ; tries++) {
-		if ((rc = db->be->begin(db, db->st, &txn)) != VUDB_OK)
+		if ((rc = vudb__store_begin(db, &txn)) != VUDB_OK)
 			break;
 		if (type == VUDB_DOMAIN)
 			rc = copy_domain(db, txn, ds, dd);
 		else
 			rc = move_entry(db, txn, type, ds, fl, flp, dd, tl);
 		if (rc == VUDB_OK)
-			rc = db->be->commit(db, db->st, txn);
+			rc = vudb__store_commit(db, txn);
 		else
-			db->be->abort(db, db->st, txn);
+			vudb__store_abort(db, txn);
 		if (rc != VUDB_ETEMP || tries + 1 == MAX_TRIES)
 			break;
 	}
@@ -2249,8 +2248,7 @@ vudb_rename(struct vudb *db, int type, const char *from, const char *to)
 		return rc;
 	vudb__bump_gen(db);
 	vudb__dom_drop(db, ds);
-	if (db->be->dom_remove != NULL &&
-	    db->be->dom_remove(db, db->st, fd) != VUDB_OK) {
+	if (vudb__store_dom_remove(db, fd) != VUDB_OK) {
 		vudb__log(db, VUDB_LOG_INFO, "%s: renamed; the old file stays "
 		    "until every reader has closed it (%s)", fd, db->errmsg);
 		vudb__clearerr(db);

@@ -93,7 +93,7 @@ get(struct vudb *db, struct vudb__dom *d, int type, const char *local,
 	size_t klen;
 
 	klen = vudb__key(type, local, len, key);
-	return vudb__be_get(db, d, NULL, key, klen, &db->buf);
+	return vudb__store_get(db, d, NULL, key, klen, &db->buf);
 }
 
 /* find_form - try local+ext, then local (if there is an extension) */

@@ -84,8 +84,8 @@ vudb_setting_name(size_t i)
 	return i < VUDB__S_COUNT ? settings[i].name : NULL;
 }
 
-static int
-setting_index(const char *name)
+int
+vudb__setting_index(const char *name)
 {
 	int i;
 
@@ -184,7 +184,7 @@ vudb__settings_load(struct vudb *db, int strict)
 		lineno++;
 		if (parse_line(line, &name, &value) != 0)
 			continue;
-		if ((i = setting_index(name)) < 0) {
+		if ((i = vudb__setting_index(name)) < 0) {
 			vudb__log(db, VUDB_LOG_WARNING,
 			    "%s:%d: unknown setting %s ignored", path, lineno,
 			    name);
@@ -302,7 +302,7 @@ vudb_setting_get(struct vudb *db, const char *name, const char **value_r)
 	if (db == NULL || value_r == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	if ((i = setting_index(name)) < 0)
+	if ((i = vudb__setting_index(name)) < 0)
 		return vudb__seterr(db, VUDB_EINVAL, "unknown setting: %s",
 		    name != NULL ? name : "(null)");
 	if ((rc = vudb__refresh(db)) != VUDB_OK)
@@ -321,7 +321,7 @@ vudb_setting_set(struct vudb *db, const char *name, const char *value)
 	if (db == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	if ((i = setting_index(name)) < 0)
+	if ((i = vudb__setting_index(name)) < 0)
 		return vudb__seterr(db, VUDB_EINVAL, "unknown setting: %s",
 		    name != NULL ? name : "(null)");
 	if (db->flags & VUDB_RDONLY)
@@ -442,7 +442,7 @@ vudb__refresh(struct vudb *db)
 	uint64_t g;
 	int rc;
 
-	if (db->be->alive != NULL && !db->be->alive(db, db->st)) {
+	if (!vudb__store_alive(db)) {
 		if (db->txn != NULL) {
 			(void)vudb__txn_finish(db, 0);
 			db->txn = NULL;
@@ -450,9 +450,7 @@ vudb__refresh(struct vudb *db)
 		}
 		while (db->lru_head != NULL)
 			vudb__dom_drop(db, db->lru_head);
-		if (db->be->reopen == NULL)
-			return vudb__seterr(db, VUDB_ETEMP, "store lost");
-		if ((rc = db->be->reopen(db, db->st)) != VUDB_OK)
+		if ((rc = vudb__store_reopen(db)) != VUDB_OK)
 			return rc;
 		db->localgen++;
 	}
@@ -496,7 +494,7 @@ int
 vudb__again(struct vudb *db, int rc)
 {
 	if (rc == VUDB_OK || rc == VUDB_ENOTFOUND || db->txn != NULL ||
-	    db->be->alive == NULL || db->be->alive(db, db->st))
+	    vudb__store_alive(db))
 		return 0;
 	return vudb__refresh(db) == VUDB_OK;
 }
@@ -509,9 +507,7 @@ vudb_check(struct vudb *db)
 	vudb__clearerr(db);
 	/* the store as it is: no reopen first, which would leave the
 	 * threads that wait in the lost one out of sight */
-	if (db->be->check == NULL)
-		return VUDB_OK;
-	return db->be->check(db, db->st);
+	return vudb__store_check(db);
 }
 
 /* ------------------------------------------------------------ domain cache */
@@ -615,7 +611,7 @@ vudb__dom_drop(struct vudb *db, struct vudb__dom *d)
 		db->last_dom = NULL;
 	db->ndoms--;
 	__atomic_sub_fetch(&open_doms, 1, __ATOMIC_RELAXED);
-	db->be->dom_close(db, db->st, d->h);
+	vudb__store_dom_close(db, d->h);
 	meta_free(d);
 	free(d->oldkeys);
 	free(d);
@@ -742,13 +738,12 @@ vudb__dom_get(struct vudb *db, const char *domain, int create,
 			return VUDB_OK;
 		}
 	do
-		rc = db->be->dom_open(db, db->st, domain,
-		    create ? VUDB_CREATE : 0, &h);
+		rc = vudb__store_dom_open(db, domain, create, &h);
 	while (rc == VUDB_ENOMEM && dom_shrink(db));
 	if (rc != VUDB_OK)
 		return rc;
 	if ((rc = dom_insert(db, domain, h, dom_r)) != VUDB_OK)
-		db->be->dom_close(db, db->st, h);
+		vudb__store_dom_close(db, h);
 	return rc;
 }
 
@@ -767,13 +762,10 @@ vudb__dom_build(struct vudb *db, const char *domain, struct vudb__dom **dom_r,
 
 	*dom_r = NULL;
 	*txn_r = NULL;
-	if (db->be->build_begin == NULL)
-		return VUDB_ENOTSUP;
-	if ((rc = db->be->build_begin(db, db->st, domain, &h, txn_r)) !=
-	    VUDB_OK)
+	if ((rc = vudb__store_build_begin(db, domain, &h, txn_r)) != VUDB_OK)
 		return rc;
 	if ((rc = dom_insert(db, domain, h, dom_r)) != VUDB_OK) {
-		(void)db->be->build_end(db, db->st, *txn_r, 0);
+		(void)vudb__store_build_end(db, *txn_r, 0);
 		*txn_r = NULL;
 	}
 	return rc;
@@ -801,15 +793,15 @@ vudb__txn_finish(struct vudb *db, int commit)
 	int rc = VUDB_OK;
 
 	if (db->txn_build) {
-		rc = db->be->build_end(db, db->st, db->txn, commit);
+		rc = vudb__store_build_end(db, db->txn, commit);
 		if (db->txn_dom != NULL)
 			vudb__dom_unbuilt(db, db->txn_dom);
 		db->txn_dom = NULL;
 		db->txn_build = 0;
 	} else if (commit)
-		rc = db->be->commit(db, db->st, db->txn);
+		rc = vudb__store_commit(db, db->txn);
 	else
-		db->be->abort(db, db->st, db->txn);
+		vudb__store_abort(db, db->txn);
 	return rc;
 }
 
@@ -821,9 +813,9 @@ vudb_sync(struct vudb *db)
 	if (db == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
-	if (!(db->flags & VUDB_BULK) || db->be->sync == NULL)
+	if (!(db->flags & VUDB_BULK))
 		return VUDB_OK;
-	rc = db->be->sync(db, db->st);
+	rc = vudb__store_sync(db);
 	/* published domains: long-lived readers look again */
 	vudb__bump_gen(db);
 	return rc;
@@ -845,7 +837,7 @@ vudb__dom_meta(struct vudb *db, struct vudb__dom *d)
 		return VUDB_OK;
 	meta_free(d);
 	d->meta_state = VUDB__META_UNKNOWN;
-	rc = vudb__be_get(db, d, db->txn_dom == d ? db->txn : NULL, "D", 1,
+	rc = vudb__store_get(db, d, db->txn_dom == d ? db->txn : NULL, "D", 1,
 	    &db->buf);
 	if (rc == VUDB_ENOTFOUND) {
 		d->meta_state = VUDB__META_NONE;
@@ -940,7 +932,7 @@ vudb__domain_names(struct vudb *db, struct vudb__names *nm)
 {
 	int rc;
 
-	if ((rc = db->be->dom_list(db, db->st, add_name, nm)) != VUDB_OK)
+	if ((rc = vudb__store_dom_list(db, add_name, nm)) != VUDB_OK)
 		return rc;
 	if (nm->n > 1)
 		qsort(nm->v, nm->n, sizeof(*nm->v), cmp_name);
@@ -980,39 +972,6 @@ parse_url(const char *url, char *scheme, size_t size, const char **path_r)
 }
 
 /*
- * detect_backend - for a store whose vudb.conf records no backend (an old
- * one, or a hand-edited file): the kind of its domain files, so that an
- * LMDB store is never read as an empty Berkeley DB one; NULL if it has
- * none.
- */
-static const char *
-detect_backend(struct vudb *db)
-{
-	const char *name = NULL;
-	struct dirent *de;
-	char path[4096];
-	size_t len;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/domains", db->root);
-	if ((d = opendir(path)) == NULL)
-		return name;
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (len > 4 && strcmp(de->d_name + len - 4, ".mdb") == 0) {
-			name = "lmdb";
-			break;
-		}
-		if (len > 3 && strcmp(de->d_name + len - 3, ".db") == 0) {
-			name = "bdb";
-			break;
-		}
-	}
-	closedir(d);
-	return name;
-}
-
-/*
  * choose_backend - a plain path takes the backend recorded in the store's
  * vudb.conf (bdb for stores that record none); a URL's scheme must agree
  * with it.  "fail" wraps the store's own backend.
@@ -1021,23 +980,22 @@ static int
 choose_backend(struct vudb *db, const char *scheme)
 {
 	const char *stored = db->set[VUDB__S_BACKEND], *env;
+	const struct vudb_backend *be;
 	const char *name = scheme[0] != '\0' ? scheme : stored;
 
 	if (strcmp(scheme, "fail") != 0 && scheme[0] != '\0' &&
 	    stored != NULL && strcmp(stored, scheme) != 0)
 		return vudb__seterr(db, VUDB_EINVAL, "%s: a %s store, not %s",
 		    db->root, stored, scheme);
-	if (name == NULL)
-		name = detect_backend(db);
+	if (name == NULL && (be = vudb__backend_probe(db->root)) != NULL)
+		name = be->name;
 	/* a new store without a scheme: $VUDB_BACKEND, else the default */
 	if (name == NULL && (db->flags & VUDB_CREATE) &&
 	    (env = getenv("VUDB_BACKEND")) != NULL && env[0] != '\0')
 		name = env;
 	if (name == NULL)
 		name = settings[VUDB__S_BACKEND].def;
-	if ((db->be = vudb__backend_named(db, name)) == NULL)
-		return db->err;
-	return VUDB_OK;
+	return vudb__backend_named(&db->ctx, name, &db->be);
 }
 
 int
@@ -1080,6 +1038,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		return VUDB_ENOMEM;
 	}
 	db->flags = flags;
+	db->ctx.db = db;
 	/* The store: a directory with a domains/ directory. */
 	if (flags & VUDB_CREATE) {
 		if (mkdir(path, 02770) == 0)
@@ -1108,9 +1067,10 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	}
 	/* a new store records its backend */
 	if ((flags & VUDB_CREATE) && db->set[VUDB__S_BACKEND] == NULL &&
-	    strcmp(db->be->name, "fail") != 0) {
-		if ((rc = conf_write(db, "backend", db->be->name)) != VUDB_OK ||
-		    (db->set[VUDB__S_BACKEND] = strdup(db->be->name)) == NULL) {
+	    strcmp(vudb__store_name(db), "fail") != 0) {
+		if ((rc = conf_write(db, "backend", vudb__store_name(db))) !=
+		    VUDB_OK || (db->set[VUDB__S_BACKEND] =
+		    strdup(vudb__store_name(db))) == NULL) {
 			vudb__open_seterr("%s", db->errmsg);
 			rc = rc != VUDB_OK ? rc : VUDB_ENOMEM;
 			goto fail;
@@ -1119,7 +1079,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	db->maxdoms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
 	/* open domains hold descriptors (three with LMDB): leave at least
 	 * half of the process's limit to the program */
-	fds = db->be->fds_per_domain > 0 ? db->be->fds_per_domain : 1;
+	fds = vudb__store_fds(db);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
 		if (db->maxdoms > rl.rlim_cur / (2 * fds))
 			db->maxdoms = rl.rlim_cur / (2 * fds);
@@ -1134,7 +1094,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		goto fail;
 	}
 	gen_map(db);
-	if ((rc = db->be->store_open(db, path, flags, &db->st)) != VUDB_OK) {
+	if ((rc = vudb__store_open(db, path, flags)) != VUDB_OK) {
 		vudb__open_seterr("%s", db->errmsg[0] ? db->errmsg :
 		    vudb_strerror(rc));
 		goto fail;
@@ -1159,12 +1119,11 @@ vudb_close(struct vudb *db)
 	while (db->lru_head != NULL)
 		vudb__dom_drop(db, db->lru_head);
 	if (db->be != NULL && db->st != NULL) {
-		if ((db->flags & VUDB_BULK) && db->be->sync != NULL &&
-		    db->be->sync(db, db->st) != VUDB_OK)
+		if ((db->flags & VUDB_BULK) && vudb__store_sync(db) != VUDB_OK)
 			vudb__log(db, VUDB_LOG_ERR, "closing: %s", db->errmsg);
 		if (db->flags & VUDB_BULK)
 			vudb__bump_gen(db);
-		db->be->store_close(db, db->st);
+		vudb__store_close(db);
 	}
 	if (db->genp != NULL)
 		munmap(db->genp, db->genlen);

@@ -248,11 +248,19 @@ struct vudb__dom {
 #define VUDB__META_OK		1
 #define VUDB__META_NONE		2	/* no domain record: no such domain */
 
+/* What a backend is handed (store.c): the handle, reached only through
+ * the vudb__ctx_* calls. */
+struct vudb_bectx {
+	struct vudb		*db;
+};
+
 struct vudb {
 	char			*root;		/* store directory */
 	int			 flags;
+	/* the backend: used by store.c only */
 	const struct vudb_backend *be;
 	void			*st;		/* backend store state */
+	struct vudb_bectx	 ctx;
 	char			*set[VUDB__S_COUNT];	/* NULL: default */
 	struct vudb__pwparams	 pw;
 	/* change generation, shared through STORE/generation */
@@ -317,6 +325,7 @@ int	 vudb__dom_find(struct vudb *, const char *domain,
 	    struct vudb__dom **dom_r);
 void	 vudb__dom_drop(struct vudb *, struct vudb__dom *);
 const char *vudb__setting(const struct vudb *, int idx);
+int	 vudb__setting_index(const char *name);
 unsigned long long vudb__setting_u64(const struct vudb *, int idx);
 int	 vudb__settings_load(struct vudb *, int strict);
 
@@ -328,11 +337,47 @@ struct vudb__names {
 int	 vudb__domain_names(struct vudb *, struct vudb__names *);
 void	 vudb__names_free(struct vudb__names *);
 
-/* intact.c: backend reads that check every record's checksum */
-int	 vudb__be_get(struct vudb *, struct vudb__dom *, void *txn,
+/* store.c: the one door to storage.  Reads are checked (record
+ * checksums, and what is around a key not found); _raw reads are not. */
+int	 vudb__store_open(struct vudb *, const char *path, int flags);
+void	 vudb__store_close(struct vudb *);
+const char *vudb__store_name(const struct vudb *);
+unsigned int vudb__store_fds(const struct vudb *);
+int	 vudb__store_alive(struct vudb *);
+int	 vudb__store_reopen(struct vudb *);
+int	 vudb__store_check(struct vudb *);
+int	 vudb__store_sync(struct vudb *);
+int	 vudb__store_changes(struct vudb *, unsigned long long *gen_r);
+void	 vudb__store_changed(struct vudb *);
+const char *vudb__store_note(const struct vudb *, const char *setting);
+int	 vudb__store_dom_open(struct vudb *, const char *domain, int create,
+	    void **h_r);
+void	 vudb__store_dom_close(struct vudb *, void *h);
+int	 vudb__store_dom_remove(struct vudb *, const char *domain);
+int	 vudb__store_dom_list(struct vudb *, vudb_name_cb, void *arg);
+int	 vudb__store_dom_size(struct vudb *, const char *domain,
+	    unsigned long long *bytes_r);
+int	 vudb__store_size(struct vudb *, unsigned long long *bytes_r);
+int	 vudb__store_verify(struct vudb *, const char *domain);
+int	 vudb__store_build_begin(struct vudb *, const char *domain,
+	    void **h_r, void **txn_r);
+int	 vudb__store_build_end(struct vudb *, void *txn, int commit);
+int	 vudb__store_begin(struct vudb *, void **txn_r);
+int	 vudb__store_commit(struct vudb *, void *txn);
+void	 vudb__store_abort(struct vudb *, void *txn);
+int	 vudb__store_get(struct vudb *, struct vudb__dom *, void *txn,
 	    const void *key, size_t klen, struct vudb_buf *val);
-int	 vudb__be_iter(struct vudb *, struct vudb__dom *, void *txn,
+int	 vudb__store_iter(struct vudb *, struct vudb__dom *, void *txn,
 	    const void *prefix, size_t plen, vudb_iter_cb cb, void *arg);
+int	 vudb__store_get_raw(struct vudb *, struct vudb__dom *,
+	    const void *key, size_t klen, struct vudb_buf *val);
+int	 vudb__store_iter_raw(struct vudb *, struct vudb__dom *,
+	    vudb_iter_cb cb, void *arg);
+int	 vudb__store_put(struct vudb *, struct vudb__dom *, void *txn,
+	    const void *key, size_t klen, const void *val, size_t vlen,
+	    int flags);
+int	 vudb__store_del(struct vudb *, struct vudb__dom *, void *txn,
+	    const void *key, size_t klen);
 
 /* entry.c */
 struct vudb__recs {
