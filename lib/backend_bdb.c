@@ -2221,7 +2221,7 @@ bdb_verify(struct vudb_bectx *ctx, void *vst, const char *domain)
 const struct vudb_backend vudb__backend_bdb = {
 	.abi = VUDB_BACKEND_ABI,
 	.name = "bdb",
-	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN,
+	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN | VUDB_CAP_DIR,
 	.store_open = bdb_store_open,
 	.store_close = bdb_store_close,
 	.dom_open = bdb_dom_open,

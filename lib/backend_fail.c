@@ -283,7 +283,7 @@ fail_store_size(struct vudb_bectx *ctx, void *st, unsigned long long *bytes_r)
 const struct vudb_backend vudb__backend_fail = {
 	.abi = VUDB_BACKEND_ABI,
 	.name = "fail",
-	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN,
+	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN | VUDB_CAP_DIR,
 	.store_open = fail_store_open,
 	.store_close = fail_store_close,
 	.dom_open = fail_dom_open,

@@ -347,6 +347,14 @@ vudb_setting_set(struct vudb *db, const char *name, const char *value)
 	return VUDB_OK;
 }
 
+const char *
+vudb_setting_note(struct vudb *db, const char *name)
+{
+	if (db == NULL || vudb__setting_index(name) < 0)
+		return NULL;
+	return vudb__store_note(db, name);
+}
+
 /* ------------------------------------------------------------ generation */
 
 /*
@@ -952,23 +960,156 @@ vudb__names_free(struct vudb__names *nm)
 
 /* ------------------------------------------------------------ open, close */
 
-/* parse_url - split "scheme:path"; *scheme_r NULL for a plain path */
-static void
-parse_url(const char *url, char *scheme, size_t size, const char **path_r)
+static const char bad_path[] = "invalid store path";
+
+/*
+ * url_parse - the one parser of store URLs: "scheme:location" (a scheme is
+ * lower-case letters) or a plain path, whose scheme is "".  NULL means
+ * $VUDB_STORE, else the default store.  Returns VUDB_OK, or VUDB_EINVAL /
+ * VUDB_ENOTSUP with why.
+ */
+static int
+url_parse(const char *url, char scheme[16], const char **loc_r,
+    const char **why_r)
 {
 	const char *colon, *p;
+	int compiled;
 
+	if (url == NULL && (url = getenv("VUDB_STORE")) == NULL)
+		url = DEFAULT_STORE;
 	scheme[0] = '\0';
-	*path_r = url;
+	*loc_r = url;
+	*why_r = NULL;
 	colon = strchr(url, ':');
 	for (p = url; colon != NULL && p < colon; p++)
 		if (!islower((unsigned char)*p))
 			colon = NULL;
-	if (colon == NULL || colon == url || (size_t)(colon - url) >= size)
-		return;
-	memcpy(scheme, url, (size_t)(colon - url));
-	scheme[colon - url] = '\0';
-	*path_r = colon + 1;
+	if (colon != NULL && colon != url && colon - url < 16) {
+		memcpy(scheme, url, (size_t)(colon - url));
+		scheme[colon - url] = '\0';
+		*loc_r = colon + 1;
+		if (vudb__backend_find(scheme, strlen(scheme), &compiled) ==
+		    NULL) {
+			*why_r = compiled < 0 ? "unknown backend" :
+			    "backend not compiled in";
+			return compiled < 0 ? VUDB_EINVAL : VUDB_ENOTSUP;
+		}
+	}
+	if ((*loc_r)[0] == '\0' || strlen(*loc_r) > 3000) {
+		*why_r = bad_path;
+		return VUDB_EINVAL;
+	}
+	return VUDB_OK;
+}
+
+int
+vudb_store_split(const char *store, char **scheme_r, char **location_r)
+{
+	const char *loc, *why;
+	char scheme[16];
+	int rc;
+
+	if (scheme_r != NULL)
+		*scheme_r = NULL;
+	if (location_r != NULL)
+		*location_r = NULL;
+	if ((rc = url_parse(store, scheme, &loc, &why)) != VUDB_OK)
+		return rc;
+	if (scheme_r != NULL && (*scheme_r = strdup(scheme)) == NULL)
+		return VUDB_ENOMEM;
+	if (location_r != NULL && (*location_r = strdup(loc)) == NULL) {
+		if (scheme_r != NULL) {
+			free(*scheme_r);
+			*scheme_r = NULL;
+		}
+		return VUDB_ENOMEM;
+	}
+	return VUDB_OK;
+}
+
+int
+vudb_store_url(const char *store, char **url_r)
+{
+	const struct vudb_backend *be = NULL;
+	const char *loc, *why;
+	char scheme[16], cwd[4096];
+	int rc, compiled;
+
+	if (url_r == NULL)
+		return VUDB_EINVAL;
+	*url_r = NULL;
+	if ((rc = url_parse(store, scheme, &loc, &why)) != VUDB_OK) {
+		/* as given: vudb_open() says what is wrong with it */
+		if (store == NULL && (store = getenv("VUDB_STORE")) == NULL)
+			store = DEFAULT_STORE;
+		*url_r = strdup(store);
+		return *url_r == NULL ? VUDB_ENOMEM : VUDB_OK;
+	}
+	if (scheme[0] != '\0')
+		be = vudb__backend_find(scheme, strlen(scheme), &compiled);
+	/* a directory of this host, named relative to where we are */
+	if (loc[0] != '/' && (be == NULL || (be->caps & VUDB_CAP_DIR)) &&
+	    getcwd(cwd, sizeof(cwd)) != NULL)
+		rc = asprintf(url_r, "%s%s%s/%s", scheme, scheme[0] ? ":" : "",
+		    cwd, loc);
+	else
+		rc = asprintf(url_r, "%s%s%s", scheme, scheme[0] ? ":" : "",
+		    loc);
+	if (rc < 0) {
+		*url_r = NULL;
+		return VUDB_ENOMEM;
+	}
+	return VUDB_OK;
+}
+
+const char *
+vudb_store_location(const struct vudb *db)
+{
+	return db != NULL ? db->root : NULL;
+}
+
+const char *
+vudb_store_backend(const struct vudb *db)
+{
+	return db != NULL ? vudb__store_name(db) : NULL;
+}
+
+int
+vudb_store_size(struct vudb *db, unsigned long long *bytes_r)
+{
+	int rc;
+
+	if (bytes_r != NULL)
+		*bytes_r = 0;
+	if (db == NULL || bytes_r == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
+	return vudb__store_size(db, bytes_r);
+}
+
+int
+vudb_domain_size(struct vudb *db, const char *domain,
+    unsigned long long *bytes_r)
+{
+	char local[VUDB__LOCAL_MAX + 1], dom[VUDB__DOMAIN_MAX + 1];
+	int rc, catchall;
+
+	if (bytes_r != NULL)
+		*bytes_r = 0;
+	if (db == NULL || bytes_r == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if ((rc = vudb__refresh(db)) != VUDB_OK)
+		return rc;
+	if ((rc = vudb__split(db, VUDB_DOMAIN, domain, local, dom,
+	    &catchall)) != VUDB_OK)
+		return rc;
+	rc = vudb__store_dom_size(db, dom, bytes_r);
+	if (rc == VUDB_ENOTFOUND)
+		vudb__seterr(db, rc, "%s: no such domain", dom);
+	return rc;
 }
 
 /*
@@ -1002,12 +1143,12 @@ int
 vudb_open(const char *store, int flags, struct vudb **db_r)
 {
 	struct vudb *db = NULL;
-	const char *path;
+	const char *path, *why;
 	char sub[4096], scheme[16];
 	struct rlimit rl;
 	struct stat sb;
 	unsigned int fds;
-	int rc, compiled;
+	int rc;
 
 	vudb__open_seterr("%s", "");
 	if (db_r == NULL)
@@ -1019,18 +1160,12 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		vudb__open_seterr("invalid flags");
 		return VUDB_EINVAL;
 	}
-	if (store == NULL && (store = getenv("VUDB_STORE")) == NULL)
-		store = DEFAULT_STORE;
-	parse_url(store, scheme, sizeof(scheme), &path);
-	if (scheme[0] != '\0' && vudb__backend_find(scheme, strlen(scheme),
-	    &compiled) == NULL) {
-		vudb__open_seterr("%s: %s", scheme, compiled < 0 ?
-		    "unknown backend" : "backend not compiled in");
-		return compiled < 0 ? VUDB_EINVAL : VUDB_ENOTSUP;
-	}
-	if (path[0] == '\0' || strlen(path) > 3000) {
-		vudb__open_seterr("invalid store path");
-		return VUDB_EINVAL;
+	if ((rc = url_parse(store, scheme, &path, &why)) != VUDB_OK) {
+		if (why == bad_path)
+			vudb__open_seterr("%s", why);
+		else
+			vudb__open_seterr("%s: %s", scheme, why);
+		return rc;
 	}
 	if ((db = calloc(1, sizeof(*db))) == NULL ||
 	    (db->root = strdup(path)) == NULL) {

@@ -45,6 +45,9 @@ struct vudb_bectx;
 
 #define VUDB_CAP_WRITE		0x1
 #define VUDB_CAP_TXN		0x2
+/* the location of the store URL is a directory of this host (a relative
+ * one is made absolute for daemons that change directory) */
+#define VUDB_CAP_DIR		0x4
 
 #define VUDB_PUT_NEW		0x1
 
