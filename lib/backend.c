@@ -66,23 +66,6 @@ vudb__backend_default(void)
 #endif
 }
 
-int
-vudb__buf_reserve(struct vudb_buf *b, size_t need)
-{
-	unsigned char *p;
-	size_t cap;
-
-	if (need <= b->cap)
-		return VUDB_OK;
-	cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	if ((p = realloc(b->data, cap)) == NULL)
-		return VUDB_ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return VUDB_OK;
-}
 
 /* vudb__backend_named - a compiled-in backend by name, or a failure */
 int

@@ -11,7 +11,7 @@
  * failure is returned as the failure it is, never as "not found", so that
  * the adapters defer mail instead of bouncing it.  A local part holding
  * UTF-8 whose folded key is not found is tried again in the form stores
- * written before local parts were folded hold (entry.c), so that no
+ * written before local parts were folded hold (keys.c), so that no
  * address of such a store bounces after an upgrade.
  *
  * This is the hot path: no allocation but the answer, one backend get in

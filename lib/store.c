@@ -27,6 +27,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vudb_private.h"
@@ -92,6 +93,25 @@ vudb__ctx_setting_u64(const struct vudb_bectx *ctx, const char *name)
 	    (i = vudb__setting_index(name)) < 0)
 		return 0;
 	return vudb__setting_u64(CTX_DB(ctx), i);
+}
+
+/* vudb__buf_reserve - room for need bytes in a backend's buffer */
+int
+vudb__buf_reserve(struct vudb_buf *b, size_t need)
+{
+	unsigned char *p;
+	size_t cap;
+
+	if (need <= b->cap)
+		return VUDB_OK;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	if ((p = realloc(b->data, cap)) == NULL)
+		return VUDB_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return VUDB_OK;
 }
 
 /* ------------------------------------------------------------ results */
@@ -462,6 +482,13 @@ vudb__store_changes(struct vudb *db, unsigned long long *gen_r)
 		return VUDB_ENOTSUP;
 	return result(db, db->be->changes(&db->ctx, db->st, gen_r),
 	    "changes");
+}
+
+/* vudb__store_counts_changes - whether the backend keeps the counter */
+int
+vudb__store_counts_changes(const struct vudb *db)
+{
+	return db->be->changes != NULL;
 }
 
 /* vudb__store_changed - a writer's change, told to the backend's counter */
