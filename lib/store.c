@@ -40,14 +40,12 @@
 int
 vudb__ctx_seterr(struct vudb_bectx *ctx, int rc, const char *fmt, ...)
 {
-	struct vudb *db;
 	va_list ap;
 
-	if (ctx == NULL || (db = CTX_DB(ctx)) == NULL)
+	if (ctx == NULL)
 		return rc;
-	db->err = rc;
 	va_start(ap, fmt);
-	vsnprintf(db->errmsg, sizeof(db->errmsg), fmt, ap);
+	rc = vudb__vseterr(CTX_DB(ctx), rc, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -61,16 +59,13 @@ vudb__ctx_errmsg(const struct vudb_bectx *ctx)
 void
 vudb__ctx_log(struct vudb_bectx *ctx, int prio, const char *fmt, ...)
 {
-	struct vudb *db;
-	char msg[1024];
 	va_list ap;
 
-	if (ctx == NULL || (db = CTX_DB(ctx)) == NULL || db->logfn == NULL)
+	if (ctx == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vudb__vlog(CTX_DB(ctx), prio, fmt, ap);
 	va_end(ap);
-	db->logfn(db->logarg, prio, msg);
 }
 
 const char *

@@ -335,7 +335,9 @@ struct vudb {
 /* error.c */
 int	 vudb__seterr(struct vudb *, int rc, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+int	 vudb__vseterr(struct vudb *, int rc, const char *fmt, va_list);
 void	 vudb__clearerr(struct vudb *);
+void	 vudb__vlog(struct vudb *, int prio, const char *fmt, va_list);
 void	 vudb__log(struct vudb *, int prio, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 vudb__open_seterr(const char *fmt, ...)
