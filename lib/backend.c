@@ -1,16 +1,18 @@
 /*
  * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
  *
- * backend.c - the static registry of storage backends.  A backend that was
- * compiled out keeps its name here, so that a store URL naming it gets
- * "not compiled in" rather than "unknown backend".
+ * backend.c - the static registry of storage backends: the one list a new
+ * backend joins (one row, under its configure conditional).  A backend that
+ * was compiled out keeps its name here, so that a store URL naming it gets
+ * "not compiled in" rather than "unknown backend".  The registry also asks
+ * the backends which of them a store directory belongs to (probe).
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "vudb_private.h"
+#include "vudb_backend.h"
 
 static const struct {
 	const char			*name;
@@ -64,35 +66,37 @@ vudb__backend_default(void)
 #endif
 }
 
-int
-vudb__buf_reserve(struct vudb_buf *b, size_t need)
-{
-	unsigned char *p;
-	size_t cap;
-
-	if (need <= b->cap)
-		return VUDB_OK;
-	cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	if ((p = realloc(b->data, cap)) == NULL)
-		return VUDB_ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return VUDB_OK;
-}
 
 /* vudb__backend_named - a compiled-in backend by name, or a failure */
-const struct vudb_backend *
-vudb__backend_named(struct vudb *db, const char *name)
+int
+vudb__backend_named(struct vudb_bectx *ctx, const char *name,
+    const struct vudb_backend **be_r)
 {
-	const struct vudb_backend *be;
 	int compiled;
 
-	be = vudb__backend_find(name, strlen(name), &compiled);
-	if (be == NULL)
-		vudb__seterr(db, compiled < 0 ? VUDB_EINVAL : VUDB_ENOTSUP,
-		    "%s: %s", name, compiled < 0 ? "unknown backend" :
-		    "backend not compiled in");
-	return be;
+	if (name == NULL)
+		name = "";
+	if ((*be_r = vudb__backend_find(name, strlen(name), &compiled)) !=
+	    NULL)
+		return VUDB_OK;
+	return vudb__ctx_seterr(ctx, compiled < 0 ? VUDB_EINVAL :
+	    VUDB_ENOTSUP, "%s: %s", name, compiled < 0 ? "unknown backend" :
+	    "backend not compiled in");
+}
+
+/*
+ * vudb__backend_probe - the compiled-in backend whose domains the store
+ * directory path holds, for a store that records none; NULL if none does
+ */
+const struct vudb_backend *
+vudb__backend_probe(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(registry) / sizeof(registry[0]); i++)
+		if (registry[i].be != NULL && registry[i].be->probe != NULL &&
+		    registry[i].be->abi == VUDB_BACKEND_ABI &&
+		    registry[i].be->probe(path))
+			return registry[i].be;
+	return NULL;
 }

@@ -38,7 +38,7 @@
 
 #include <db.h>
 
-#include "vudb_private.h"
+#include "vudb_backend.h"
 
 /*
  * Berkeley DB allows one environment handle per process with DB_REGISTER,
@@ -165,7 +165,7 @@ struct bdb_build {
 	struct bdb_db	 w;		/* the handle the core holds */
 	char		 tmp[4096];	/* domains/.build.PID.N.DOMAIN */
 	char		 final[4096];	/* domains/DOMAIN.db */
-	char		 domain[VUDB__DOMAIN_MAX + 1];
+	char		 domain[VUDB_BE_DOMAIN_MAX + 1];
 };
 
 /* Hidden names of builds: BUILD_PREFIX PID.N.DOMAIN, N counting in the
@@ -227,7 +227,7 @@ bdb_msgcall(const DB_ENV *env, const char *msg)
 
 /* bdb_status - translate a native code into a status, with detail */
 static int
-bdb_status(struct vudb *db, int ret, const char *what)
+bdb_status(struct vudb_bectx *ctx, int ret, const char *what)
 {
 	int rc, full;
 
@@ -268,12 +268,13 @@ bdb_status(struct vudb *db, int ret, const char *what)
 	full = nospace || ret == ENOSPC || ret == EDQUOT;
 	nospace = 0;
 	if (lastmsg[0] != '\0') {
-		vudb__seterr(db, rc, "bdb: %s: %s%s (%s)", what,
+		vudb__ctx_seterr(ctx, rc, "bdb: %s: %s%s (%s)", what,
 		    db_strerror(ret), full ? ": the file system of the store "
 		    "is full" : "", lastmsg);
 		lastmsg[0] = '\0';
 	} else
-		vudb__seterr(db, rc, "bdb: %s: %s%s", what, db_strerror(ret),
+		vudb__ctx_seterr(ctx, rc, "bdb: %s: %s%s", what,
+		    db_strerror(ret),
 		    full ? ": the file system of the store is full" : "");
 	return rc;
 }
@@ -343,7 +344,7 @@ still_damaged(const char *file, const char *marker)
 }
 
 static int
-bdb_fail(struct vudb *db, struct bdb_db *w, int ret, const char *what)
+bdb_fail(struct vudb_bectx *ctx, struct bdb_db *w, int ret, const char *what)
 {
 	struct bdb_env *e = w->e;
 	char file[4096], path[4200], why[512];
@@ -351,7 +352,7 @@ bdb_fail(struct vudb *db, struct bdb_db *w, int ret, const char *what)
 	int damaged;
 
 	if (ret != DB_RUNRECOVERY || e == NULL)
-		return bdb_status(db, ret, what);
+		return bdb_status(ctx, ret, what);
 	__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
 	damaged = strstr(lastmsg, "pgin") != NULL ||
 	    strstr(lastmsg, "checksum") != NULL;
@@ -362,11 +363,12 @@ bdb_fail(struct vudb *db, struct bdb_db *w, int ret, const char *what)
 		mark_damaged(file, path);
 		snprintf(why, sizeof(why), "%s", lastmsg);
 		lastmsg[0] = '\0';
-		return vudb__seterr(db, VUDB_ECORRUPT, "bdb: %s: %s: %s; the "
+		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT,
+		    "bdb: %s: %s: %s; the "
 		    "file is quarantined: restore it (or remove %s)", fname,
 		    what, why, path);
 	}
-	return bdb_status(db, ret, what);
+	return bdb_status(ctx, ret, what);
 }
 
 /*
@@ -472,11 +474,11 @@ st_in(struct bdb_store *st, struct bdb_env *e)
 
 /* st_enter - st_in, VUDB_OK or VUDB_ETEMP with the reason */
 static inline int
-st_enter(struct vudb *db, struct bdb_store *st, struct bdb_env *e)
+st_enter(struct vudb_bectx *ctx, struct bdb_store *st, struct bdb_env *e)
 {
 	if (st_in(st, e))
 		return VUDB_OK;
-	return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: %s", st->root,
+	return vudb__ctx_seterr(ctx, VUDB_ETEMP, "bdb: %s: %s", st->root,
 	    e == NULL ? "no environment" : "the environment panicked; it is "
 	    "opened anew at the next call");
 }
@@ -592,30 +594,23 @@ regions_fit(unsigned long long handles, unsigned long long domains)
 	    handles <= 4 * handles_for(domains);
 }
 
-/* domain_file - whether a name in domains/ is a domain's database */
+#define DOMAIN_SUFFIX	".db"	/* STORE/domains/DOMAIN.db */
+
 static int
-domain_file(const char *name, size_t len)
+count_one(void *arg, const char *domain)
 {
-	return len >= 4 && len - 3 <= VUDB__DOMAIN_MAX &&
-	    strcmp(name + len - 3, ".db") == 0;
+	(void)domain;
+	(*(unsigned long long *)arg)++;
+	return 0;
 }
 
 /* count_domains - the domain files of a store: a scan of domains/ */
 static unsigned long long
 count_domains(const char *root)
 {
-	struct dirent *de;
-	char path[4096];
 	unsigned long long n = 0;
-	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/domains", root);
-	if ((d = opendir(path)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (domain_file(de->d_name, strlen(de->d_name)))
-			n++;
-	closedir(d);
+	(void)vudb__files_list(NULL, root, DOMAIN_SUFFIX, count_one, &n);
 	return n;
 }
 
@@ -777,7 +772,7 @@ install_write(void)
  * sized for a store of domains; failchk: with a thread table and
  * bdb_isalive */
 static int
-env_create(struct vudb *db, unsigned long long domains, int failchk,
+env_create(struct vudb_bectx *ctx, unsigned long long domains, int failchk,
     DB_ENV **env_r)
 {
 	unsigned long long cache, pages, handles;
@@ -788,10 +783,10 @@ env_create(struct vudb *db, unsigned long long domains, int failchk,
 	(void)pthread_once(&write_once, install_write);
 	(void)pthread_once(&fence_once, fence_init);
 	if ((ret = db_env_create(&env, 0)) != 0)
-		return bdb_status(db, ret, "db_env_create");
+		return bdb_status(ctx, ret, "db_env_create");
 	env->set_errcall(env, bdb_errcall);
 	env->set_msgcall(env, bdb_msgcall);
-	cache = vudb__setting_u64(db, VUDB__S_CACHE_SIZE);
+	cache = vudb__ctx_setting_u64(ctx, "cache_size");
 	if (cache < 1024 * 1024)
 		cache = 1024 * 1024;
 	(void)env->set_cachesize(env, (u_int32_t)(cache >> 30),
@@ -1040,7 +1035,7 @@ env_retire(struct bdb_env *e, struct bdb_store *self)
  * (envs_lock held)
  */
 static int
-env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
+env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 {
 	struct bdb_env *e;
 	char *real;
@@ -1050,7 +1045,7 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 
 	*e_r = NULL;
 	if ((real = realpath(path, NULL)) == NULL)
-		return vudb__seterr(db, VUDB_ENOSTORE, "%s: %s", path,
+		return vudb__ctx_seterr(ctx, VUDB_ENOSTORE, "%s: %s", path,
 		    strerror(errno));
 	for (e = envs; e != NULL; e = e->next)
 		if (strcmp(e->path, real) == 0)
@@ -1089,7 +1084,7 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 		(void)regions_clear(e->path);
 	nospace = 0;
 	for (failchk = 1;;) {
-		if ((rc = env_create(db, (unsigned long long)domains, failchk,
+		if ((rc = env_create(ctx, (unsigned long long)domains, failchk,
 		    &e->env)) != VUDB_OK)
 			goto fail;
 		e->env->app_private = e;
@@ -1126,13 +1121,14 @@ env_get(struct vudb *db, const char *path, struct bdb_env **e_r)
 			(void)regions_clear(e->path);
 		if (ret == EROFS) {
 			lastmsg[0] = '\0';
-			rc = vudb__seterr(db, VUDB_ERDONLY, "bdb: %s: the store "
+			rc = vudb__ctx_seterr(ctx, VUDB_ERDONLY,
+			    "bdb: %s: the store "
 			    "is on a read-only file system: Berkeley DB writes "
 			    "its region files (__db.*) to read as well, so "
 			    "neither lookups nor changes work until it is "
 			    "writable again", e->path);
 		} else
-			rc = bdb_status(db, ret, "open environment");
+			rc = bdb_status(ctx, ret, "open environment");
 		goto fail;
 	}
 	/* a panic met while opening is not this one's */
@@ -1239,13 +1235,13 @@ regions_remove(const char *path)
 
 /* sync_path - make a file's contents (a directory's entries) durable */
 static int
-sync_path(struct vudb *db, const char *path, int oflags)
+sync_path(struct vudb_bectx *ctx, const char *path, int oflags)
 {
 	int fd, rc = VUDB_OK;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | oflags)) == -1 ||
 	    fsync(fd) != 0)
-		rc = vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
+		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "%s: %s", path,
 		    strerror(errno));
 	if (fd != -1)
 		close(fd);
@@ -1260,10 +1256,10 @@ sync_path(struct vudb *db, const char *path, int oflags)
  * dropped.  Returns the first failure.
  */
 static int
-publish(struct vudb *db, struct bdb_store *st, struct bdb_build **b,
+publish(struct vudb_bectx *ctx, struct bdb_store *st, struct bdb_build **b,
     size_t n)
 {
-	char dir[4096], first[sizeof(db->errmsg)];
+	char dir[4096], first[VUDB_BE_ERRMAX];
 	size_t i, failed = 0;
 	int fd, r, rc = VUDB_OK, synced = 0;
 
@@ -1281,39 +1277,41 @@ publish(struct vudb *db, struct bdb_store *st, struct bdb_build **b,
 #endif
 	/* each build on its own: one failure does not drop the others */
 	for (i = 0; i < n; i++) {
-		r = synced ? VUDB_OK : sync_path(db, b[i]->tmp, 0);
+		r = synced ? VUDB_OK : sync_path(ctx, b[i]->tmp, 0);
 		if (r == VUDB_OK && link(b[i]->tmp, b[i]->final) == 0)
 			st->doms_changed = 1;
 		else if (r == VUDB_OK)
-			r = vudb__seterr(db, errno == EEXIST ? VUDB_EEXIST :
+			r = vudb__ctx_seterr(ctx, errno
+			    == EEXIST ? VUDB_EEXIST :
 			    VUDB_ETEMP, "%s: %s", b[i]->domain,
 			    errno == EEXIST ? "made by another process "
 			    "meanwhile; this one was dropped" :
 			    strerror(errno));
 		if (r != VUDB_OK && failed++ == 0) {
 			rc = r;
-			snprintf(first, sizeof(first), "%s", db->errmsg);
+			snprintf(first, sizeof(first), "%s",
+			    vudb__ctx_errmsg(ctx));
 		}
 		(void)unlink(b[i]->tmp);
 		free(b[i]);
 	}
-	r = sync_path(db, dir, O_DIRECTORY);
+	r = sync_path(ctx, dir, O_DIRECTORY);
 	if (failed > 1)
-		return vudb__seterr(db, rc, "%zu of %zu new domains not "
+		return vudb__ctx_seterr(ctx, rc, "%zu of %zu new domains not "
 		    "published; the first: %s", failed, n, first);
 	if (failed == 1)
-		return vudb__seterr(db, rc, "%s", first);
+		return vudb__ctx_seterr(ctx, rc, "%s", first);
 	return r;
 }
 
 /* publish_pending - publish every build waiting for VUDB_BULK's sync */
 static int
-publish_pending(struct vudb *db, struct bdb_store *st)
+publish_pending(struct vudb_bectx *ctx, struct bdb_store *st)
 {
 	size_t n = st->npending;
 
 	st->npending = 0;
-	return publish(db, st, st->pending, n);
+	return publish(ctx, st, st->pending, n);
 }
 
 /*
@@ -1345,7 +1343,8 @@ install_fsync(void)
 }
 
 static int
-bdb_build_begin(struct vudb *db, void *vst, const char *domain, void **h_r,
+bdb_build_begin(struct vudb_bectx *ctx, void *vst, const char *domain,
+    void **h_r,
     void **txn_r)
 {
 	struct bdb_store *st = vst;
@@ -1356,7 +1355,7 @@ bdb_build_begin(struct vudb *db, void *vst, const char *domain, void **h_r,
 
 	*h_r = *txn_r = NULL;
 	if (st->build != NULL)
-		return vudb__seterr(db, VUDB_EINVAL, "a build is open");
+		return vudb__ctx_seterr(ctx, VUDB_EINVAL, "a build is open");
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return VUDB_ENOMEM;
 	snprintf(b->domain, sizeof(b->domain), "%s", domain);
@@ -1373,7 +1372,7 @@ bdb_build_begin(struct vudb *db, void *vst, const char *domain, void **h_r,
 	(void)pthread_once(&fsync_once, install_fsync);
 	if ((ret = db_create(&dbp, NULL, 0)) != 0) {
 		free(b);
-		return bdb_status(db, ret, "db_create");
+		return bdb_status(ctx, ret, "db_create");
 	}
 	dbp->set_errcall(dbp, bdb_errcall);
 	(void)dbp->set_flags(dbp, DB_CHKSUM);
@@ -1386,7 +1385,7 @@ bdb_build_begin(struct vudb *db, void *vst, const char *domain, void **h_r,
 		dbp->close(dbp, DB_NOSYNC);
 		(void)unlink(b->tmp);
 		free(b);
-		return bdb_status(db, ret, domain);
+		return bdb_status(ctx, ret, domain);
 	}
 	if (stat(b->tmp, &sb) == 0 && sb.st_uid == geteuid() &&
 	    (sb.st_mode & 0660) != 0660)
@@ -1402,7 +1401,7 @@ bdb_build_begin(struct vudb *db, void *vst, const char *domain, void **h_r,
 }
 
 static int
-bdb_build_end(struct vudb *db, void *vst, void *txn, int commit)
+bdb_build_end(struct vudb_bectx *ctx, void *vst, void *txn, int commit)
 {
 	struct bdb_store *st = vst;
 	struct bdb_build *b = txn;
@@ -1430,31 +1429,31 @@ bdb_build_end(struct vudb *db, void *vst, void *txn, int commit)
 	in_build = 0;
 	b->dbp = NULL;
 	if (ret != 0) {
-		rc = bdb_status(db, ret, b->domain);
+		rc = bdb_status(ctx, ret, b->domain);
 		(void)unlink(b->tmp);
 		free(b);
 		return rc;
 	}
 	if (!(st->flags & VUDB_BULK))
-		return publish(db, st, &b, 1);
+		return publish(ctx, st, &b, 1);
 	st->pending[st->npending++] = b;
-	return st->npending == PENDING_MAX ? publish_pending(db, st) : VUDB_OK;
+	return st->npending == PENDING_MAX ? publish_pending(ctx, st) : VUDB_OK;
 }
 
 /* bdb_sync - under VUDB_BULK: the log on disk, every build published */
 static int
-bdb_sync(struct vudb *db, void *vst)
+bdb_sync(struct vudb_bectx *ctx, void *vst)
 {
 	struct bdb_store *st = vst;
 	int ret, rc;
 
-	rc = publish_pending(db, st);
+	rc = publish_pending(ctx, st);
 	if (!st_in(st, st->shared))
-		return rc != VUDB_OK ? rc : st_enter(db, st, st->shared);
+		return rc != VUDB_OK ? rc : st_enter(ctx, st, st->shared);
 	ret = st->env->log_flush(st->env, NULL);
 	st_leave(st);
 	if (ret != 0 && rc == VUDB_OK)
-		rc = bdb_status(db, ret, "log flush");
+		rc = bdb_status(ctx, ret, "log flush");
 	return rc;
 }
 
@@ -1497,19 +1496,20 @@ clean_builds(const char *root)
  * handle or process has the environment open.
  */
 static int
-env_anew(struct vudb *db, const char *path)
+env_anew(struct vudb_bectx *ctx, const char *path)
 {
 	struct bdb_env *e;
 	int ret, rc;
 
 	pthread_mutex_lock(&envs_lock);
-	if ((rc = env_get(db, path, &e)) != VUDB_OK) {
+	if ((rc = env_get(ctx, path, &e)) != VUDB_OK) {
 		pthread_mutex_unlock(&envs_lock);
 		return rc;
 	}
 	if (e->refs > 0) {
 		pthread_mutex_unlock(&envs_lock);
-		return vudb__seterr(db, VUDB_ETEMP, "%s: the store is open in "
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP,
+		    "%s: the store is open in "
 		    "this process", path);
 	}
 	env_unlist(e);
@@ -1519,15 +1519,16 @@ env_anew(struct vudb *db, const char *path)
 	ret = regions_remove(path);
 	pthread_mutex_unlock(&envs_lock);
 	if (ret == EBUSY)
-		return vudb__seterr(db, VUDB_ETEMP, "%s: the store is in use: "
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP,
+		    "%s: the store is in use: "
 		    "stop every program that uses it, then try again", path);
 	if (ret != 0)
-		return bdb_status(db, ret, "remove the environment");
+		return bdb_status(ctx, ret, "remove the environment");
 	return VUDB_OK;
 }
 
 static int
-bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
+bdb_store_open(struct vudb_bectx *ctx, const char *path, int flags, void **st_r)
 {
 	struct bdb_store *st;
 	struct bdb_env *e;
@@ -1538,7 +1539,7 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 	lastmsg[0] = '\0';
 	(void)db_version(&major, &minor, NULL);
 	if (major != DB_VERSION_MAJOR || minor != DB_VERSION_MINOR)
-		return vudb__seterr(db, VUDB_EVERSION,
+		return vudb__ctx_seterr(ctx, VUDB_EVERSION,
 		    "bdb: built with %d.%d, running %d.%d", DB_VERSION_MAJOR,
 		    DB_VERSION_MINOR, major, minor);
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
@@ -1550,16 +1551,16 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 	snprintf(dpath, sizeof(dpath), "%s/domains", path);
 	if ((flags & VUDB_CREATE) && mkdir(dpath, DIR_MODE) == 0)
 		(void)chmod(dpath, DIR_MODE);
-	if ((flags & VUDB_RECOVER) && (rc = env_anew(db, path)) != VUDB_OK) {
+	if ((flags & VUDB_RECOVER) && (rc = env_anew(ctx, path)) != VUDB_OK) {
 		free(st->root);
 		free(st);
 		return rc;
 	}
 	if (envs_lock_for() != 0)
-		rc = vudb__seterr(db, VUDB_ETEMP, "bdb: %s: %s", path,
+		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "bdb: %s: %s", path,
 		    LOCK_STUCK);
 	else {
-		if ((rc = env_get(db, path, &e)) == VUDB_OK)
+		if ((rc = env_get(ctx, path, &e)) == VUDB_OK)
 			store_link(st, e);
 		pthread_mutex_unlock(&envs_lock);
 	}
@@ -1568,8 +1569,8 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 	if (rc == VUDB_ERDONLY && (flags & VUDB_RDONLY)) {
 		char why[512];
 
-		snprintf(why, sizeof(why), "%s", vudb_errmsg(db));
-		rc = vudb__seterr(db, VUDB_ETEMP, "%s", why);
+		snprintf(why, sizeof(why), "%s", vudb__ctx_errmsg(ctx));
+		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "%s", why);
 	}
 	if (rc != VUDB_OK) {
 		free(st->root);
@@ -1588,18 +1589,18 @@ bdb_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 }
 
 static void
-bdb_store_close(struct vudb *db, void *vst)
+bdb_store_close(struct vudb_bectx *ctx, void *vst)
 {
 	struct bdb_store *st = vst;
 	struct bdb_env *e;
 	unsigned long long domains = 0;
 	int misfit;
 
-	(void)db;
+	(void)ctx;
 	if (st == NULL)
 		return;
-	if (st->npending > 0 && publish_pending(db, st) != VUDB_OK)
-		vudb__log(db, VUDB_LOG_ERR, "%s", db->errmsg);
+	if (st->npending > 0 && publish_pending(ctx, st) != VUDB_OK)
+		vudb__ctx_log(ctx, VUDB_LOG_ERR, "%s", vudb__ctx_errmsg(ctx));
 	misfit = 0;
 	/* outside envs_lock: Berkeley DB may keep a thread here for ever */
 	if ((e = st->shared) != NULL && !(st->flags & VUDB_RDONLY) &&
@@ -1623,7 +1624,8 @@ bdb_store_close(struct vudb *db, void *vst)
 		if ((e = store_unlink(st)) != NULL) {
 			env_free(e);
 			if (misfit && regions_remove(st->root) == 0)
-				vudb__log(db, VUDB_LOG_INFO, "bdb: %s: the "
+				vudb__ctx_log(ctx, VUDB_LOG_INFO,
+				    "bdb: %s: the "
 				    "shared regions were removed: the next "
 				    "opener makes them for %llu domains",
 				    st->root, domains);
@@ -1668,7 +1670,7 @@ dom_db(struct bdb_store *st, DB *dbp, void **h_r)
 
 /* dom_open_in - bdb_dom_open inside the environment */
 static int
-dom_open_in(struct vudb *db, struct bdb_store *st, const char *file,
+dom_open_in(struct vudb_bectx *ctx, struct bdb_store *st, const char *file,
     int flags, DB **dbp_r)
 {
 	u_int32_t oflags;
@@ -1678,7 +1680,7 @@ dom_open_in(struct vudb *db, struct bdb_store *st, const char *file,
 
 	*dbp_r = NULL;
 	if ((ret = db_create(&dbp, st->env, 0)) != 0)
-		return bdb_status(db, ret, "db_create");
+		return bdb_status(ctx, ret, "db_create");
 	(void)dbp->set_flags(dbp, DB_CHKSUM);
 	oflags = DB_MULTIVERSION;
 	if (st->flags & VUDB_RDONLY)
@@ -1692,7 +1694,7 @@ dom_open_in(struct vudb *db, struct bdb_store *st, const char *file,
 		if ((ret = st->env->txn_begin(st->env, NULL, &txn,
 		    DB_TXN_NOSYNC)) != 0) {
 			dbp->close(dbp, DB_NOSYNC);
-			return bdb_status(db, ret, "txn_begin");
+			return bdb_status(ctx, ret, "txn_begin");
 		}
 		ret = dbp->open(dbp, txn, file, NULL, DB_BTREE,
 		    oflags | DB_CREATE, FILE_MODE);
@@ -1709,25 +1711,25 @@ dom_open_in(struct vudb *db, struct bdb_store *st, const char *file,
 			return VUDB_ENOTFOUND;
 		if (ret == EINVAL) {
 			/* not a database, or not ours */
-			vudb__seterr(db, VUDB_ECORRUPT,
+			vudb__ctx_seterr(ctx, VUDB_ECORRUPT,
 			    "bdb: %s: not a valid database file (%s)", file,
 			    lastmsg);
 			lastmsg[0] = '\0';
 			return VUDB_ECORRUPT;
 		}
-		return bdb_status(db, ret, file);
+		return bdb_status(ctx, ret, file);
 	}
 	*dbp_r = dbp;
 	return VUDB_OK;
 }
 
 static int
-bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
+bdb_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
     void **h_r)
 {
 	struct bdb_store *st = vst;
 	struct stat sb;
-	char file[VUDB__DOMAIN_MAX + 16], path[4096], marker[4200];
+	char file[VUDB_BE_DOMAIN_MAX + 16], path[4096], marker[4200];
 	DB *dbp;
 	int rc;
 
@@ -1738,23 +1740,24 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 		if (errno == ENOENT && st->npending > 0 &&
 		    is_pending(st, domain)) {
 			/* built by this handle, not published yet */
-			if ((rc = publish_pending(db, st)) != VUDB_OK)
+			if ((rc = publish_pending(ctx, st)) != VUDB_OK)
 				return rc;
-			return bdb_dom_open(db, vst, domain, flags, h_r);
+			return bdb_dom_open(ctx, vst, domain, flags, h_r);
 		}
 		if (errno == ENOENT)
 			return VUDB_ENOTFOUND;
-		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "%s: %s", path,
 		    strerror(errno));
 	}
 	snprintf(marker, sizeof(marker), "%s%s", path, DAMAGED_SUFFIX);
 	if (still_damaged(path, marker))
-		return vudb__seterr(db, VUDB_ECORRUPT, "bdb: %s: the file is "
+		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT,
+		    "bdb: %s: the file is "
 		    "quarantined as damaged: restore it (or remove %s)", file,
 		    marker);
-	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
 		return rc;
-	rc = dom_open_in(db, st, file, flags, &dbp);
+	rc = dom_open_in(ctx, st, file, flags, &dbp);
 	if (rc == VUDB_OK && (rc = dom_db(st, dbp, h_r)) != VUDB_OK)
 		dbp->close(dbp, DB_NOSYNC);
 	st_leave(st);
@@ -1773,11 +1776,11 @@ bdb_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
  * it is (another thread may have closed the environment under it)
  */
 static void
-bdb_dom_close(struct vudb *db, void *vst, void *h)
+bdb_dom_close(struct vudb_bectx *ctx, void *vst, void *h)
 {
 	struct bdb_db *w = h;
 
-	(void)db;
+	(void)ctx;
 	(void)vst;
 	if (w == NULL)
 		return;
@@ -1790,69 +1793,91 @@ bdb_dom_close(struct vudb *db, void *vst, void *h)
 }
 
 static int
-bdb_dom_remove(struct vudb *db, void *vst, const char *domain)
+bdb_dom_remove(struct vudb_bectx *ctx, void *vst, const char *domain)
 {
 	struct bdb_store *st = vst;
-	char file[VUDB__DOMAIN_MAX + 16];
+	char file[VUDB_BE_DOMAIN_MAX + 16];
 	DB_TXN *txn;
 	int ret, rc;
 
 	dom_file(file, sizeof(file), domain);
-	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
 		return rc;
 	/* Another handle that holds the file open makes this fail at once. */
 	if ((ret = st->env->txn_begin(st->env, NULL, &txn,
 	    DB_TXN_NOWAIT)) != 0) {
 		st_leave(st);
-		return bdb_status(db, ret, "txn_begin");
+		return bdb_status(ctx, ret, "txn_begin");
 	}
 	ret = st->env->dbremove(st->env, txn, file, NULL, 0);
 	if (ret != 0) {
 		txn->abort(txn);
 		st_leave(st);
-		return bdb_status(db, ret, file);
+		return bdb_status(ctx, ret, file);
 	}
 	ret = txn->commit(txn, 0);
 	st_leave(st);
 	if (ret != 0)
-		return bdb_status(db, ret, "commit");
+		return bdb_status(ctx, ret, "commit");
 	st->doms_changed = 1;
 	return VUDB_OK;
 }
 
 static int
-bdb_dom_list(struct vudb *db, void *vst, int (*cb)(void *, const char *),
-    void *arg)
+bdb_dom_list(struct vudb_bectx *ctx, void *vst, vudb_name_cb cb, void *arg)
 {
 	struct bdb_store *st = vst;
-	struct dirent *de;
-	char path[4096], name[VUDB__DOMAIN_MAX + 1];
-	size_t len;
-	DIR *d;
-	int rc = VUDB_OK;
 
-	snprintf(path, sizeof(path), "%s/domains", st->root);
-	if ((d = opendir(path)) == NULL)
-		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
-		    strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (!domain_file(de->d_name, len))
-			continue;
-		memcpy(name, de->d_name, len - 3);
-		name[len - 3] = '\0';
-		if ((rc = cb(arg, name)) != 0)
-			break;
-	}
-	closedir(d);
-	return rc;
+	return vudb__files_list(ctx, st->root, DOMAIN_SUFFIX, cb, arg);
+}
+
+/* bdb_probe - whether a store directory holds Berkeley DB domains */
+static int
+bdb_probe(const char *path)
+{
+	return vudb__files_probe(path, DOMAIN_SUFFIX);
+}
+
+static int
+bdb_dom_size(struct vudb_bectx *ctx, void *vst, const char *domain,
+    unsigned long long *bytes_r)
+{
+	struct bdb_store *st = vst;
+
+	return vudb__files_dom_size(ctx, st->root, domain, DOMAIN_SUFFIX,
+	    bytes_r);
+}
+
+/* bdb_store_size - the domain files, the environment's regions and its
+ * transaction logs */
+static int
+bdb_store_size(struct vudb_bectx *ctx, void *vst, unsigned long long *bytes_r)
+{
+	struct bdb_store *st = vst;
+
+	return vudb__files_store_size(ctx, st->root, bytes_r);
+}
+
+/*
+ * bdb_setting_note - Berkeley DB sizes its shared regions (the cache
+ * among them) when the environment is made, and every process joins them
+ * as they are.
+ */
+static const char *
+bdb_setting_note(const char *name)
+{
+	if (strcmp(name, "cache_size") == 0)
+		return "Berkeley DB takes the new size when its environment is "
+		    "made anew: stop the programs that use the store and run "
+		    "\"vudbadm recover\"";
+	return NULL;
 }
 
 /* db_enter - a record operation on w begins (a build's: nothing to do) */
 static inline int
-db_enter(struct vudb *db, struct bdb_db *w)
+db_enter(struct vudb_bectx *ctx, struct bdb_db *w)
 {
-	return w->st == NULL ? VUDB_OK : st_enter(db, w->st, w->e);
+	return w->st == NULL ? VUDB_OK : st_enter(ctx, w->st, w->e);
 }
 
 static inline void
@@ -1863,7 +1888,8 @@ db_leave(struct bdb_db *w)
 }
 
 static int
-bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
+bdb_get(struct vudb_bectx *ctx, void *h, void *txn, const void *key,
+    size_t klen,
     struct vudb_buf *val)
 {
 	struct bdb_db *w = h;
@@ -1880,7 +1906,7 @@ bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 	v.flags = DB_DBT_USERMEM;
 	v.data = val->data;
 	v.ulen = (u_int32_t)val->cap;
-	if ((rc = db_enter(db, w)) != VUDB_OK)
+	if ((rc = db_enter(ctx, w)) != VUDB_OK)
 		return rc;
 	ret = dbp->get(dbp, TXN(w, txn), &k, &v, 0);
 	if (ret == DB_BUFFER_SMALL) {
@@ -1893,7 +1919,7 @@ bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 		ret = dbp->get(dbp, TXN(w, txn), &k, &v, 0);
 	}
 	if (ret != 0) {
-		rc = bdb_fail(db, w, ret, "get");
+		rc = bdb_fail(ctx, w, ret, "get");
 		db_leave(w);
 		return rc;
 	}
@@ -1903,7 +1929,8 @@ bdb_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 }
 
 static int
-bdb_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
+bdb_put(struct vudb_bectx *ctx, void *h, void *txn, const void *key,
+    size_t klen,
     const void *val, size_t vlen, int flags)
 {
 	struct bdb_db *w = h;
@@ -1917,20 +1944,21 @@ bdb_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
 	k.size = (u_int32_t)klen;
 	v.data = (void *)val;
 	v.size = (u_int32_t)vlen;
-	if ((rc = db_enter(db, w)) != VUDB_OK)
+	if ((rc = db_enter(ctx, w)) != VUDB_OK)
 		return rc;
 	ret = dbp->put(dbp, TXN(w, txn), &k, &v, (flags & VUDB_PUT_NEW) ?
 	    DB_NOOVERWRITE : 0);
 	if (ret == DB_KEYEXIST)
 		rc = VUDB_EEXIST;
 	else if (ret != 0)
-		rc = bdb_fail(db, w, ret, "put");
+		rc = bdb_fail(ctx, w, ret, "put");
 	db_leave(w);
 	return rc;
 }
 
 static int
-bdb_del(struct vudb *db, void *h, void *txn, const void *key, size_t klen)
+bdb_del(struct vudb_bectx *ctx, void *h, void *txn, const void *key,
+    size_t klen)
 {
 	struct bdb_db *w = h;
 	DB *dbp = w->dbp;
@@ -1940,16 +1968,16 @@ bdb_del(struct vudb *db, void *h, void *txn, const void *key, size_t klen)
 	memset(&k, 0, sizeof(k));
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
-	if ((rc = db_enter(db, w)) != VUDB_OK)
+	if ((rc = db_enter(ctx, w)) != VUDB_OK)
 		return rc;
 	if ((ret = dbp->del(dbp, TXN(w, txn), &k, 0)) != 0)
-		rc = bdb_fail(db, w, ret, "del");
+		rc = bdb_fail(ctx, w, ret, "del");
 	db_leave(w);
 	return rc;
 }
 
 static int
-bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
+bdb_iter(struct vudb_bectx *ctx, void *h, void *txn, const void *prefix,
     size_t plen, vudb_iter_cb cb, void *arg)
 {
 	struct bdb_db *w = h;
@@ -1959,10 +1987,10 @@ bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
 	u_int32_t op = DB_SET_RANGE;
 	int ret, rc = VUDB_OK;
 
-	if ((rc = db_enter(db, w)) != VUDB_OK)
+	if ((rc = db_enter(ctx, w)) != VUDB_OK)
 		return rc;
 	if ((ret = dbp->cursor(dbp, TXN(w, txn), &c, 0)) != 0) {
-		rc = bdb_fail(db, w, ret, "cursor");
+		rc = bdb_fail(ctx, w, ret, "cursor");
 		db_leave(w);
 		return rc;
 	}
@@ -1978,7 +2006,7 @@ bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
 		if (ret == DB_NOTFOUND)
 			break;
 		if (ret != 0) {
-			rc = bdb_fail(db, w, ret, "cursor get");
+			rc = bdb_fail(ctx, w, ret, "cursor get");
 			break;
 		}
 		if (k.size < plen || memcmp(k.data, prefix, plen) != 0)
@@ -1992,38 +2020,38 @@ bdb_iter(struct vudb *db, void *h, void *txn, const void *prefix,
 }
 
 static int
-bdb_begin(struct vudb *db, void *vst, void **txn_r)
+bdb_begin(struct vudb_bectx *ctx, void *vst, void **txn_r)
 {
 	struct bdb_store *st = vst;
 	DB_TXN *txn;
 	int ret, rc;
 
 	*txn_r = NULL;
-	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
 		return rc;
 	ret = st->env->txn_begin(st->env, NULL, &txn, 0);
 	st_leave(st);
 	if (ret != 0)
-		return bdb_status(db, ret, "txn_begin");
+		return bdb_status(ctx, ret, "txn_begin");
 	*txn_r = txn;
 	return VUDB_OK;
 }
 
 static int
-bdb_commit(struct vudb *db, void *vst, void *vtxn)
+bdb_commit(struct vudb_bectx *ctx, void *vst, void *vtxn)
 {
 	struct bdb_store *st = vst;
 	DB_TXN *txn = vtxn;
 	int ret, rc;
 
 	/* a dead environment's transaction is left as it is */
-	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
 		return rc;
 	/* VUDB_BULK: the log reaches the disk at bdb_sync */
 	if ((ret = txn->commit(txn, (st->flags & VUDB_BULK) ?
 	    DB_TXN_NOSYNC : 0)) != 0) {
 		st_leave(st);
-		return bdb_status(db, ret, "commit");
+		return bdb_status(ctx, ret, "commit");
 	}
 	/* Cheap unless 4 MiB of log or 5 minutes have passed. */
 	(void)st->env->txn_checkpoint(st->env, 4096, 5, 0);
@@ -2032,12 +2060,12 @@ bdb_commit(struct vudb *db, void *vst, void *vtxn)
 }
 
 static void
-bdb_abort(struct vudb *db, void *vst, void *vtxn)
+bdb_abort(struct vudb_bectx *ctx, void *vst, void *vtxn)
 {
 	struct bdb_store *st = vst;
 	DB_TXN *txn = vtxn;
 
-	(void)db;
+	(void)ctx;
 	/* a dead environment's transaction is left as it is */
 	if (!st_in(st, st->shared))
 		return;
@@ -2047,12 +2075,12 @@ bdb_abort(struct vudb *db, void *vst, void *vtxn)
 
 /* bdb_alive - whether the environment is still usable */
 static int
-bdb_alive(struct vudb *db, void *vst)
+bdb_alive(struct vudb_bectx *ctx, void *vst)
 {
 	struct bdb_store *st = vst;
 	int dead;
 
-	(void)db;
+	(void)ctx;
 	if (st->shared == NULL)
 		return 0;
 	/* on every call: a plain atomic load, no lock */
@@ -2069,7 +2097,7 @@ bdb_alive(struct vudb *db, void *vst)
  * try waits RETRY_MS.
  */
 static int
-bdb_reopen(struct vudb *db, void *vst)
+bdb_reopen(struct vudb_bectx *ctx, void *vst)
 {
 	struct bdb_store *st = vst;
 	struct bdb_env *e;
@@ -2077,17 +2105,19 @@ bdb_reopen(struct vudb *db, void *vst)
 	int rc;
 
 	if (now < st->retry_ms)
-		return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: the environment "
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP,
+		    "bdb: %s: the environment "
 		    "could not be opened; trying again shortly", st->root);
 	if (envs_lock_for() != 0)
-		return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: %s", st->root,
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "bdb: %s: %s",
+		    st->root,
 		    LOCK_STUCK);
 	if ((e = st->shared) != NULL) {
 		env_retire(e, st);
 		if ((e = store_unlink(st)) != NULL)
 			env_free(e);
 	}
-	if ((rc = env_get(db, st->root, &e)) == VUDB_OK)
+	if ((rc = env_get(ctx, st->root, &e)) == VUDB_OK)
 		store_link(st, e);
 	pthread_mutex_unlock(&envs_lock);
 	if (rc != VUDB_OK) {
@@ -2095,7 +2125,8 @@ bdb_reopen(struct vudb *db, void *vst)
 		return rc;
 	}
 	st->retry_ms = 0;
-	vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: environment reopened after "
+	vudb__ctx_log(ctx, VUDB_LOG_WARNING,
+	    "bdb: %s: environment reopened after "
 	    "a failure", st->root);
 	return VUDB_OK;
 }
@@ -2114,7 +2145,7 @@ bdb_reopen(struct vudb *db, void *vst)
  * environment died.
  */
 static int
-bdb_check(struct vudb *db, void *vst)
+bdb_check(struct vudb_bectx *ctx, void *vst)
 {
 	struct bdb_store *st = vst;
 	struct bdb_env *e = st->shared;
@@ -2134,44 +2165,48 @@ bdb_check(struct vudb *db, void *vst)
 		if (ret == EBUSY && strstr(lastmsg, "destroy mutex") != NULL)
 			ret = 0;
 		if (ret == 0 && ninfo > 0)
-			vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: a process "
+			vudb__ctx_log(ctx, VUDB_LOG_WARNING,
+			    "bdb: %s: a process "
 			    "died with the store open; what it held is "
 			    "released (%s, and %u more)", st->root, infomsg,
 			    ninfo - 1);
 		ninfo = 0;
 		if (ret == DB_RUNRECOVERY) {
 			__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
-			vudb__log(db, VUDB_LOG_WARNING, "bdb: %s: a process "
+			vudb__ctx_log(ctx, VUDB_LOG_WARNING,
+			    "bdb: %s: a process "
 			    "died inside Berkeley DB (%s): the store is "
 			    "recovered", st->root, lastmsg);
 		} else if (ret != 0)
-			return bdb_status(db, ret, "failchk");
+			return bdb_status(ctx, ret, "failchk");
 		lastmsg[0] = '\0';
 	}
 	if (!__atomic_load_n(&e->dead, __ATOMIC_SEQ_CST))
 		return VUDB_OK;
 	if (envs_lock_for() != 0)
-		return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: %s", st->root,
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "bdb: %s: %s",
+		    st->root,
 		    LOCK_STUCK);
 	(void)env_busy(e, st, &stuck);
 	pthread_mutex_unlock(&envs_lock);
 	if (!stuck)
 		return VUDB_OK;
-	return vudb__seterr(db, VUDB_ETEMP, "bdb: %s: a thread waits inside "
+	return vudb__ctx_seterr(ctx, VUDB_ETEMP,
+	    "bdb: %s: a thread waits inside "
 	    "Berkeley DB for what a process that died there held, and will "
 	    "not come back", st->root);
 }
 
 static int
-bdb_verify(struct vudb *db, void *vst, const char *domain)
+bdb_verify(struct vudb_bectx *ctx, void *vst, const char *domain)
 {
 	struct bdb_store *st = vst;
-	char file[VUDB__DOMAIN_MAX + 16];
+	char file[VUDB_BE_DOMAIN_MAX + 16];
 	DB *dbp;
 	int ret, rc;
 
 	dom_file(file, sizeof(file), domain);
-	if ((rc = st_enter(db, st, st->shared)) != VUDB_OK)
+	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
 		return rc;
 	if ((ret = db_create(&dbp, st->env, 0)) == 0)
 		/* DB->verify always destroys the handle. */
@@ -2179,14 +2214,14 @@ bdb_verify(struct vudb *db, void *vst, const char *domain)
 	st_leave(st);
 	if (ret == ENOENT)
 		return VUDB_ENOTFOUND;
-	return ret == 0 ? VUDB_OK : bdb_status(db, ret == EINVAL ?
+	return ret == 0 ? VUDB_OK : bdb_status(ctx, ret == EINVAL ?
 	    DB_VERIFY_BAD : ret, file);
 }
 
 const struct vudb_backend vudb__backend_bdb = {
 	.abi = VUDB_BACKEND_ABI,
 	.name = "bdb",
-	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN,
+	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN | VUDB_CAP_DIR,
 	.store_open = bdb_store_open,
 	.store_close = bdb_store_close,
 	.dom_open = bdb_dom_open,
@@ -2207,4 +2242,8 @@ const struct vudb_backend vudb__backend_bdb = {
 	.build_end = bdb_build_end,
 	.sync = bdb_sync,
 	.check = bdb_check,
+	.probe = bdb_probe,
+	.dom_size = bdb_dom_size,
+	.store_size = bdb_store_size,
+	.setting_note = bdb_setting_note,
 };

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vudb_private.h"
+#include "vudb_backend.h"
 
 struct fail_store {
 	const struct vudb_backend	*real;
@@ -25,7 +25,7 @@ struct fail_store {
 
 /* failing - whether op is to fail now */
 static int
-failing(struct vudb *db, struct fail_store *fs, const char *op)
+failing(struct vudb_bectx *ctx, struct fail_store *fs, const char *op)
 {
 	char words[512];
 	const char *env;
@@ -47,7 +47,7 @@ failing(struct vudb *db, struct fail_store *fs, const char *op)
 		if ((strncmp(p, op, oplen) == 0 &&
 		    strchr(" \t\n,", p[oplen]) != NULL) ||
 		    strncmp(p, "all", 3) == 0) {
-			vudb__seterr(db, VUDB_ETEMP,
+			vudb__ctx_seterr(ctx, VUDB_ETEMP,
 			    "fail: injected failure of %s", op);
 			return 1;
 		}
@@ -56,7 +56,8 @@ failing(struct vudb *db, struct fail_store *fs, const char *op)
 }
 
 static int
-fail_store_open(struct vudb *db, const char *path, int flags, void **st_r)
+fail_store_open(struct vudb_bectx *ctx, const char *path, int flags,
+    void **st_r)
 {
 	struct fail_store *fs;
 	int rc;
@@ -65,19 +66,19 @@ fail_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
 		return VUDB_ENOMEM;
 	/* the store's own backend underneath */
-	if ((fs->real = vudb__backend_named(db,
-	    vudb__setting(db, VUDB__S_BACKEND))) == NULL) {
+	if ((rc = vudb__backend_named(ctx, vudb__ctx_setting(ctx, "backend"),
+	    &fs->real)) != VUDB_OK) {
 		free(fs);
-		return db->err;
+		return rc;
 	}
 	if (asprintf(&fs->failfile, "%s/fail", path) < 0)
 		fs->failfile = NULL;
-	if (failing(db, fs, "open")) {
+	if (failing(ctx, fs, "open")) {
 		free(fs->failfile);
 		free(fs);
 		return VUDB_ETEMP;
 	}
-	if ((rc = fs->real->store_open(db, path, flags, &fs->st)) != VUDB_OK) {
+	if ((rc = fs->real->store_open(ctx, path, flags, &fs->st)) != VUDB_OK) {
 		free(fs->failfile);
 		free(fs);
 		return rc;
@@ -87,165 +88,202 @@ fail_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 }
 
 static void
-fail_store_close(struct vudb *db, void *st)
+fail_store_close(struct vudb_bectx *ctx, void *st)
 {
 	struct fail_store *fs = st;
 
 	if (fs == NULL)
 		return;
-	fs->real->store_close(db, fs->st);
+	fs->real->store_close(ctx, fs->st);
 	free(fs->failfile);
 	free(fs);
 }
 
 #define FS(st)	((struct fail_store *)(st))
 
+/* An open domain: the real backend's handle, and the store it is in (the
+ * record methods get no store pointer). */
+struct fail_dom {
+	struct fail_store	*fs;
+	void			*h;
+};
+#define FD(h)	((struct fail_dom *)(h))
+
 static int
-fail_dom_open(struct vudb *db, void *st, const char *domain, int flags,
-    void **h_r)
+fail_dom_open(struct vudb_bectx *ctx, void *st, const char *domain,
+    int flags, void **h_r)
 {
+	struct fail_dom *fd;
+	int rc;
+
 	*h_r = NULL;
-	if (failing(db, FS(st), "dom_open"))
+	if (failing(ctx, FS(st), "dom_open"))
 		return VUDB_ETEMP;
-	return FS(st)->real->dom_open(db, FS(st)->st, domain, flags, h_r);
+	if ((fd = calloc(1, sizeof(*fd))) == NULL)
+		return VUDB_ENOMEM;
+	fd->fs = FS(st);
+	rc = FS(st)->real->dom_open(ctx, FS(st)->st, domain, flags, &fd->h);
+	if (rc != VUDB_OK) {
+		free(fd);
+		return rc;
+	}
+	*h_r = fd;
+	return VUDB_OK;
 }
 
 static void
-fail_dom_close(struct vudb *db, void *st, void *h)
+fail_dom_close(struct vudb_bectx *ctx, void *st, void *h)
 {
-	FS(st)->real->dom_close(db, FS(st)->st, h);
+	FS(st)->real->dom_close(ctx, FS(st)->st, FD(h)->h);
+	free(h);
 }
 
 static int
-fail_dom_remove(struct vudb *db, void *st, const char *domain)
+fail_dom_remove(struct vudb_bectx *ctx, void *st, const char *domain)
 {
-	if (failing(db, FS(st), "dom_remove"))
+	if (failing(ctx, FS(st), "dom_remove"))
 		return VUDB_ETEMP;
-	return FS(st)->real->dom_remove(db, FS(st)->st, domain);
+	return FS(st)->real->dom_remove(ctx, FS(st)->st, domain);
 }
 
 static int
-fail_dom_list(struct vudb *db, void *st, int (*cb)(void *, const char *),
-    void *arg)
+fail_dom_list(struct vudb_bectx *ctx, void *st, vudb_name_cb cb, void *arg)
 {
-	if (failing(db, FS(st), "dom_list"))
+	if (failing(ctx, FS(st), "dom_list"))
 		return VUDB_ETEMP;
-	return FS(st)->real->dom_list(db, FS(st)->st, cb, arg);
+	return FS(st)->real->dom_list(ctx, FS(st)->st, cb, arg);
 }
 
-/*
- * Record methods get no store pointer; the store is found through db,
- * which is what the core passes.
- */
 static int
-fail_get(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
-    struct vudb_buf *val)
+fail_get(struct vudb_bectx *ctx, void *h, void *txn, const void *key,
+    size_t klen, struct vudb_buf *val)
 {
-	if (failing(db, FS(db->st), "get"))
+	if (failing(ctx, FD(h)->fs, "get"))
 		return VUDB_ETEMP;
-	return FS(db->st)->real->get(db, h, txn, key, klen, val);
+	return FD(h)->fs->real->get(ctx, FD(h)->h, txn, key, klen, val);
 }
 
 static int
-fail_put(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
-    const void *val, size_t vlen, int flags)
+fail_put(struct vudb_bectx *ctx, void *h, void *txn, const void *key,
+    size_t klen, const void *val, size_t vlen, int flags)
 {
-	if (failing(db, FS(db->st), "put"))
+	if (failing(ctx, FD(h)->fs, "put"))
 		return VUDB_ETEMP;
-	return FS(db->st)->real->put(db, h, txn, key, klen, val, vlen, flags);
+	return FD(h)->fs->real->put(ctx, FD(h)->h, txn, key, klen, val, vlen,
+	    flags);
 }
 
 static int
-fail_del(struct vudb *db, void *h, void *txn, const void *key, size_t klen)
+fail_del(struct vudb_bectx *ctx, void *h, void *txn, const void *key,
+    size_t klen)
 {
-	if (failing(db, FS(db->st), "del"))
+	if (failing(ctx, FD(h)->fs, "del"))
 		return VUDB_ETEMP;
-	return FS(db->st)->real->del(db, h, txn, key, klen);
+	return FD(h)->fs->real->del(ctx, FD(h)->h, txn, key, klen);
 }
 
 static int
-fail_iter(struct vudb *db, void *h, void *txn, const void *prefix,
+fail_iter(struct vudb_bectx *ctx, void *h, void *txn, const void *prefix,
     size_t plen, vudb_iter_cb cb, void *arg)
 {
-	if (failing(db, FS(db->st), "iter"))
+	if (failing(ctx, FD(h)->fs, "iter"))
 		return VUDB_ETEMP;
-	return FS(db->st)->real->iter(db, h, txn, prefix, plen, cb, arg);
+	return FD(h)->fs->real->iter(ctx, FD(h)->h, txn, prefix, plen, cb,
+	    arg);
 }
 
 static int
-fail_begin(struct vudb *db, void *st, void **txn_r)
+fail_begin(struct vudb_bectx *ctx, void *st, void **txn_r)
 {
 	*txn_r = NULL;
-	if (failing(db, FS(st), "begin"))
+	if (failing(ctx, FS(st), "begin"))
 		return VUDB_ETEMP;
-	return FS(st)->real->begin(db, FS(st)->st, txn_r);
+	return FS(st)->real->begin(ctx, FS(st)->st, txn_r);
 }
 
 static int
-fail_commit(struct vudb *db, void *st, void *txn)
+fail_commit(struct vudb_bectx *ctx, void *st, void *txn)
 {
-	if (failing(db, FS(st), "commit")) {
-		FS(st)->real->abort(db, FS(st)->st, txn);
+	if (failing(ctx, FS(st), "commit")) {
+		FS(st)->real->abort(ctx, FS(st)->st, txn);
 		return VUDB_ETEMP;
 	}
-	return FS(st)->real->commit(db, FS(st)->st, txn);
+	return FS(st)->real->commit(ctx, FS(st)->st, txn);
 }
 
 static void
-fail_abort(struct vudb *db, void *st, void *txn)
+fail_abort(struct vudb_bectx *ctx, void *st, void *txn)
 {
-	FS(st)->real->abort(db, FS(st)->st, txn);
+	FS(st)->real->abort(ctx, FS(st)->st, txn);
 }
 
 static int
-fail_verify(struct vudb *db, void *st, const char *domain)
+fail_verify(struct vudb_bectx *ctx, void *st, const char *domain)
 {
-	if (failing(db, FS(st), "verify"))
+	if (failing(ctx, FS(st), "verify"))
 		return VUDB_ETEMP;
-	return FS(st)->real->verify(db, FS(st)->st, domain);
+	return FS(st)->real->verify(ctx, FS(st)->st, domain);
 }
 
 static int
-fail_alive(struct vudb *db, void *st)
+fail_alive(struct vudb_bectx *ctx, void *st)
 {
 	if (FS(st)->real->alive == NULL)
 		return 1;
-	return FS(st)->real->alive(db, FS(st)->st);
+	return FS(st)->real->alive(ctx, FS(st)->st);
 }
 
 static int
-fail_reopen(struct vudb *db, void *st)
+fail_reopen(struct vudb_bectx *ctx, void *st)
 {
 	if (FS(st)->real->reopen == NULL)
 		return VUDB_ENOTSUP;
-	return FS(st)->real->reopen(db, FS(st)->st);
+	return FS(st)->real->reopen(ctx, FS(st)->st);
 }
 
 static int
-fail_check(struct vudb *db, void *st)
+fail_check(struct vudb_bectx *ctx, void *st)
 {
-	if (failing(db, FS(st), "check"))
+	if (failing(ctx, FS(st), "check"))
 		return VUDB_ETEMP;
 	if (FS(st)->real->check == NULL)
 		return VUDB_OK;
-	return FS(st)->real->check(db, FS(st)->st);
+	return FS(st)->real->check(ctx, FS(st)->st);
 }
 
 static int
-fail_near(struct vudb *db, void *h, void *txn, const void *key, size_t klen,
-    vudb_iter_cb cb, void *arg)
+fail_near(struct vudb_bectx *ctx, void *h, void *txn, const void *key,
+    size_t klen, vudb_iter_cb cb, void *arg)
 {
-	if (failing(db, FS(db->st), "near"))
+	if (failing(ctx, FD(h)->fs, "near"))
 		return VUDB_ETEMP;
-	if (FS(db->st)->real->near == NULL)
+	if (FD(h)->fs->real->near == NULL)
 		return VUDB_OK;
-	return FS(db->st)->real->near(db, h, txn, key, klen, cb, arg);
+	return FD(h)->fs->real->near(ctx, FD(h)->h, txn, key, klen, cb, arg);
+}
+
+/* What only the real backend knows. */
+static int
+fail_dom_size(struct vudb_bectx *ctx, void *st, const char *domain,
+    unsigned long long *bytes_r)
+{
+	if (FS(st)->real->dom_size == NULL)
+		return VUDB_ENOTSUP;
+	return FS(st)->real->dom_size(ctx, FS(st)->st, domain, bytes_r);
+}
+
+static int
+fail_store_size(struct vudb_bectx *ctx, void *st, unsigned long long *bytes_r)
+{
+	if (FS(st)->real->store_size == NULL)
+		return VUDB_ENOTSUP;
+	return FS(st)->real->store_size(ctx, FS(st)->st, bytes_r);
 }
 
 const struct vudb_backend vudb__backend_fail = {
 	.abi = VUDB_BACKEND_ABI,
 	.name = "fail",
-	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN,
+	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN | VUDB_CAP_DIR,
 	.store_open = fail_store_open,
 	.store_close = fail_store_close,
 	.dom_open = fail_dom_open,
@@ -264,4 +302,6 @@ const struct vudb_backend vudb__backend_fail = {
 	.reopen = fail_reopen,
 	.check = fail_check,
 	.near = fail_near,
+	.dom_size = fail_dom_size,
+	.store_size = fail_store_size,
 };

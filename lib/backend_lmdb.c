@@ -42,7 +42,7 @@
 
 #include <lmdb.h>
 
-#include "vudb_private.h"
+#include "vudb_backend.h"
 
 #define FILE_MODE	0660
 #define DIR_MODE	02770
@@ -93,7 +93,7 @@ struct lm_dom {
 	MDB_txn		*rtxn;		/* reusable read transaction */
 	MDB_cursor	*cur;		/* of a read, closed after a fault */
 	struct lm_store	*st;
-	char		 domain[VUDB__DOMAIN_MAX + 1];
+	char		 domain[VUDB_BE_DOMAIN_MAX + 1];
 	long long	 retry_at;	/* ms; next reopen of a damaged one */
 	char		 why[512];	/* why it is damaged */
 };
@@ -109,7 +109,7 @@ struct lm_txn {
 
 /* lm_status - translate an LMDB code into a status, with detail */
 static int
-lm_status(struct vudb *db, int ret, const char *what)
+lm_status(struct vudb_bectx *ctx, int ret, const char *what)
 {
 	int rc;
 
@@ -132,7 +132,8 @@ lm_status(struct vudb *db, int ret, const char *what)
 		rc = VUDB_ENOMEM;
 		break;
 	case EROFS:
-		return vudb__seterr(db, VUDB_ERDONLY, "lmdb: %s: the store is "
+		return vudb__ctx_seterr(ctx, VUDB_ERDONLY,
+		    "lmdb: %s: the store is "
 		    "on a read-only file system", what);
 	case ENOSPC:
 	case EDQUOT:
@@ -142,7 +143,8 @@ lm_status(struct vudb *db, int ret, const char *what)
 		rc = VUDB_ETEMP;
 		break;
 	}
-	return vudb__seterr(db, rc, "lmdb: %s: %s", what, mdb_strerror(ret));
+	return vudb__ctx_seterr(ctx, rc, "lmdb: %s: %s", what,
+	    mdb_strerror(ret));
 }
 
 /* map_fit - a reader's map: the data and a quarter more, whole MiB;
@@ -190,7 +192,7 @@ env_grow(struct lm_env *e, int force)
 }
 
 static int
-lm_store_open(struct vudb *db, const char *path, int flags, void **st_r)
+lm_store_open(struct vudb_bectx *ctx, const char *path, int flags, void **st_r)
 {
 	struct lm_store *st;
 	char dpath[4096];
@@ -199,7 +201,7 @@ lm_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 	*st_r = NULL;
 	(void)mdb_version(&major, &minor, NULL);
 	if (major != MDB_VERSION_MAJOR || minor != MDB_VERSION_MINOR)
-		return vudb__seterr(db, VUDB_EVERSION,
+		return vudb__ctx_seterr(ctx, VUDB_EVERSION,
 		    "lmdb: built with %d.%d, running %d.%d", MDB_VERSION_MAJOR,
 		    MDB_VERSION_MINOR, major, minor);
 	snprintf(dpath, sizeof(dpath), "%s/domains", path);
@@ -216,11 +218,11 @@ lm_store_open(struct vudb *db, const char *path, int flags, void **st_r)
 }
 
 static void
-lm_store_close(struct vudb *db, void *vst)
+lm_store_close(struct vudb_bectx *ctx, void *vst)
 {
 	struct lm_store *st = vst;
 
-	(void)db;
+	(void)ctx;
 	if (st == NULL)
 		return;
 	free(st->root);
@@ -454,7 +456,8 @@ lock_alloc(const char *lock)
 
 /* env_get - the shared environment of a domain file, opened if need be */
 static int
-env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
+env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
+    int create,
     struct lm_env **e_r)
 {
 	struct lm_env *e;
@@ -490,7 +493,7 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 		pthread_mutex_unlock(&lm_lock);
 		if (errno == ENOENT)
 			return VUDB_ENOTFOUND;
-		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "%s: %s", path,
 		    strerror(errno));
 	}
 	/* LMDB takes a file too short for its two meta pages for a new
@@ -498,7 +501,8 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 	 * A truncated file is damaged, not new. */
 	if (!create && sb.st_size < 2 * (off_t)sysconf(_SC_PAGESIZE)) {
 		pthread_mutex_unlock(&lm_lock);
-		return vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: domain file "
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP,
+		    "lmdb: %s: domain file "
 		    "damaged: truncated to %lld bytes; its lookups fail "
 		    "temporarily until it is restored", path,
 		    (long long)sb.st_size);
@@ -547,7 +551,8 @@ env_get(struct vudb *db, struct lm_store *st, const char *domain, int create,
 	if (!create && env_short_guarded(e, &size, &need)) {
 		pthread_mutex_unlock(&lm_lock);
 		env_put(e);
-		return vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: domain file "
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP,
+		    "lmdb: %s: domain file "
 		    "damaged: %lld bytes, its pages need %lld; its lookups "
 		    "fail temporarily until it is restored", path, size, need);
 	}
@@ -590,9 +595,10 @@ status:
 	if (ret == ENOENT)
 		return VUDB_ENOTFOUND;
 	if (ret == MDB_INVALID || ret == MDB_VERSION_MISMATCH)
-		return vudb__seterr(db, VUDB_ECORRUPT, "lmdb: %s: not a valid "
+		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT,
+		    "lmdb: %s: not a valid "
 		    "database file (%s)", path, mdb_strerror(ret));
-	return lm_status(db, ret, path);
+	return lm_status(ctx, ret, path);
 }
 
 static void
@@ -607,7 +613,7 @@ env_put(struct lm_env *e)
 }
 
 static int
-lm_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
+lm_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
     void **h_r)
 {
 	struct lm_dom *d;
@@ -617,7 +623,7 @@ lm_dom_open(struct vudb *db, void *vst, const char *domain, int flags,
 	(void)pthread_once(&lm_guard_once, guard_install);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return VUDB_ENOMEM;
-	rc = env_get(db, vst, domain, (flags & VUDB_CREATE) != 0 &&
+	rc = env_get(ctx, vst, domain, (flags & VUDB_CREATE) != 0 &&
 	    !(((struct lm_store *)vst)->flags & VUDB_RDONLY), &d->e);
 	if (rc != VUDB_OK) {
 		free(d);
@@ -648,11 +654,11 @@ dom_release(struct lm_dom *d)
 }
 
 static void
-lm_dom_close(struct vudb *db, void *vst, void *h)
+lm_dom_close(struct vudb_bectx *ctx, void *vst, void *h)
 {
 	struct lm_dom *d = h;
 
-	(void)db;
+	(void)ctx;
 	(void)vst;
 	if (d == NULL)
 		return;
@@ -667,11 +673,11 @@ lm_dom_close(struct vudb *db, void *vst, void *h)
  * answered from at once.  Returns VUDB_ETEMP with detail.
  */
 static int
-dom_broken(struct vudb *db, struct lm_dom *d, const char *fmt, ...)
+dom_broken(struct vudb_bectx *ctx, struct lm_dom *d, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-dom_broken(struct vudb *db, struct lm_dom *d, const char *fmt, ...)
+dom_broken(struct vudb_bectx *ctx, struct lm_dom *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -686,7 +692,7 @@ dom_broken(struct vudb *db, struct lm_dom *d, const char *fmt, ...)
 	}
 	dom_release(d);
 	d->retry_at = now_ms() + RETRY_MS;
-	return vudb__seterr(db, VUDB_ETEMP, "%s", d->why);
+	return vudb__ctx_seterr(ctx, VUDB_ETEMP, "%s", d->why);
 }
 
 /*
@@ -696,7 +702,7 @@ dom_broken(struct vudb *db, struct lm_dom *d, const char *fmt, ...)
  * its tombstone.
  */
 static int
-dom_ready(struct vudb *db, struct lm_dom *d)
+dom_ready(struct vudb_bectx *ctx, struct lm_dom *d)
 {
 	struct lm_env *e = d->e;
 	struct stat sb;
@@ -713,23 +719,23 @@ dom_ready(struct vudb *db, struct lm_dom *d)
 		    sb.st_ino == e->ino))
 			return VUDB_OK;
 	} else if (e == NULL && now_ms() < d->retry_at)
-		return vudb__seterr(db, VUDB_ETEMP, "%s", d->why);
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "%s", d->why);
 	dom_release(d);
-	rc = env_get(db, d->st, d->domain, 0, &d->e);
+	rc = env_get(ctx, d->st, d->domain, 0, &d->e);
 	if (rc == VUDB_OK)
 		return VUDB_OK;
 	d->e = NULL;
 	d->retry_at = now_ms() + RETRY_MS;
 	if (rc == VUDB_ENOTFOUND)
-		rc = vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: domain file "
+		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "lmdb: %s: domain file "
 		    "missing; its lookups fail temporarily until it is "
 		    "restored", d->domain);
-	snprintf(d->why, sizeof(d->why), "%s", vudb_errmsg(db));
+	snprintf(d->why, sizeof(d->why), "%s", vudb__ctx_errmsg(ctx));
 	return rc == VUDB_ENOMEM ? rc : VUDB_ETEMP;
 }
 
 static int
-lm_dom_remove(struct vudb *db, void *vst, const char *domain)
+lm_dom_remove(struct vudb_bectx *ctx, void *vst, const char *domain)
 {
 	struct lm_store *st = vst;
 	char path[4096];
@@ -738,7 +744,7 @@ lm_dom_remove(struct vudb *db, void *vst, const char *domain)
 	 * domain's tombstone and let go of it. */
 	snprintf(path, sizeof(path), "%s/domains/%s.mdb", st->root, domain);
 	if (unlink(path) != 0 && errno != ENOENT)
-		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "%s: %s", path,
 		    strerror(errno));
 	snprintf(path, sizeof(path), "%s/domains/%s.mdb-lock", st->root,
 	    domain);
@@ -747,37 +753,41 @@ lm_dom_remove(struct vudb *db, void *vst, const char *domain)
 }
 
 static int
-lm_dom_list(struct vudb *db, void *vst, int (*cb)(void *, const char *),
-    void *arg)
+lm_dom_list(struct vudb_bectx *ctx, void *vst, vudb_name_cb cb, void *arg)
 {
 	struct lm_store *st = vst;
-	struct dirent *de;
-	char path[4096], name[VUDB__DOMAIN_MAX + 1];
-	size_t len;
-	DIR *dir;
-	int rc = VUDB_OK;
 
-	snprintf(path, sizeof(path), "%s/domains", st->root);
-	if ((dir = opendir(path)) == NULL)
-		return vudb__seterr(db, VUDB_ETEMP, "%s: %s", path,
-		    strerror(errno));
-	while ((de = readdir(dir)) != NULL) {
-		len = strlen(de->d_name);
-		if (len < 5 || len - 4 > VUDB__DOMAIN_MAX ||
-		    strcmp(de->d_name + len - 4, ".mdb") != 0)
-			continue;
-		memcpy(name, de->d_name, len - 4);
-		name[len - 4] = '\0';
-		if ((rc = cb(arg, name)) != 0)
-			break;
-	}
-	closedir(dir);
-	return rc;
+	return vudb__files_list(ctx, st->root, ".mdb", cb, arg);
+}
+
+/* lm_probe - whether a store directory holds LMDB domains */
+static int
+lm_probe(const char *path)
+{
+	return vudb__files_probe(path, ".mdb");
+}
+
+static int
+lm_dom_size(struct vudb_bectx *ctx, void *vst, const char *domain,
+    unsigned long long *bytes_r)
+{
+	struct lm_store *st = vst;
+
+	return vudb__files_dom_size(ctx, st->root, domain, ".mdb", bytes_r);
+}
+
+static int
+lm_store_size(struct vudb_bectx *ctx, void *vst, unsigned long long *bytes_r)
+{
+	struct lm_store *st = vst;
+
+	return vudb__files_store_size(ctx, st->root, bytes_r);
 }
 
 /* part - the LMDB write transaction of txn on domain d */
 static int
-part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
+part(struct vudb_bectx *ctx, struct lm_txn *t, struct lm_dom *d,
+    MDB_txn **txn_r)
 {
 	long long size, need;
 	int i, ret, rc;
@@ -788,18 +798,20 @@ part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
 			return VUDB_OK;
 		}
 	if (t->n == MAX_PARTS)
-		return vudb__seterr(db, VUDB_EINVAL, "lmdb: too many domains "
+		return vudb__ctx_seterr(ctx, VUDB_EINVAL,
+		    "lmdb: too many domains "
 		    "in one transaction");
-	if ((rc = dom_ready(db, d)) != VUDB_OK)
+	if ((rc = dom_ready(ctx, d)) != VUDB_OK)
 		return rc;
 	if (d->e->rdonly)
-		return vudb__seterr(db, VUDB_ERDONLY, "lmdb: %s: the domain "
+		return vudb__ctx_seterr(ctx, VUDB_ERDONLY,
+		    "lmdb: %s: the domain "
 		    "file cannot be written (a read-only file system, or no "
 		    "write permission)", d->e->path);
 	/* a commit onto a truncated file would write its pages into a
 	 * file that lost the rest: damage made permanent */
 	if (env_short_guarded(d->e, &size, &need))
-		return dom_broken(db, d, "lmdb: %s: domain file damaged: %lld "
+		return dom_broken(ctx, d, "lmdb: %s: domain file damaged: %lld "
 		    "bytes, its pages need %lld; it cannot be changed until "
 		    "it is restored", d->domain, size, need);
 	env_grow(d->e, 0);
@@ -809,7 +821,7 @@ part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
 		ret = mdb_txn_begin(d->e->env, NULL, 0, txn_r);
 	}
 	if (ret != 0)
-		return lm_status(db, ret, "begin");
+		return lm_status(ctx, ret, "begin");
 	t->parts[t->n].e = d->e;
 	t->parts[t->n++].txn = *txn_r;
 	return VUDB_OK;
@@ -817,7 +829,7 @@ part(struct vudb *db, struct lm_txn *t, struct lm_dom *d, MDB_txn **txn_r)
 
 /* read_txn - a renewed read transaction of d (under the guard) */
 static int
-read_txn(struct vudb *db, struct lm_dom *d, MDB_txn **txn_r)
+read_txn(struct vudb_bectx *ctx, struct lm_dom *d, MDB_txn **txn_r)
 {
 	int ret;
 
@@ -839,7 +851,7 @@ read_txn(struct vudb *db, struct lm_dom *d, MDB_txn **txn_r)
 			mdb_txn_abort(d->rtxn);
 			d->rtxn = NULL;
 		}
-		return lm_status(db, ret, "read");
+		return lm_status(ctx, ret, "read");
 	}
 	*txn_r = d->rtxn;
 	return VUDB_OK;
@@ -854,7 +866,7 @@ read_txn(struct vudb *db, struct lm_dom *d, MDB_txn **txn_r)
  * reopened at a later call; other domains are not touched.
  */
 struct lm_read {
-	struct vudb	*db;
+	struct vudb_bectx	*ctx;
 	struct lm_dom	*d;
 	void		*vtxn;		/* a write transaction, or NULL */
 	int		 (*op)(struct lm_read *, MDB_txn *);
@@ -894,7 +906,7 @@ read_fn(void *arg)
 		r->is_short = 1;
 		return VUDB_ETEMP;
 	}
-	if ((rc = read_txn(r->db, r->d, &txn)) != VUDB_OK)
+	if ((rc = read_txn(r->ctx, r->d, &txn)) != VUDB_OK)
 		return rc;
 	rc = r->op(r, txn);
 	if (r->d->cur != NULL) {
@@ -913,9 +925,9 @@ run_read(struct lm_read *r)
 	int rc, sig;
 
 	if (r->vtxn != NULL)
-		rc = part(r->db, r->vtxn, d, &r->txn);
+		rc = part(r->ctx, r->vtxn, d, &r->txn);
 	else
-		rc = dom_ready(r->db, d);
+		rc = dom_ready(r->ctx, d);
 	if (rc != VUDB_OK)
 		return rc;
 	rc = guarded(read_fn, r, &sig);
@@ -926,7 +938,7 @@ run_read(struct lm_read *r)
 		d->e->broken = 1;
 		d->e->old = 1;
 		pthread_mutex_unlock(&lm_lock);
-		return vudb__seterr(r->db, VUDB_ETEMP, "lmdb: %s: domain "
+		return vudb__ctx_seterr(r->ctx, VUDB_ETEMP, "lmdb: %s: domain "
 		    "file damaged or truncated: %s in a write; it cannot be "
 		    "changed until it is restored", d->domain,
 		    sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
@@ -943,19 +955,19 @@ run_read(struct lm_read *r)
 			d->rtxn = NULL;
 		}
 		if (!env_short_guarded(d->e, &r->size, &r->need))
-			return vudb__seterr(r->db, VUDB_ETEMP, "lmdb: %s: "
+			return vudb__ctx_seterr(r->ctx, VUDB_ETEMP, "lmdb: %s: "
 			    "domain file damaged: %s in a read; lookups that "
 			    "meet the damage fail temporarily until it is "
 			    "restored", d->domain, sig == SIGBUS ? "SIGBUS" :
 			    "SIGSEGV");
-		return dom_broken(r->db, d, "lmdb: %s: domain file damaged or "
+		return dom_broken(r->ctx, d, "lmdb: %s: domain file damaged or "
 		    "truncated: %s in a read, %lld bytes, its pages need "
 		    "%lld; its lookups fail temporarily until it is restored",
 		    d->domain, sig == SIGBUS ? "SIGBUS" : "SIGSEGV", r->size,
 		    r->need);
 	}
 	if (r->is_short)
-		return dom_broken(r->db, d, "lmdb: %s: domain file damaged: "
+		return dom_broken(r->ctx, d, "lmdb: %s: domain file damaged: "
 		    "%lld bytes, its pages need %lld (truncated?); its "
 		    "lookups fail temporarily until it is restored",
 		    d->domain, r->size, r->need);
@@ -967,10 +979,11 @@ static int
 read_status(struct lm_read *r, int ret, const char *what)
 {
 	if (ret == MDB_CORRUPTED || ret == MDB_PAGE_NOTFOUND)
-		return vudb__seterr(r->db, VUDB_ETEMP, "lmdb: %s: domain file "
+		return vudb__ctx_seterr(r->ctx, VUDB_ETEMP,
+		    "lmdb: %s: domain file "
 		    "damaged (%s: %s); its lookups fail temporarily until it "
 		    "is restored", r->d->domain, what, mdb_strerror(ret));
-	return lm_status(r->db, ret, what);
+	return lm_status(r->ctx, ret, what);
 }
 
 static int
@@ -992,10 +1005,11 @@ get_op(struct lm_read *r, MDB_txn *txn)
 }
 
 static int
-lm_get(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen,
+lm_get(struct vudb_bectx *ctx, void *h, void *vtxn, const void *key,
+    size_t klen,
     struct vudb_buf *val)
 {
-	struct lm_read r = { .db = db, .d = h, .vtxn = vtxn, .op = get_op,
+	struct lm_read r = { .ctx = ctx, .d = h, .vtxn = vtxn, .op = get_op,
 	    .key = key, .klen = klen, .val = val };
 
 	return run_read(&r);
@@ -1010,7 +1024,7 @@ near_op(struct lm_read *r, MDB_txn *txn)
 	int ret, rc;
 
 	if ((ret = mdb_cursor_open(txn, r->d->e->dbi, &c)) != 0)
-		return lm_status(r->db, ret, "cursor");
+		return lm_status(r->ctx, ret, "cursor");
 	if (r->vtxn == NULL)
 		r->d->cur = c;
 	k.mv_data = (void *)r->key;
@@ -1046,18 +1060,19 @@ near_op(struct lm_read *r, MDB_txn *txn)
 }
 
 static int
-lm_near(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen,
+lm_near(struct vudb_bectx *ctx, void *h, void *vtxn, const void *key,
+    size_t klen,
     vudb_iter_cb cb, void *arg)
 {
-	struct lm_read r = { .db = db, .d = h, .vtxn = vtxn, .op = near_op,
+	struct lm_read r = { .ctx = ctx, .d = h, .vtxn = vtxn, .op = near_op,
 	    .key = key, .klen = klen, .cb = cb, .arg = arg };
 
 	return run_read(&r);
 }
 
 /* autocommit - run a write without a transaction of the caller */
-static int lm_commit(struct vudb *, void *, void *);
-static void lm_abort(struct vudb *, void *, void *);
+static int lm_commit(struct vudb_bectx *, void *, void *);
+static void lm_abort(struct vudb_bectx *, void *, void *);
 
 static int
 put_op(struct lm_read *r, MDB_txn *txn)
@@ -1069,7 +1084,7 @@ put_op(struct lm_read *r, MDB_txn *txn)
 	k.mv_size = r->klen;
 	if (r->val == NULL) {
 		ret = mdb_del(txn, r->d->e->dbi, &k, NULL);
-		return lm_status(r->db, ret, "del");
+		return lm_status(r->ctx, ret, "del");
 	}
 	v.mv_data = r->val->data;
 	v.mv_size = r->val->len;
@@ -1077,22 +1092,22 @@ put_op(struct lm_read *r, MDB_txn *txn)
 	    MDB_NOOVERWRITE : 0);
 	if (ret == MDB_MAP_FULL)
 		r->d->e->grow = 1;	/* at abort, once no txn is on */
-	return ret == MDB_KEYEXIST ? VUDB_EEXIST : lm_status(r->db, ret,
+	return ret == MDB_KEYEXIST ? VUDB_EEXIST : lm_status(r->ctx, ret,
 	    "put");
 }
 
 /* lm_write - a put (val) or a delete (val NULL), under the guard */
 static int
-lm_write(struct vudb *db, struct lm_dom *d, void *vtxn, const void *key,
+lm_write(struct vudb_bectx *ctx, struct lm_dom *d, void *vtxn, const void *key,
     size_t klen, struct vudb_buf *val, int noover)
 {
 	struct lm_txn own = { 0 };
-	struct lm_read r = { .db = db, .d = d, .op = put_op, .key = key,
+	struct lm_read r = { .ctx = ctx, .d = d, .op = put_op, .key = key,
 	    .klen = klen, .val = val };
 	int rc, sig;
 
 	r.vtxn = vtxn != NULL ? vtxn : &own;
-	if ((rc = part(db, r.vtxn, d, &r.txn)) != VUDB_OK)
+	if ((rc = part(ctx, r.vtxn, d, &r.txn)) != VUDB_OK)
 		return rc;
 	r.noover = noover;
 	rc = guarded(read_fn, &r, &sig);
@@ -1101,34 +1116,37 @@ lm_write(struct vudb *db, struct lm_dom *d, void *vtxn, const void *key,
 		d->e->broken = 1;
 		d->e->old = 1;
 		pthread_mutex_unlock(&lm_lock);
-		rc = vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: domain file "
+		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "lmdb: %s: domain file "
 		    "damaged or truncated: %s in a write; it cannot be "
 		    "changed until it is restored", d->domain,
 		    sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
 	}
 	if (vtxn == NULL) {
 		if (rc == VUDB_OK)
-			return lm_commit(db, NULL, &own);
-		lm_abort(db, NULL, &own);
+			return lm_commit(ctx, NULL, &own);
+		lm_abort(ctx, NULL, &own);
 	}
 	return rc;
 }
 
 static int
-lm_put(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen,
+lm_put(struct vudb_bectx *ctx, void *h, void *vtxn, const void *key,
+    size_t klen,
     const void *val, size_t vlen, int flags)
 {
 	struct vudb_buf b;
 
 	b.data = (unsigned char *)val;
 	b.len = b.cap = vlen;
-	return lm_write(db, h, vtxn, key, klen, &b, (flags & VUDB_PUT_NEW) != 0);
+	return lm_write(ctx, h, vtxn, key, klen, &b,
+	    (flags & VUDB_PUT_NEW) != 0);
 }
 
 static int
-lm_del(struct vudb *db, void *h, void *vtxn, const void *key, size_t klen)
+lm_del(struct vudb_bectx *ctx, void *h, void *vtxn, const void *key,
+    size_t klen)
 {
-	return lm_write(db, h, vtxn, key, klen, NULL, 0);
+	return lm_write(ctx, h, vtxn, key, klen, NULL, 0);
 }
 
 static int
@@ -1140,7 +1158,7 @@ iter_op(struct lm_read *r, MDB_txn *txn)
 	int rc = VUDB_OK, ret;
 
 	if ((ret = mdb_cursor_open(txn, r->d->e->dbi, &c)) != 0)
-		return lm_status(r->db, ret, "cursor");
+		return lm_status(r->ctx, ret, "cursor");
 	if (r->vtxn == NULL)
 		r->d->cur = c;
 	k.mv_data = (void *)r->key;
@@ -1169,21 +1187,21 @@ iter_op(struct lm_read *r, MDB_txn *txn)
 
 /* lm_iter - the callback runs under the guard too: it reads the map */
 static int
-lm_iter(struct vudb *db, void *h, void *vtxn, const void *prefix,
+lm_iter(struct vudb_bectx *ctx, void *h, void *vtxn, const void *prefix,
     size_t plen, vudb_iter_cb cb, void *arg)
 {
-	struct lm_read r = { .db = db, .d = h, .vtxn = vtxn, .op = iter_op,
+	struct lm_read r = { .ctx = ctx, .d = h, .vtxn = vtxn, .op = iter_op,
 	    .key = prefix, .klen = plen, .cb = cb, .arg = arg };
 
 	return run_read(&r);
 }
 
 static int
-lm_begin(struct vudb *db, void *vst, void **txn_r)
+lm_begin(struct vudb_bectx *ctx, void *vst, void **txn_r)
 {
 	struct lm_txn *t;
 
-	(void)db;
+	(void)ctx;
 	(void)vst;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return VUDB_ENOMEM;
@@ -1197,7 +1215,7 @@ lm_begin(struct vudb *db, void *vst, void **txn_r)
  * emptied, so a crash between the two leaves a copy, never nothing.
  */
 static int
-lm_commit(struct vudb *db, void *vst, void *vtxn)
+lm_commit(struct vudb_bectx *ctx, void *vst, void *vtxn)
 {
 	struct lm_txn *t = vtxn;
 	int i, ret, rc = VUDB_OK;
@@ -1209,7 +1227,7 @@ lm_commit(struct vudb *db, void *vst, void *vtxn)
 			continue;
 		}
 		if ((ret = mdb_txn_commit(t->parts[i].txn)) != 0)
-			rc = lm_status(db, ret, "commit");
+			rc = lm_status(ctx, ret, "commit");
 	}
 	t->n = 0;
 	if (vst != NULL)
@@ -1218,12 +1236,12 @@ lm_commit(struct vudb *db, void *vst, void *vtxn)
 }
 
 static void
-lm_abort(struct vudb *db, void *vst, void *vtxn)
+lm_abort(struct vudb_bectx *ctx, void *vst, void *vtxn)
 {
 	struct lm_txn *t = vtxn;
 	int i;
 
-	(void)db;
+	(void)ctx;
 	for (i = 0; i < t->n; i++)
 		mdb_txn_abort(t->parts[i].txn);
 	for (i = 0; i < t->n; i++)
@@ -1243,7 +1261,7 @@ lm_abort(struct vudb *db, void *vst, void *vtxn)
  * own checksum.
  */
 struct walk {
-	struct vudb	*db;
+	struct vudb_bectx	*ctx;
 	const char	*domain;
 	unsigned char	 prev[512];
 	size_t		 plen;
@@ -1262,12 +1280,14 @@ walk_rec(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 	if (w->n > 0) {
 		c = memcmp(w->prev, k, m);
 		if (c > 0 || (c == 0 && w->plen >= kl))
-			return vudb__seterr(w->db, VUDB_ECORRUPT, "lmdb: %s: "
+			return vudb__ctx_seterr(w->ctx, VUDB_ECORRUPT,
+			    "lmdb: %s: "
 			    "domain file damaged: keys out of order after "
 			    "record %zu", w->domain, w->n);
 	}
 	if (kl > sizeof(w->prev))
-		return vudb__seterr(w->db, VUDB_ECORRUPT, "lmdb: %s: domain "
+		return vudb__ctx_seterr(w->ctx, VUDB_ECORRUPT,
+		    "lmdb: %s: domain "
 		    "file damaged: a key of %zu bytes after record %zu",
 		    w->domain, kl, w->n);
 	memcpy(w->prev, k, kl);
@@ -1277,19 +1297,19 @@ walk_rec(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 }
 
 static int
-lm_verify(struct vudb *db, void *vst, const char *domain)
+lm_verify(struct vudb_bectx *ctx, void *vst, const char *domain)
 {
 	struct walk w;
 	void *h;
 	int rc;
 
-	if ((rc = lm_dom_open(db, vst, domain, 0, &h)) != VUDB_OK)
+	if ((rc = lm_dom_open(ctx, vst, domain, 0, &h)) != VUDB_OK)
 		return rc;
 	memset(&w, 0, sizeof(w));
-	w.db = db;
+	w.ctx = ctx;
 	w.domain = domain;
-	rc = lm_iter(db, h, NULL, "", 0, walk_rec, &w);
-	lm_dom_close(db, vst, h);
+	rc = lm_iter(ctx, h, NULL, "", 0, walk_rec, &w);
+	lm_dom_close(ctx, vst, h);
 	return rc;
 }
 
@@ -1297,7 +1317,7 @@ const struct vudb_backend vudb__backend_lmdb = {
 	.abi = VUDB_BACKEND_ABI,
 	.fds_per_domain = 3,	/* data (read, and write), lock */
 	.name = "lmdb",
-	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN,
+	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN | VUDB_CAP_DIR,
 	.store_open = lm_store_open,
 	.store_close = lm_store_close,
 	.dom_open = lm_dom_open,
@@ -1313,4 +1333,7 @@ const struct vudb_backend vudb__backend_lmdb = {
 	.abort = lm_abort,
 	.verify = lm_verify,
 	.near = lm_near,
+	.probe = lm_probe,
+	.dom_size = lm_dom_size,
+	.store_size = lm_store_size,
 };

@@ -82,7 +82,7 @@ copy_domain(struct vudb *src, struct vudb *dst, const char *domain,
 	*n_r = 0;
 	if ((rc = vudb__dom_find(src, domain, &sd)) != VUDB_OK)
 		return rc;	/* VUDB_ENOTFOUND: a leftover file, skipped */
-	rc = vudb__be_iter(src, sd, NULL, "", 0, vudb__recs_collect, &r);
+	rc = vudb__store_iter(src, sd, NULL, "", 0, vudb__recs_collect, &r);
 	if (rc != VUDB_OK)
 		goto out;
 	if ((rc = upgrade(&r)) != VUDB_OK)
@@ -95,20 +95,20 @@ copy_domain(struct vudb *src, struct vudb *dst, const char *domain,
 		    "destination store", domain);
 		goto out;
 	}
-	if ((rc = dst->be->begin(dst, dst->st, &txn)) != VUDB_OK)
+	if ((rc = vudb__store_begin(dst, &txn)) != VUDB_OK)
 		goto out;
 	dst->txn_dom = dd;
 	/* a deleted domain's tombstone in the destination goes first */
-	rc = dst->be->del(dst, dd->h, txn, "D", 1);
+	rc = vudb__store_del(dst, dd, txn, "D", 1);
 	if (rc == VUDB_ENOTFOUND)
 		rc = VUDB_OK;
 	for (i = 0; rc == VUDB_OK && i < r.n; i++)
-		rc = dst->be->put(dst, dd->h, txn, r.keys[i], r.klens[i],
+		rc = vudb__store_put(dst, dd, txn, r.keys[i], r.klens[i],
 		    r.vals[i], r.vlens[i], 0);
 	if (rc == VUDB_OK)
-		rc = dst->be->commit(dst, dst->st, txn);
+		rc = vudb__store_commit(dst, txn);
 	else
-		dst->be->abort(dst, dst->st, txn);
+		vudb__store_abort(dst, txn);
 	dst->txn_dom = NULL;
 	dd->meta_state = VUDB__META_UNKNOWN;
 	if (rc != VUDB_OK)
@@ -117,7 +117,7 @@ copy_domain(struct vudb *src, struct vudb *dst, const char *domain,
 	cmp.src = &r;
 	cmp.i = 0;
 	cmp.differ = 0;
-	rc = vudb__be_iter(dst, dd, NULL, "", 0, compare_rec, &cmp);
+	rc = vudb__store_iter(dst, dd, NULL, "", 0, compare_rec, &cmp);
 	if (rc == 1 || cmp.differ || cmp.i != r.n)
 		rc = vudb__seterr(dst, VUDB_ECORRUPT, "%s: the copy differs "
 		    "from the source (record %zu of %zu)", domain, cmp.i, r.n);

@@ -72,12 +72,20 @@ vudb__seterr(struct vudb *db, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	rc = vudb__vseterr(db, rc, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* vudb__vseterr - vudb__seterr with a va_list (store.c's backend context) */
+int
+vudb__vseterr(struct vudb *db, int rc, const char *fmt, va_list ap)
+{
 	if (db == NULL)
 		return rc;
 	db->err = rc;
-	va_start(ap, fmt);
 	vsnprintf(db->errmsg, sizeof(db->errmsg), fmt, ap);
-	va_end(ap);
 	return rc;
 }
 
@@ -101,14 +109,21 @@ vudb_set_log(struct vudb *db, void (*fn)(void *, int, const char *),
 void
 vudb__log(struct vudb *db, int prio, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
+
+	va_start(ap, fmt);
+	vudb__vlog(db, prio, fmt, ap);
+	va_end(ap);
+}
+
+void
+vudb__vlog(struct vudb *db, int prio, const char *fmt, va_list ap)
+{
+	char msg[1024];
 
 	if (db == NULL || db->logfn == NULL)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	db->logfn(db->logarg, prio, msg);
 }
 

@@ -11,7 +11,7 @@
  * failure is returned as the failure it is, never as "not found", so that
  * the adapters defer mail instead of bouncing it.  A local part holding
  * UTF-8 whose folded key is not found is tried again in the form stores
- * written before local parts were folded hold (entry.c), so that no
+ * written before local parts were folded hold (keys.c), so that no
  * address of such a store bounces after an upgrade.
  *
  * This is the hot path: no allocation but the answer, one backend get in
@@ -93,7 +93,7 @@ get(struct vudb *db, struct vudb__dom *d, int type, const char *local,
 	size_t klen;
 
 	klen = vudb__key(type, local, len, key);
-	return vudb__be_get(db, d, NULL, key, klen, &db->buf);
+	return vudb__store_get(db, d, NULL, key, klen, &db->buf);
 }
 
 /* find_form - try local+ext, then local (if there is an extension) */

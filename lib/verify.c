@@ -75,7 +75,7 @@ old_forms(struct vctx *v, struct vudb__dom *d)
 		k = f + strlen(f) + 1;
 		key[0] = p[0];
 		memcpy(key + 1, f, strlen(f));
-		rc = db->be->get(db, d->h, NULL, key, 1 + strlen(f), &db->buf);
+		rc = vudb__store_get_raw(db, d, key, 1 + strlen(f), &db->buf);
 		if (rc == VUDB_OK)
 			problem(v, "%s %s@%s: stored before local parts were "
 			    "folded, and %s@%s exists too: both names are "
@@ -202,15 +202,13 @@ verify_domain(struct vctx *v, const char *domain)
 			vudb__dom_drop(db, d);
 			break;
 		}
-	if (db->be->verify != NULL) {
-		rc = db->be->verify(db, db->st, domain);
-		if (rc == VUDB_ENOTFOUND)
-			return rc;
-		if (rc != VUDB_OK) {
-			problem(v, "database file: %s", db->errmsg);
-			vudb__clearerr(db);
-			return VUDB_OK;
-		}
+	rc = vudb__store_verify(db, domain);
+	if (rc == VUDB_ENOTFOUND)
+		return rc;
+	if (rc != VUDB_OK) {
+		problem(v, "database file: %s", db->errmsg);
+		vudb__clearerr(db);
+		return VUDB_OK;
 	}
 	rc = vudb__dom_get(db, domain, 0, &d);
 	if (rc != VUDB_OK) {
@@ -220,7 +218,7 @@ verify_domain(struct vctx *v, const char *domain)
 		vudb__clearerr(db);
 		return VUDB_OK;
 	}
-	rc = db->be->iter(db, d->h, NULL, "", 0, check_record, v);
+	rc = vudb__store_iter_raw(db, d, check_record, v);
 	if (rc != VUDB_OK) {
 		problem(v, "cannot read every record: %s", db->errmsg);
 		vudb__clearerr(db);

@@ -94,6 +94,34 @@ const char	*vudb_open_errmsg(void);
 /* vudb_close - close a store; NULL is fine. */
 void		 vudb_close(struct vudb *db);
 /*
+ * Store URLs, parsed by the library alone (vudb_store(3)).
+ * vudb_store_split: the scheme ("" for a plain path) and the location of
+ * store (NULL: $VUDB_STORE, else /var/lib/vudb), in *scheme_r and
+ * *location_r (either may be NULL; release with vudb_free).  VUDB_OK,
+ * VUDB_EINVAL (unknown backend, no location), VUDB_ENOTSUP (backend not
+ * compiled in), VUDB_ENOMEM.
+ * vudb_store_url: store as a program keeps and shows it: a relative
+ * directory made absolute, so that a daemon that changes directory still
+ * finds it; a URL the library cannot parse is kept as given (vudb_open
+ * then says why).  *url_r (vudb_free); VUDB_OK, VUDB_EINVAL, VUDB_ENOMEM.
+ * vudb_store_location, vudb_store_backend: the location and the backend's
+ * name of an open store (borrowed until vudb_close).
+ */
+int		 vudb_store_split(const char *store, char **scheme_r,
+		    char **location_r);
+int		 vudb_store_url(const char *store, char **url_r);
+const char	*vudb_store_location(const struct vudb *db);
+const char	*vudb_store_backend(const struct vudb *db);
+/*
+ * vudb_store_size, vudb_domain_size - the bytes the store, or one domain's
+ * database, takes in its backend (files, regions and logs).  VUDB_OK with
+ * *bytes_r; VUDB_ENOTFOUND (vudb_domain_size: the domain has no
+ * database), VUDB_ENOTSUP (the backend cannot tell), or a failure.
+ */
+int		 vudb_store_size(struct vudb *db, unsigned long long *bytes_r);
+int		 vudb_domain_size(struct vudb *db, const char *domain,
+		    unsigned long long *bytes_r);
+/*
  * vudb_check - look for processes that died with the store open.  One
  * that died outside the storage library has its locks and transactions
  * released; one that died inside it may have held what a thread now
@@ -269,6 +297,13 @@ int		 vudb_setting_get(struct vudb *db, const char *name,
 int		 vudb_setting_set(struct vudb *db, const char *name,
 		    const char *value);
 const char	*vudb_setting_name(size_t i);
+/*
+ * vudb_setting_note - what a change of setting name needs before the
+ * store's backend obeys it (a static sentence, such as "Berkeley DB takes
+ * the new size when its environment is made anew: ..."), or NULL when it
+ * takes effect by itself or name is unknown.
+ */
+const char	*vudb_setting_note(struct vudb *db, const char *name);
 
 /*
  * Passwords, stored as Dovecot writes them: "{SCHEME}hash".

@@ -3,6 +3,37 @@
  *
  * vudb_private.h - internal structures and vudb__* helpers shared by the
  * library's files.  Never installed; tests may include it.
+ *
+ * The rooms of lib/, from the top down; a file calls only files below it
+ * (and the leaves), never one above (lib/README says the same):
+ *   vudb.c       the store handle: URLs, backend choice, open, close,
+ *                the public settings calls, store and domain sizes
+ *   lookup.c     vudb_lookup: Postfix's maps and search order
+ *   auth.c       logins and passwords: vudb_auth, vudb_authorize, hashing
+ *                with the scheme in force, the equal cost of a failure
+ *   rename.c     vudb_rename: entries and domains under new names
+ *   copy.c       vudb_convert: a store copied to another backend
+ *   verify.c     vudb_verify: every record and file checked
+ *   change.c     vudb_add, vudb_update, vudb_del: what a change checks
+ *                and what follows from it
+ *   list.c       vudb_list and its iterator
+ *   obj.c        objects: stored and effective attributes, vudb_get
+ *   txn.c        transactions (retried) and batches (vudb_begin ...)
+ *   write.c      the pieces of a change: records, attributes, time
+ *                stamps, counts and limits, hash schemes in use
+ *   keys.c       entry names and database keys; pre-folding key forms
+ *   current.c    keeping a handle current: generation, lost-store reopen
+ *   domcache.c   the cache of open domain databases and domain records
+ *   settings.c   STORE/vudb.conf: names, kinds, defaults, read, write
+ *   store.c      the one door to storage: every backend call, checked
+ *                reads, one translation of statuses, the backend context
+ *   backend.c    the registry of backends
+ *   backend_*.c  the backends (bdb, lmdb; fail for tests), through
+ *                vudb_backend.h only; files.c is what file backends share
+ *   record.c     record encoding, attribute tables, value rules
+ *   name.c       name rules: domains (IDNA), local parts (folding)
+ *   password.c sha.c  hashing and verifying passwords
+ *   error.c      status strings, per-handle messages, the log hook
  */
 #ifndef VUDB_PRIVATE_H
 #define VUDB_PRIVATE_H
@@ -94,7 +125,7 @@ int	 vudb__hex_decode(const char *, size_t, unsigned char *out,
  *   'V' VERSION TYPE { tag:varint len:varint value[len] } ... CRC32C
  * The checksum (version 2; records of version 1 have none and are still
  * read) covers the record's key and every byte before it, and is checked
- * on every read by vudb__be_get() and vudb__be_iter().
+ * on every read by vudb__store_get() and vudb__store_iter().
  * Tags are per record type; fields with tags this version does not know
  * are kept as they are, so an older writer's rewrite preserves a newer
  * writer's fields.
@@ -211,7 +242,7 @@ int	 vudb__parse_u64(const char *, unsigned long long max,
 /* ------------------------------------------------------------ handles */
 #include "vudb_backend.h"
 
-/* Store-wide settings, in vudb_setting_name() order (vudb.c). */
+/* Store-wide settings, in vudb_setting_name() order (settings.c). */
 enum {
 	VUDB__S_MAIL_BASE, VUDB__S_UID, VUDB__S_GID, VUDB__S_SCHEME,
 	VUDB__S_DELIM, VUDB__S_SERVICES, VUDB__S_QUOTA_BYTES,
@@ -239,7 +270,7 @@ struct vudb__dom {
 	const char		*target;	/* in meta */
 	const char		*delim;		/* in meta, or NULL */
 	/* writers: the keys of this domain in the pre-folding form, as
-	 * "T" folded-local NUL old-key NUL ..., read once (entry.c) */
+	 * "T" folded-local NUL old-key NUL ..., read once (keys.c) */
 	char			*oldkeys;
 	size_t			 oldkeys_len;
 	int			 oldkeys_loaded;
@@ -248,11 +279,19 @@ struct vudb__dom {
 #define VUDB__META_OK		1
 #define VUDB__META_NONE		2	/* no domain record: no such domain */
 
+/* What a backend is handed (store.c): the handle, reached only through
+ * the vudb__ctx_* calls. */
+struct vudb_bectx {
+	struct vudb		*db;
+};
+
 struct vudb {
 	char			*root;		/* store directory */
 	int			 flags;
+	/* the backend: used by store.c only */
 	const struct vudb_backend *be;
 	void			*st;		/* backend store state */
+	struct vudb_bectx	 ctx;
 	char			*set[VUDB__S_COUNT];	/* NULL: default */
 	struct vudb__pwparams	 pw;
 	/* change generation, shared through STORE/generation */
@@ -296,16 +335,33 @@ struct vudb {
 /* error.c */
 int	 vudb__seterr(struct vudb *, int rc, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+int	 vudb__vseterr(struct vudb *, int rc, const char *fmt, va_list);
 void	 vudb__clearerr(struct vudb *);
+void	 vudb__vlog(struct vudb *, int prio, const char *fmt, va_list);
 void	 vudb__log(struct vudb *, int prio, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 vudb__open_seterr(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
-/* vudb.c */
+/* settings.c */
+#define VUDB__CONF_FILE		"vudb.conf"
+const char *vudb__setting(const struct vudb *, int idx);
+int	 vudb__setting_index(const char *name);
+unsigned long long vudb__setting_u64(const struct vudb *, int idx);
+int	 vudb__settings_load(struct vudb *, int strict);
+int	 vudb__setting_write(struct vudb *, int idx, const char *value);
+int	 vudb__conf_write(struct vudb *, const char *name, const char *value);
+void	 vudb__pwparams_update(struct vudb *);
+
+/* current.c */
+void	 vudb__gen_map(struct vudb *);
+void	 vudb__gen_unmap(struct vudb *);
 int	 vudb__refresh(struct vudb *);
 int	 vudb__again(struct vudb *, int rc);
 void	 vudb__bump_gen(struct vudb *);
+
+/* domcache.c */
+void	 vudb__dom_budget(size_t max);
 int	 vudb__dom_get(struct vudb *, const char *domain, int create,
 	    struct vudb__dom **dom_r);
 int	 vudb__dom_meta(struct vudb *, struct vudb__dom *);
@@ -315,12 +371,10 @@ void	 vudb__dom_unbuilt(struct vudb *, struct vudb__dom *);
 int	 vudb__txn_finish(struct vudb *, int commit);
 int	 vudb__dom_find(struct vudb *, const char *domain,
 	    struct vudb__dom **dom_r);
+int	 vudb__open_domain(struct vudb *, const char *domain,
+	    struct vudb__dom **dom_r);
 void	 vudb__dom_drop(struct vudb *, struct vudb__dom *);
-const char *vudb__setting(const struct vudb *, int idx);
-unsigned long long vudb__setting_u64(const struct vudb *, int idx);
-int	 vudb__settings_load(struct vudb *, int strict);
-
-/* vudb.c: the store's domain file names, sorted */
+/* the store's domain names, sorted */
 struct vudb__names {
 	char	**v;
 	size_t	  n, cap;
@@ -328,13 +382,71 @@ struct vudb__names {
 int	 vudb__domain_names(struct vudb *, struct vudb__names *);
 void	 vudb__names_free(struct vudb__names *);
 
-/* intact.c: backend reads that check every record's checksum */
-int	 vudb__be_get(struct vudb *, struct vudb__dom *, void *txn,
+/* store.c: the one door to storage.  Reads are checked (record
+ * checksums, and what is around a key not found); _raw reads are not. */
+int	 vudb__store_open(struct vudb *, const char *path, int flags);
+void	 vudb__store_close(struct vudb *);
+const char *vudb__store_name(const struct vudb *);
+unsigned int vudb__store_fds(const struct vudb *);
+int	 vudb__store_alive(struct vudb *);
+int	 vudb__store_reopen(struct vudb *);
+int	 vudb__store_check(struct vudb *);
+int	 vudb__store_sync(struct vudb *);
+int	 vudb__store_counts_changes(const struct vudb *);
+int	 vudb__store_changes(struct vudb *, unsigned long long *gen_r);
+void	 vudb__store_changed(struct vudb *);
+const char *vudb__store_note(const struct vudb *, const char *setting);
+int	 vudb__store_dom_open(struct vudb *, const char *domain, int create,
+	    void **h_r);
+void	 vudb__store_dom_close(struct vudb *, void *h);
+int	 vudb__store_dom_remove(struct vudb *, const char *domain);
+int	 vudb__store_dom_list(struct vudb *, vudb_name_cb, void *arg);
+int	 vudb__store_dom_size(struct vudb *, const char *domain,
+	    unsigned long long *bytes_r);
+int	 vudb__store_size(struct vudb *, unsigned long long *bytes_r);
+int	 vudb__store_verify(struct vudb *, const char *domain);
+int	 vudb__store_build_begin(struct vudb *, const char *domain,
+	    void **h_r, void **txn_r);
+int	 vudb__store_build_end(struct vudb *, void *txn, int commit);
+int	 vudb__store_begin(struct vudb *, void **txn_r);
+int	 vudb__store_commit(struct vudb *, void *txn);
+void	 vudb__store_abort(struct vudb *, void *txn);
+int	 vudb__store_get(struct vudb *, struct vudb__dom *, void *txn,
 	    const void *key, size_t klen, struct vudb_buf *val);
-int	 vudb__be_iter(struct vudb *, struct vudb__dom *, void *txn,
+int	 vudb__store_iter(struct vudb *, struct vudb__dom *, void *txn,
 	    const void *prefix, size_t plen, vudb_iter_cb cb, void *arg);
+int	 vudb__store_get_raw(struct vudb *, struct vudb__dom *,
+	    const void *key, size_t klen, struct vudb_buf *val);
+int	 vudb__store_iter_raw(struct vudb *, struct vudb__dom *,
+	    vudb_iter_cb cb, void *arg);
+int	 vudb__store_put(struct vudb *, struct vudb__dom *, void *txn,
+	    const void *key, size_t klen, const void *val, size_t vlen,
+	    int flags);
+int	 vudb__store_del(struct vudb *, struct vudb__dom *, void *txn,
+	    const void *key, size_t klen);
 
-/* entry.c */
+/* keys.c */
+char	 vudb__type_prefix(int type);
+int	 vudb__type_of_key(char c);
+size_t	 vudb__key(int type, const char *local, size_t llen,
+	    char key[VUDB__LOCAL_MAX + 2]);
+const char *vudb__split_name(int type, const char *name,
+	    char local[VUDB__LOCAL_MAX + 1], char domain[VUDB__DOMAIN_MAX + 1],
+	    int *catchall_r);
+int	 vudb__split(struct vudb *, int type, const char *name,
+	    char local[VUDB__LOCAL_MAX + 1], char domain[VUDB__DOMAIN_MAX + 1],
+	    int *catchall_r);
+void	 vudb__entry_name(char *buf, size_t size, int type, const char *local,
+	    const char *domain);
+int	 vudb__oldform(const char *local, size_t len,
+	    char folded[VUDB__LOCAL_MAX + 1]);
+int	 vudb__legacy_local(const char *name, const char *local,
+	    char out[VUDB__LOCAL_MAX + 1]);
+int	 vudb__oldkeys_load(struct vudb *, struct vudb__dom *, void *txn);
+int	 vudb__oldkey_taken(struct vudb *, struct vudb__dom *, void *txn,
+	    int type, const char *local, char old[VUDB__LOCAL_MAX + 1]);
+
+/* write.c */
 struct vudb__recs {
 	size_t		  n, cap;
 	char		**keys;		/* NUL-terminated copies */
@@ -345,17 +457,44 @@ struct vudb__recs {
 int	 vudb__recs_collect(void *, const void *, size_t, const void *,
 	    size_t);
 void	 vudb__recs_free(struct vudb__recs *);
-int	 vudb__split(struct vudb *, int type, const char *name,
-	    char local[VUDB__LOCAL_MAX + 1], char domain[VUDB__DOMAIN_MAX + 1],
-	    int *catchall_r);
 int	 vudb__get_rec(struct vudb *, struct vudb__dom *, int type,
 	    const char *local, struct vudb_buf *buf);
+int	 vudb__get_rec_txn(struct vudb *, struct vudb__dom *, void *txn,
+	    int type, const char *key, size_t klen, struct vudb__rec *rec);
+int	 vudb__put_rec(struct vudb *, struct vudb__dom *, void *txn,
+	    const char *key, size_t klen, const struct vudb__rec *rec);
+int	 vudb__put_rec_flags(struct vudb *, struct vudb__dom *, void *txn,
+	    const char *key, size_t klen, const struct vudb__rec *rec,
+	    int flags);
+int	 vudb__rec_fits(struct vudb *, const struct vudb__rec *);
 const char *vudb__dom_value(const struct vudb *, const struct vudb__dom *,
 	    unsigned int dtag, int sidx);
-size_t	 vudb__key(int type, const char *local, size_t llen,
-	    char key[VUDB__LOCAL_MAX + 2]);
-int	 vudb__oldform(const char *local, size_t len,
-	    char folded[VUDB__LOCAL_MAX + 1]);
-int	 vudb__oldkeys_load(struct vudb *, struct vudb__dom *, void *txn);
+void	 vudb__set_now(struct vudb__rec *, unsigned int tag);
+unsigned int vudb__tag_created(int type);
+unsigned int vudb__tag_updated(int type);
+int	 vudb__apply_attrs(struct vudb *, struct vudb__rec *,
+	    const char *const *attrs, int remove);
+int	 vudb__counters_read(struct vudb *, struct vudb__dom *, void *txn,
+	    unsigned long long *users, unsigned long long *aliases);
+int	 vudb__counters_write(struct vudb *, struct vudb__dom *, void *txn,
+	    unsigned long long users, unsigned long long aliases);
+int	 vudb__count_add(struct vudb *, struct vudb__dom *, void *txn,
+	    unsigned int tag, int delta, unsigned int maxtag, int check);
+const char *vudb__hash_scheme(const char *hash, char *buf, size_t size);
+int	 vudb__schemes_note(struct vudb *, struct vudb__dom *, void *txn,
+	    const char *hash);
+int	 vudb__wipe_domain(struct vudb *, struct vudb__dom *, void *txn);
+
+/* txn.c */
+typedef int (*vudb__txn_fn)(struct vudb *, void *txn, void *arg);
+int	 vudb__start_write(struct vudb *, const char *why_batch);
+int	 vudb__txn_run(struct vudb *, vudb__txn_fn, void *arg);
+int	 vudb__in_txn(struct vudb *, struct vudb__dom *, vudb__txn_fn,
+	    void *arg, int meta);
+
+/* obj.c */
+int	 vudb__make_obj(struct vudb *, struct vudb__dom *,
+	    const struct vudb__rec *, const char *name,
+	    struct vudb_obj **obj_r);
 
 #endif /* VUDB_PRIVATE_H */

@@ -1074,7 +1074,8 @@ START_TEST(test_damaged_record_is_a_failure)
 	char *answer;
 
 	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "ubad", 4, "garbage", 7, 0),
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "ubad", 4, "garbage",
+	    7, 0),
 	    0);
 	ck_assert_int_eq(vudb_lookup(db, "mailbox", "bad@pc1.example",
 	    &answer), VUDB_ECORRUPT);
@@ -1086,7 +1087,8 @@ START_TEST(test_damaged_record_is_a_failure)
 	    &answer), VUDB_OK);
 	free(answer);
 	/* a damaged domain record */
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "D", 1, "V\x01", 2, 0), 0);
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "D", 1, "V\x01", 2,
+	    0), 0);
 	vudb__bump_gen(db);
 	ck_assert_int_eq(vudb_lookup(db, "mailbox", "matsui@pc1.example",
 	    &answer), VUDB_ECORRUPT);
@@ -1119,7 +1121,8 @@ START_TEST(test_record_checksum_mismatch)
 	/* sealed for its own key: found */
 	vudb__rec_seal(buf, len, "uflip", 5);
 	ck_assert_int_eq(vudb__rec_check("uflip", 5, buf, len), VUDB_OK);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uflip", 5, buf, len, 0),
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "uflip", 5, buf, len,
+	    0),
 	    0);
 	ck_assert_int_eq(vudb_lookup(db, "mailbox", "flip@pc1.example",
 	    &answer), VUDB_OK);
@@ -1128,14 +1131,16 @@ START_TEST(test_record_checksum_mismatch)
 	buf[5] ^= 0x01;
 	ck_assert_int_eq(vudb__rec_check("uflip", 5, buf, len),
 	    VUDB_ECORRUPT);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uflip", 5, buf, len, 0),
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "uflip", 5, buf, len,
+	    0),
 	    0);
 	ck_assert_int_eq(vudb_lookup(db, "mailbox", "flip@pc1.example",
 	    &answer), VUDB_ETEMP);
 	ck_assert_ptr_nonnull(strstr(vudb_errmsg(db), "damaged"));
 	buf[5] ^= 0x01;
 	/* intact, but under another key */
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "umoved", 6, buf, len,
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "umoved", 6, buf,
+	    len,
 	    0), 0);
 	ck_assert_int_eq(vudb_lookup(db, "mailbox", "moved@pc1.example",
 	    &answer), VUDB_ETEMP);
@@ -1144,7 +1149,8 @@ START_TEST(test_record_checksum_mismatch)
 	    &answer), VUDB_OK);
 	free(answer);
 	/* version 1 (before checksums): read as it was */
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uold", 4, "V\x01\x02",
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "uold", 4,
+	    "V\x01\x02",
 	    3, 0), 0);
 	ck_assert_int_eq(vudb__rec_check("uold", 4, "V\x01\x02", 3),
 	    VUDB__REC_NOSUM);
@@ -1748,11 +1754,14 @@ START_TEST(test_verify_finds_problems)
 	ck_assert_int_eq(vudb_verify(db, "nosuch.example", NULL, NULL),
 	    VUDB_ENOTFOUND);
 	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "ubad", 4, "garbage", 7, 0),
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "ubad", 4, "garbage",
+	    7, 0),
 	    0);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "uBAD", 4, "V\x01\x02",
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "uBAD", 4,
+	    "V\x01\x02",
 	    3, 0), 0);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "?", 1, "x", 1, 0), 0);
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "?", 1, "x", 1, 0),
+	    0);
 	ck_assert_int_eq(vudb_verify(db, NULL, count_problem, &n),
 	    VUDB_ECORRUPT);
 	/* garbage, a non-canonical name, an unknown key, the counters;
@@ -1805,7 +1814,7 @@ START_TEST(test_convert_to_other_backend)
 	ck_assert_int_eq(vudb_setting_set(db, "uid", "4321"), 0);
 	/* a field of a newer version travels too */
 	ck_assert_int_eq(vudb__dom_get(db, "pc1.example", 0, &d), 0);
-	ck_assert_int_eq(db->be->put(db, d->h, NULL, "unew", 4,
+	ck_assert_int_eq(db->be->put(&db->ctx, d->h, NULL, "unew", 4,
 	    "V\x01\x02\x63\x03" "abc", 8, 0), 0);
 	odir = tu_mkstore();
 	ck_assert(asprintf(&url, "%s:%s", other, odir) > 0);

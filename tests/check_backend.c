@@ -101,47 +101,58 @@ START_TEST(test_backend_contract)
 	be = db->be;
 	ck_assert_str_eq(be->name, backends[_i]);
 	ck_assert_uint_eq(be->abi, VUDB_BACKEND_ABI);
-	ck_assert_int_eq(be->dom_open(db, db->st, "a.example", 0, &h),
+	ck_assert_int_eq(be->dom_open(&db->ctx, db->st, "a.example", 0, &h),
 	    VUDB_ENOTFOUND);
 	ck_assert_ptr_null(h);
-	ck_assert_int_eq(be->dom_open(db, db->st, "a.example", VUDB_CREATE,
+	ck_assert_int_eq(be->dom_open(&db->ctx, db->st, "a.example",
+	    VUDB_CREATE,
 	    &h), VUDB_OK);
-	ck_assert_int_eq(be->dom_open(db, db->st, "a.example", 0, &h2),
+	ck_assert_int_eq(be->dom_open(&db->ctx, db->st, "a.example", 0, &h2),
 	    VUDB_OK);
-	be->dom_close(db, db->st, h2);
+	be->dom_close(&db->ctx, db->st, h2);
 	/* get, put, overwrite, del */
-	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_ENOTFOUND);
-	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "one", 3, 0), VUDB_OK);
-	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_OK);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "ua", 2, &buf),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "ua", 2, "one", 3, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "ua", 2, &buf), VUDB_OK);
 	ck_assert(buf.len == 3 && memcmp(buf.data, "one", 3) == 0);
-	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "three", 5, 0), VUDB_OK);
-	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "ua", 2, "three", 5, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "ua", 2, &buf), VUDB_OK);
 	ck_assert(buf.len == 5 && memcmp(buf.data, "three", 5) == 0);
-	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "new", 3,
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "ua", 2, "new", 3,
 	    VUDB_PUT_NEW), VUDB_EEXIST);
-	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_OK);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "ua", 2, &buf), VUDB_OK);
 	ck_assert(buf.len == 5 && memcmp(buf.data, "three", 5) == 0);
-	ck_assert_int_eq(be->del(db, h, NULL, "ua", 2), VUDB_OK);
-	ck_assert_int_eq(be->del(db, h, NULL, "ua", 2), VUDB_ENOTFOUND);
-	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "new", 3,
+	ck_assert_int_eq(be->del(&db->ctx, h, NULL, "ua", 2), VUDB_OK);
+	ck_assert_int_eq(be->del(&db->ctx, h, NULL, "ua", 2), VUDB_ENOTFOUND);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "ua", 2, "new", 3,
 	    VUDB_PUT_NEW), VUDB_OK);
-	ck_assert_int_eq(be->del(db, h, NULL, "ua", 2), VUDB_OK);
-	ck_assert_int_eq(be->get(db, h, NULL, "ua", 2, &buf), VUDB_ENOTFOUND);
+	ck_assert_int_eq(be->del(&db->ctx, h, NULL, "ua", 2), VUDB_OK);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "ua", 2, &buf),
+	    VUDB_ENOTFOUND);
 	/* a value larger than the buffer */
 	big = malloc(60000);
 	memset(big, 'b', 60000);
-	ck_assert_int_eq(be->put(db, h, NULL, "big", 3, big, 60000, 0), VUDB_OK);
-	ck_assert_int_eq(be->get(db, h, NULL, "big", 3, &buf), VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "big", 3, big, 60000, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "big", 3, &buf), VUDB_OK);
 	ck_assert(buf.len == 60000 && memcmp(buf.data, big, 60000) == 0);
 	free(big);
 	/* prefix iteration in key order, and stopping */
-	ck_assert_int_eq(be->put(db, h, NULL, "uc", 2, "", 0, 0), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, NULL, "ua", 2, "x", 1, 0), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, NULL, "a1", 2, "x", 1, 0), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, NULL, "ub", 2, "x", 1, 0), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, NULL, "v", 1, "x", 1, 0), VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "uc", 2, "", 0, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "ua", 2, "x", 1, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "a1", 2, "x", 1, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "ub", 2, "x", 1, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, NULL, "v", 1, "x", 1, 0),
+	    VUDB_OK);
 	memset(&seen, 0, sizeof(seen));
-	ck_assert_int_eq(be->iter(db, h, NULL, "u", 1, record_key, &seen),
+	ck_assert_int_eq(be->iter(&db->ctx, h, NULL, "u", 1, record_key, &seen),
 	    VUDB_OK);
 	ck_assert_uint_eq(seen.n, 3);
 	ck_assert_str_eq(seen.keys[0], "ua");
@@ -149,47 +160,55 @@ START_TEST(test_backend_contract)
 	ck_assert_str_eq(seen.keys[2], "uc");
 	memset(&seen, 0, sizeof(seen));
 	seen.stop = 2;
-	ck_assert_int_eq(be->iter(db, h, NULL, "u", 1, record_key, &seen),
+	ck_assert_int_eq(be->iter(&db->ctx, h, NULL, "u", 1, record_key, &seen),
 	    42);
 	memset(&seen, 0, sizeof(seen));
-	ck_assert_int_eq(be->iter(db, h, NULL, "", 0, record_key, &seen),
+	ck_assert_int_eq(be->iter(&db->ctx, h, NULL, "", 0, record_key, &seen),
 	    VUDB_OK);
 	ck_assert_uint_eq(seen.n, 6);
 	ck_assert_str_eq(seen.keys[0], "a1");
 	/* transactions: abort leaves nothing, commit keeps everything */
-	ck_assert_int_eq(be->begin(db, db->st, &txn), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, txn, "ux", 2, "t", 1, 0), VUDB_OK);
-	ck_assert_int_eq(be->get(db, h, txn, "ux", 2, &buf), VUDB_OK);
-	be->abort(db, db->st, txn);
-	ck_assert_int_eq(be->get(db, h, NULL, "ux", 2, &buf), VUDB_ENOTFOUND);
-	ck_assert_int_eq(be->begin(db, db->st, &txn), VUDB_OK);
-	ck_assert_int_eq(be->put(db, h, txn, "ux", 2, "t", 1, 0), VUDB_OK);
-	ck_assert_int_eq(be->del(db, h, txn, "a1", 2), VUDB_OK);
-	ck_assert_int_eq(be->commit(db, db->st, txn), VUDB_OK);
-	be->dom_close(db, db->st, h);
+	ck_assert_int_eq(be->begin(&db->ctx, db->st, &txn), VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, txn, "ux", 2, "t", 1, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->get(&db->ctx, h, txn, "ux", 2, &buf), VUDB_OK);
+	be->abort(&db->ctx, db->st, txn);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "ux", 2, &buf),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(be->begin(&db->ctx, db->st, &txn), VUDB_OK);
+	ck_assert_int_eq(be->put(&db->ctx, h, txn, "ux", 2, "t", 1, 0),
+	    VUDB_OK);
+	ck_assert_int_eq(be->del(&db->ctx, h, txn, "a1", 2), VUDB_OK);
+	ck_assert_int_eq(be->commit(&db->ctx, db->st, txn), VUDB_OK);
+	be->dom_close(&db->ctx, db->st, h);
 	vudb_close(db);
 	/* reopening keeps what was committed */
 	db = tu_open(u, 0);
 	be = db->be;
-	ck_assert_int_eq(be->dom_open(db, db->st, "a.example", 0, &h),
+	ck_assert_int_eq(be->dom_open(&db->ctx, db->st, "a.example", 0, &h),
 	    VUDB_OK);
-	ck_assert_int_eq(be->get(db, h, NULL, "ux", 2, &buf), VUDB_OK);
-	ck_assert_int_eq(be->get(db, h, NULL, "a1", 2, &buf), VUDB_ENOTFOUND);
-	ck_assert_int_eq(be->get(db, h, NULL, "ub", 2, &buf), VUDB_OK);
-	be->dom_close(db, db->st, h);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "ux", 2, &buf), VUDB_OK);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "a1", 2, &buf),
+	    VUDB_ENOTFOUND);
+	ck_assert_int_eq(be->get(&db->ctx, h, NULL, "ub", 2, &buf), VUDB_OK);
+	be->dom_close(&db->ctx, db->st, h);
 	/* listing and removing domains */
-	ck_assert_int_eq(be->dom_open(db, db->st, "b.example", VUDB_CREATE,
+	ck_assert_int_eq(be->dom_open(&db->ctx, db->st, "b.example",
+	    VUDB_CREATE,
 	    &h), VUDB_OK);
-	be->dom_close(db, db->st, h);
+	be->dom_close(&db->ctx, db->st, h);
 	n = 0;
-	ck_assert_int_eq(be->dom_list(db, db->st, count_domain, &n), VUDB_OK);
+	ck_assert_int_eq(be->dom_list(&db->ctx, db->st, count_domain, &n),
+	    VUDB_OK);
 	ck_assert_int_eq(n, 2);
-	ck_assert_int_eq(be->verify(db, db->st, "a.example"), VUDB_OK);
-	ck_assert_int_eq(be->dom_remove(db, db->st, "b.example"), VUDB_OK);
-	ck_assert_int_eq(be->dom_open(db, db->st, "b.example", 0, &h),
+	ck_assert_int_eq(be->verify(&db->ctx, db->st, "a.example"), VUDB_OK);
+	ck_assert_int_eq(be->dom_remove(&db->ctx, db->st, "b.example"),
+	    VUDB_OK);
+	ck_assert_int_eq(be->dom_open(&db->ctx, db->st, "b.example", 0, &h),
 	    VUDB_ENOTFOUND);
 	n = 0;
-	ck_assert_int_eq(be->dom_list(db, db->st, count_domain, &n), VUDB_OK);
+	ck_assert_int_eq(be->dom_list(&db->ctx, db->st, count_domain, &n),
+	    VUDB_OK);
 	ck_assert_int_eq(n, 1);
 	vudb_close(db);
 	vudb_close(NULL);

@@ -27,18 +27,19 @@ move(struct vudb *db, struct vudb__dom *d, void *txn, int type,
 
 	fl = vudb__key(type, local, strlen(local), fk);
 	ol = vudb__key(type, old, strlen(old), ok);
-	if ((rc = db->be->get(db, d->h, txn, fk, fl, &db->buf)) != VUDB_OK)
+	if ((rc = db->be->get(&db->ctx, d->h, txn, fk, fl,
+	    &db->buf)) != VUDB_OK)
 		return rc == VUDB_ENOTFOUND ? 0 : rc;
 	if ((val = malloc(db->buf.len + 1)) == NULL)
 		return VUDB_ENOMEM;
 	memcpy(val, db->buf.data, db->buf.len);
 	/* a record's checksum covers its key: sealed again for the old one */
 	vudb__rec_seal(val, db->buf.len, ok, ol);
-	rc = db->be->put(db, d->h, txn, ok, ol, val, db->buf.len,
+	rc = db->be->put(&db->ctx, d->h, txn, ok, ol, val, db->buf.len,
 	    VUDB_PUT_NEW);
 	free(val);
 	if (rc == VUDB_OK)
-		rc = db->be->del(db, d->h, txn, fk, fl);
+		rc = db->be->del(&db->ctx, d->h, txn, fk, fl);
 	return rc;
 }
 
@@ -77,15 +78,15 @@ main(int argc, char **argv)
 			vudb_close(db);
 			return 1;
 		}
-		if ((rc = db->be->begin(db, db->st, &txn)) != VUDB_OK)
+		if ((rc = db->be->begin(&db->ctx, db->st, &txn)) != VUDB_OK)
 			break;
 		for (i = 0; rc == VUDB_OK && i < sizeof(types) /
 		    sizeof(types[0]); i++)
 			rc = move(db, d, txn, types[i], local, old);
 		if (rc == VUDB_OK)
-			rc = db->be->commit(db, db->st, txn);
+			rc = db->be->commit(&db->ctx, db->st, txn);
 		else
-			db->be->abort(db, db->st, txn);
+			db->be->abort(&db->ctx, db->st, txn);
 		if (rc != VUDB_OK)
 			break;
 	}

@@ -299,29 +299,20 @@ absolute(const char *path)
 }
 
 /*
- * store_url - the store URL with its path made absolute, since the daemon
- * changes to "/": "bdb:rel" -> "bdb:/cwd/rel", "rel" -> "/cwd/rel".
+ * store_url - the store URL with a directory made absolute, since the
+ * daemon changes to "/": "bdb:rel" -> "bdb:/cwd/rel", "rel" -> "/cwd/rel"
+ * (the library parses it).  NULL: the library's default, chosen at open.
  */
 static const char *
 store_url(const char *s)
 {
-	const char *p;
-	char *abs, *url;
+	char *url;
 
-	if (s == NULL && (s = getenv("VUDB_STORE")) == NULL)
+	if (s == NULL && getenv("VUDB_STORE") == NULL)
 		return NULL;
-	for (p = s; *p >= 'a' && *p <= 'z'; p++)
-		;
-	if (p > s && *p == ':' && p[1] != '\0') {
-		if (p[1] == '/')
-			return s;
-		abs = absolute(p + 1);
-		if (asprintf(&url, "%.*s:%s", (int)(p - s), s, abs) < 0)
-			fatal(EX_OSERR, "out of memory");
-		free(abs);
-		return url;
-	}
-	return absolute(s);
+	if (vudb_store_url(s, &url) != VUDB_OK)
+		fatal(EX_OSERR, "out of memory");
+	return url;
 }
 
 /* parse_inet - "HOST:PORT" or "[V6]:PORT" into an address */

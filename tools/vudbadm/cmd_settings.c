@@ -27,7 +27,7 @@ cmd_init(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (c->json) {
 		jw_obj_begin(&c->jw);
-		jw_kv(&c->jw, "store", store_path(c->store));
+		jw_kv(&c->jw, "store", vudb_store_location(c->db));
 		jw_kv(&c->jw, "version", vudb_version(NULL, NULL, NULL));
 		jw_obj_end(&c->jw);
 		jw_end(&c->jw);
@@ -53,7 +53,7 @@ static int
 cmd_set(struct ctx *c, int argc, char **argv)
 {
 	char *pos[2];
-	const char *backend;
+	const char *note;
 	int n, rc;
 
 	if ((n = parse_opts(c, argc, argv, NULL, pos, 2)) < 0)
@@ -68,13 +68,10 @@ cmd_set(struct ctx *c, int argc, char **argv)
 	    pos[1] : NULL);
 	if (rc != VUDB_OK)
 		return fail(c, rc, pos[0]);
-	/* max_open_domains is read by each process when it opens the store */
-	if (strcmp(pos[0], "cache_size") == 0 &&
-	    vudb_setting_get(c->db, "backend", &backend) == VUDB_OK &&
-	    strcmp(backend, "bdb") == 0)
-		warn_msg(c, "%s: Berkeley DB takes the new size when its "
-		    "environment is made anew: stop the programs that use the "
-		    "store and run \"vudbadm recover\"", pos[0]);
+	/* what the store's engine needs before it obeys (cache_size: a
+	 * Berkeley DB environment made anew) */
+	if ((note = vudb_setting_note(c->db, pos[0])) != NULL)
+		warn_msg(c, "%s: %s", pos[0], note);
 	return EX_OK;
 }
 

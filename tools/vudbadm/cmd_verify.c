@@ -4,14 +4,12 @@
  * cmd_verify.c - checking and sizing the store: "verify [DOMAIN]" runs
  * vudb_verify() over every domain file and record and lists each problem
  * (exit 65 when there is any); "stats" counts domains, users and aliases
- * and adds up the sizes of the domain files and of the whole store
- * directory (environment regions and transaction logs included).
+ * and adds up the sizes of the domain databases and of the whole store
+ * (environment regions and transaction logs included), as the store's
+ * backend tells them.
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,27 +89,6 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
-/* dir_bytes - the bytes of the regular files directly in a directory */
-static unsigned long long
-dir_bytes(const char *dir)
-{
-	unsigned long long sum = 0;
-	char path[4096];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-			sum += (unsigned long long)sb.st_size;
-	}
-	closedir(d);
-	return sum;
-}
-
 static int
 cmd_stats(struct ctx *c, int argc, char **argv)
 {
@@ -120,16 +97,14 @@ cmd_stats(struct ctx *c, int argc, char **argv)
 	struct table *t = NULL;
 	unsigned long long ndom = 0, nalias_dom = 0, users = 0, aliases = 0;
 	unsigned long long files = 0, store, sz;
-	const char *root, *v;
-	char path[4096], nbuf[3][32], *pos[1];
-	struct stat sb;
+	const char *v;
+	char nbuf[3][32], *pos[1];
 	int rc;
 
 	if (parse_opts(c, argc, argv, NULL, pos, 0) < 0)
 		return EX_USAGE;
 	if ((rc = open_store(c, 0)) != EX_OK)
 		return rc;
-	root = store_path(c->store);
 	if ((rc = vudb_list(c->db, VUDB_DOMAIN, NULL, &it)) != VUDB_OK)
 		return fail(c, rc, "listing domains");
 	if (!c->json)
@@ -151,16 +126,9 @@ cmd_stats(struct ctx *c, int argc, char **argv)
 			a = strtoull(v, NULL, 10);
 		users += u;
 		aliases += a;
-		/* Berkeley DB's file, or LMDB's */
-		snprintf(path, sizeof(path), "%s/domains/%s.db", root,
-		    vudb_obj_name(o));
-		if (stat(path, &sb) != 0) {
-			snprintf(path, sizeof(path), "%s/domains/%s.mdb",
-			    root, vudb_obj_name(o));
-			if (stat(path, &sb) != 0)
-				sb.st_size = 0;
-		}
-		sz = (unsigned long long)sb.st_size;
+		/* what the backend keeps for it (0 if it cannot tell) */
+		if (vudb_domain_size(c->db, vudb_obj_name(o), &sz) != VUDB_OK)
+			sz = 0;
 		files += sz;
 		if (c->json) {
 			jw_obj_begin(&c->jw);
@@ -182,8 +150,8 @@ cmd_stats(struct ctx *c, int argc, char **argv)
 		table_free(t);
 		return fail(c, rc, "listing domains");
 	}
-	snprintf(path, sizeof(path), "%s/domains", root);
-	store = dir_bytes(root) + dir_bytes(path);
+	if (vudb_store_size(c->db, &store) != VUDB_OK)
+		store = 0;
 	if (c->json) {
 		jw_arr_end(&c->jw);
 		jw_kvu(&c->jw, "domains", ndom);

@@ -394,21 +394,6 @@ parse_attr_opts(struct ctx *c, int argc, char **argv, const struct aopt *aopts,
 	return n;
 }
 
-/* store_path - the directory of a store URL ("bdb:/x" -> "/x") */
-const char *
-store_path(const char *store)
-{
-	const char *p;
-
-	if (store == NULL && (store = getenv("VUDB_STORE")) == NULL)
-		store = "/var/lib/vudb";
-	for (p = store; *p >= 'a' && *p <= 'z'; p++)
-		;
-	if (p > store && *p == ':')
-		return p + 1;
-	return store;
-}
-
 /* lib_log - the library's warnings, to the administrator */
 static void
 lib_log(void *arg, int prio, const char *msg)

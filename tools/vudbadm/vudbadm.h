@@ -74,7 +74,6 @@ int	 open_store(struct ctx *, int);
 int	 interrupted(void);
 int	 iter_next(struct vudb_iter *, struct vudb_obj **);
 int	 known_setting(const char *);	/* cmd_settings.c */
-const char *store_path(const char *);
 
 /* entries.c: shared by the entry commands */
 int	 set_attr(struct ctx *, int, const char *, const char *,
