@@ -132,13 +132,13 @@ lm_status(struct vudb_bectx *ctx, int ret, const char *what)
 		rc = VUDB_ENOMEM;
 		break;
 	case EROFS:
-		return vudb__ctx_seterr(ctx, VUDB_ERDONLY,
-		    "lmdb: %s: the store is "
-		    "on a read-only file system", what);
+		return vudb__ctx_seterr(ctx, VUDB_ERDONLY, "lmdb: %s: the "
+		    "store is on a read-only file system", what);
 	case ENOSPC:
 	case EDQUOT:
-		return vudb__seterr(db, VUDB_ETEMP, "lmdb: %s: %s: the file "
-		    "system of the store is full", what, mdb_strerror(ret));
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "lmdb: %s: %s: the "
+		    "file system of the store is full", what,
+		    mdb_strerror(ret));
 	default:	/* MAP_FULL, MAP_RESIZED, READERS_FULL, EIO, EACCES */
 		rc = VUDB_ETEMP;
 		break;
