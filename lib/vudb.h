@@ -279,7 +279,8 @@ const char	*vudb_setting_name(size_t i);
  *     not, VUDB_ENOTSUP for an unknown scheme, VUDB_EINVAL for a malformed
  *     hash.  Constant time in the password.
  * vudb_password_scheme_valid: 1 if scheme can make new hashes.
- * vudb_set_password: hash with the store's scheme and store it.
+ * vudb_set_password: hash with the scheme in force for the user's domain
+ *     (else the store's) and the store's costs, and store it.
  * vudb_auth: check a login.  VUDB_OK (and the user in *user_r, which may
  *     be NULL), VUDB_EAUTH for a wrong password or an unknown user (same
  *     work either way), VUDB_EDISABLED for a right password on a disabled
@@ -292,6 +293,15 @@ int		 vudb_password_verify(const char *hash, const char *password);
 int		 vudb_password_scheme_valid(const char *scheme);
 int		 vudb_set_password(struct vudb *db, const char *address,
 		    const char *password);
+/*
+ * vudb_add_user - vudb_add() of a user with a clear-text password (NULL:
+ * none), which the library hashes as vudb_set_password() does and stores
+ * in the same change.  attrs must not hold "password" too.  Returns as
+ * vudb_add(), and VUDB_ENOTSUP if the scheme in force cannot make new
+ * hashes.  The password is never kept.
+ */
+int		 vudb_add_user(struct vudb *db, const char *address,
+		    const char *password, const char *const *attrs);
 int		 vudb_auth(struct vudb *db, const char *address,
 		    const char *password, const char *service,
 		    struct vudb_obj **user_r);
