@@ -180,6 +180,23 @@ int		 vudb_rename(struct vudb *db, int type, const char *from,
 		    const char *to);
 
 /*
+ * Send-as grants, each change atomic: the logins already granted are
+ * read and written back in one transaction (or in the caller's open
+ * batch), so that grants made at the same time are all kept.  logins is
+ * a comma-separated list of addresses.
+ * vudb_grant: add logins to the grants of address (made if it has none).
+ *     VUDB_OK, VUDB_EINVAL (an invalid address or login), VUDB_ENOTFOUND
+ *     (no such domain), VUDB_ERDONLY or a failure.
+ * vudb_revoke: take logins from them; the last one removes the entry.
+ *     Every login must be granted: VUDB_OK, VUDB_ENOTFOUND (no grants,
+ *     or a login that is not granted), VUDB_EINVAL, or a failure.
+ */
+int		 vudb_grant(struct vudb *db, const char *address,
+		    const char *logins);
+int		 vudb_revoke(struct vudb *db, const char *address,
+		    const char *logins);
+
+/*
  * vudb_verify - check the store (domain NULL) or one domain: every
  * database file structurally, every record decodes, names are canonical,
  * counters match.  Each problem is passed to report (may be NULL).
