@@ -246,6 +246,13 @@ const char	*vudb_obj_get(const struct vudb_obj *obj, const char *attr);
 const char	*vudb_obj_effective(const struct vudb_obj *obj,
 		    const char *attr);
 /*
+ * vudb_effective_name - the i-th (0, 1, ...) attribute name that
+ * vudb_obj_effective() resolves for entries of type (VUDB_USER,
+ * VUDB_DOMAIN), in the order to show them; NULL past the end and for
+ * the other types.  Static.
+ */
+const char	*vudb_effective_name(int type, size_t i);
+/*
  * vudb_obj_attr - the i-th stored attribute (0, 1, ...) in a fixed order;
  * VUDB_OK with borrowed name and value, VUDB_ENOTFOUND past the end.
  */
