@@ -194,6 +194,12 @@ struct bdb_store {
 	uint64_t	 seen_ms;
 	struct bdb_store *snext;	/* on shared->stores */
 	uint64_t	 retry_ms;	/* no reopen before */
+	/* the store's writer lock while a transaction of bdb_begin is open
+	 * (see bdb_begin); its locker belongs to wenv */
+	DB_ENV		*wenv;
+	u_int32_t	 wlocker;
+	DB_LOCK		 wlock;
+	int		 wheld;
 };
 
 /* the BDB transaction of txn on w: none for a build's database */
@@ -1606,6 +1612,8 @@ bdb_store_close(struct vudb_bectx *ctx, void *vst)
 	if ((e = st->shared) != NULL && !(st->flags & VUDB_RDONLY) &&
 	    st_in(st, e)) {
 		(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
+		if (st->wenv == st->env)
+			(void)st->env->lock_id_free(st->env, st->wlocker);
 		st_leave(st);
 		domains = store_domains(st);
 		misfit = !regions_fit(e->handles, domains);
@@ -2019,6 +2027,55 @@ bdb_iter(struct vudb_bectx *ctx, void *h, void *txn, const void *prefix,
 	return rc;
 }
 
+/*
+ * The writer lock.  Transactions are snapshot transactions (the
+ * environment's DB_TXN_SNAPSHOT, so that readers never wait), and two of
+ * them that change the same page crash Berkeley DB 5.3: the second one's
+ * put fails its update-conflict check in __bam_get_root, which then
+ * passes a NULL page to __memp_fput (SIGSEGV; the other writers then wait
+ * for ever on what it held).  So writers take turns, as LMDB's do: each
+ * transaction of bdb_begin holds a lock of the store's lock table, on one
+ * name, from before its snapshot is taken until it ends, and no two
+ * snapshot transactions ever change a page concurrently.  Readers take no
+ * part.  A writer that dies holding it is one that died with a
+ * transaction open, which failchk or recovery clears (vudb_check).
+ */
+static const char WRITER_LOCK[] = "vudb-writer";
+
+/* writer_lock - take the writer lock for st, waiting for its holder */
+static int
+writer_lock(struct vudb_bectx *ctx, struct bdb_store *st)
+{
+	DBT obj;
+	int ret;
+
+	if (st->wenv != st->env) {
+		/* a new environment: the old locker went with the old one */
+		if ((ret = st->env->lock_id(st->env, &st->wlocker)) != 0)
+			return bdb_status(ctx, ret, "lock_id");
+		st->wenv = st->env;
+	}
+	memset(&obj, 0, sizeof(obj));
+	obj.data = (void *)WRITER_LOCK;
+	obj.size = sizeof(WRITER_LOCK) - 1;
+	if ((ret = st->env->lock_get(st->env, st->wlocker, 0, &obj,
+	    DB_LOCK_WRITE, &st->wlock)) != 0)
+		return bdb_status(ctx, ret, "lock_get");
+	st->wheld = 1;
+	return VUDB_OK;
+}
+
+/* writer_unlock - let the next writer go (inside st_enter) */
+static void
+writer_unlock(struct bdb_store *st)
+{
+	if (!st->wheld)
+		return;
+	st->wheld = 0;
+	if (st->wenv == st->env)
+		(void)st->env->lock_put(st->env, &st->wlock);
+}
+
 static int
 bdb_begin(struct vudb_bectx *ctx, void *vst, void **txn_r)
 {
@@ -2029,7 +2086,12 @@ bdb_begin(struct vudb_bectx *ctx, void *vst, void **txn_r)
 	*txn_r = NULL;
 	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
 		return rc;
-	ret = st->env->txn_begin(st->env, NULL, &txn, 0);
+	if ((rc = writer_lock(ctx, st)) != VUDB_OK) {
+		st_leave(st);
+		return rc;
+	}
+	if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+		writer_unlock(st);
 	st_leave(st);
 	if (ret != 0)
 		return bdb_status(ctx, ret, "txn_begin");
@@ -2045,11 +2107,14 @@ bdb_commit(struct vudb_bectx *ctx, void *vst, void *vtxn)
 	int ret, rc;
 
 	/* a dead environment's transaction is left as it is */
-	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
+	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK) {
+		st->wheld = 0;
 		return rc;
+	}
 	/* VUDB_BULK: the log reaches the disk at bdb_sync */
-	if ((ret = txn->commit(txn, (st->flags & VUDB_BULK) ?
-	    DB_TXN_NOSYNC : 0)) != 0) {
+	ret = txn->commit(txn, (st->flags & VUDB_BULK) ? DB_TXN_NOSYNC : 0);
+	writer_unlock(st);
+	if (ret != 0) {
 		st_leave(st);
 		return bdb_status(ctx, ret, "commit");
 	}
@@ -2067,9 +2132,12 @@ bdb_abort(struct vudb_bectx *ctx, void *vst, void *vtxn)
 
 	(void)ctx;
 	/* a dead environment's transaction is left as it is */
-	if (!st_in(st, st->shared))
+	if (!st_in(st, st->shared)) {
+		st->wheld = 0;
 		return;
+	}
 	(void)txn->abort(txn);
+	writer_unlock(st);
 	st_leave(st);
 }
 

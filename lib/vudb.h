@@ -208,6 +208,23 @@ int		 vudb_rename(struct vudb *db, int type, const char *from,
 		    const char *to);
 
 /*
+ * Send-as grants, each change atomic: the logins already granted are
+ * read and written back in one transaction (or in the caller's open
+ * batch), so that grants made at the same time are all kept.  logins is
+ * a comma-separated list of addresses.
+ * vudb_grant: add logins to the grants of address (made if it has none).
+ *     VUDB_OK, VUDB_EINVAL (an invalid address or login), VUDB_ENOTFOUND
+ *     (no such domain), VUDB_ERDONLY or a failure.
+ * vudb_revoke: take logins from them; the last one removes the entry.
+ *     Every login must be granted: VUDB_OK, VUDB_ENOTFOUND (no grants,
+ *     or a login that is not granted), VUDB_EINVAL, or a failure.
+ */
+int		 vudb_grant(struct vudb *db, const char *address,
+		    const char *logins);
+int		 vudb_revoke(struct vudb *db, const char *address,
+		    const char *logins);
+
+/*
  * vudb_verify - check the store (domain NULL) or one domain: every
  * database file structurally, every record decodes, names are canonical,
  * counters match.  Each problem is passed to report (may be NULL).
@@ -256,6 +273,13 @@ const char	*vudb_obj_get(const struct vudb_obj *obj, const char *attr);
  */
 const char	*vudb_obj_effective(const struct vudb_obj *obj,
 		    const char *attr);
+/*
+ * vudb_effective_name - the i-th (0, 1, ...) attribute name that
+ * vudb_obj_effective() resolves for entries of type (VUDB_USER,
+ * VUDB_DOMAIN), in the order to show them; NULL past the end and for
+ * the other types.  Static.
+ */
+const char	*vudb_effective_name(int type, size_t i);
 /*
  * vudb_obj_attr - the i-th stored attribute (0, 1, ...) in a fixed order;
  * VUDB_OK with borrowed name and value, VUDB_ENOTFOUND past the end.
@@ -314,7 +338,8 @@ const char	*vudb_setting_note(struct vudb *db, const char *name);
  *     not, VUDB_ENOTSUP for an unknown scheme, VUDB_EINVAL for a malformed
  *     hash.  Constant time in the password.
  * vudb_password_scheme_valid: 1 if scheme can make new hashes.
- * vudb_set_password: hash with the store's scheme and store it.
+ * vudb_set_password: hash with the scheme in force for the user's domain
+ *     (else the store's) and the store's costs, and store it.
  * vudb_auth: check a login.  VUDB_OK (and the user in *user_r, which may
  *     be NULL), VUDB_EAUTH for a wrong password or an unknown user (same
  *     work either way), VUDB_EDISABLED for a right password on a disabled
@@ -327,6 +352,15 @@ int		 vudb_password_verify(const char *hash, const char *password);
 int		 vudb_password_scheme_valid(const char *scheme);
 int		 vudb_set_password(struct vudb *db, const char *address,
 		    const char *password);
+/*
+ * vudb_add_user - vudb_add() of a user with a clear-text password (NULL:
+ * none), which the library hashes as vudb_set_password() does and stores
+ * in the same change.  attrs must not hold "password" too.  Returns as
+ * vudb_add(), and VUDB_ENOTSUP if the scheme in force cannot make new
+ * hashes.  The password is never kept.
+ */
+int		 vudb_add_user(struct vudb *db, const char *address,
+		    const char *password, const char *const *attrs);
 int		 vudb_auth(struct vudb *db, const char *address,
 		    const char *password, const char *service,
 		    struct vudb_obj **user_r);

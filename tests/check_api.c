@@ -3,10 +3,11 @@
  *
  * check_api.c - the public API end to end: every function's bad inputs
  * (NULL, empty, too long, path traversal, invalid UTF-8), store opening,
- * settings, domain life cycle, limits, batches, passwords and vudb_auth,
- * objects and lists, damaged records and files (a failure, never "not
- * found", and only in the damaged domain), and readers that do not wait
- * behind a writer.
+ * settings, domain life cycle, limits, batches, passwords, vudb_add_user
+ * and vudb_auth, atomic send-as grants, objects, effective names and
+ * lists, damaged records and files (a failure, never "not found", and
+ * only in the damaged domain), and readers that do not wait behind a
+ * writer.
  */
 #include "config.h"
 
@@ -886,6 +887,243 @@ START_TEST(test_password_api)
 	ck_assert_int_eq(vudb_password_scheme_valid("argon2id"), 1);
 	ck_assert_int_eq(vudb_password_scheme_valid("PLAIN"), 0);
 	ck_assert_int_eq(vudb_password_scheme_valid(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_add_user_hashes_with_domain_scheme)
+{
+	const char *attrs[] = { "quota_bytes", "1G", NULL };
+	struct vudb_obj *o;
+
+	ck_assert_int_eq(vudb_update(db, VUDB_DOMAIN, "pc2.example",
+	    (const char *[]){ "password_scheme", "SHA512-CRYPT", NULL }), 0);
+	ck_assert_int_eq(vudb_add_user(db, "Taro@PC2.example", "pw", attrs),
+	    VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "taro@pc2.example", &o),
+	    VUDB_OK);
+	ck_assert(strncmp(vudb_obj_get(o, "password"), "{SHA512-CRYPT}$6$",
+	    17) == 0);
+	ck_assert_str_eq(vudb_obj_get(o, "quota_bytes"), "1073741824");
+	vudb_obj_free(o);
+	ck_assert_int_eq(vudb_auth(db, "taro@pc2.example", "pw", NULL, NULL),
+	    VUDB_OK);
+	ck_assert_int_eq(vudb_auth(db, "taro@pc2.example", "pW", NULL, NULL),
+	    VUDB_EAUTH);
+	/* the store's scheme where the domain has none */
+	ck_assert_int_eq(vudb_setting_set(db, "password_scheme", "BLF-CRYPT"),
+	    0);
+	ck_assert_int_eq(vudb_add_user(db, "taro@pc1.example", "pw", NULL),
+	    VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "taro@pc1.example", &o),
+	    VUDB_OK);
+	ck_assert(strncmp(vudb_obj_get(o, "password"), "{BLF-CRYPT}", 11) ==
+	    0);
+	vudb_obj_free(o);
+	/* no password: a user without login, as vudb_add makes it */
+	ck_assert_int_eq(vudb_add_user(db, "nopw@pc1.example", NULL, NULL),
+	    VUDB_OK);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "nopw@pc1.example", &o),
+	    VUDB_OK);
+	ck_assert_ptr_null(vudb_obj_get(o, "password"));
+	vudb_obj_free(o);
+}
+END_TEST
+
+START_TEST(test_add_user_refusals)
+{
+	struct vudb *r;
+	struct vudb_obj *o;
+
+	ck_assert_int_eq(vudb_add_user(db, "matsui@pc1.example", "pw", NULL),
+	    VUDB_EEXIST);
+	ck_assert_str_eq(vudb_errmsg(db), "matsui@pc1.example: already exists");
+	ck_assert_int_eq(vudb_add_user(db, "x@nosuch.example", "pw", NULL),
+	    VUDB_ENOTFOUND);
+	ck_assert_str_eq(vudb_errmsg(db), "nosuch.example: no such domain");
+	ck_assert_int_eq(vudb_add_user(db, "a b@pc1.example", "pw", NULL),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_add_user(db, "x@pc1.example", "pw",
+	    (const char *[]){ "quota_bytes", "12Q", NULL }), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_add_user(db, "x@pc1.example", "pw", pw_attrs),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_add_user(NULL, "x@pc1.example", "pw", NULL),
+	    VUDB_EINVAL);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "x@pc1.example", &o),
+	    VUDB_ENOTFOUND);
+	r = tu_open(dir, VUDB_RDONLY);
+	ck_assert_int_eq(vudb_add_user(r, "x@pc1.example", "pw", NULL),
+	    VUDB_ERDONLY);
+	vudb_close(r);
+	/* in a batch, with the batch */
+	ck_assert_int_eq(vudb_begin(db, "pc1.example"), 0);
+	ck_assert_int_eq(vudb_add_user(db, "x@pc1.example", "pw", NULL), 0);
+	ck_assert_int_eq(vudb_abort(db), 0);
+	ck_assert_int_eq(vudb_get(db, VUDB_USER, "x@pc1.example", &o),
+	    VUDB_ENOTFOUND);
+}
+END_TEST
+
+/* logins - the send-as logins of address, "" if it has none */
+static char *
+logins(const char *address)
+{
+	struct vudb_obj *o;
+	char *v;
+	int rc;
+
+	rc = vudb_get(db, VUDB_SENDER, address, &o);
+	if (rc == VUDB_ENOTFOUND)
+		return strdup("");
+	ck_assert_int_eq(rc, VUDB_OK);
+	v = strdup(vudb_obj_get(o, "logins"));
+	vudb_obj_free(o);
+	return v;
+}
+
+#define ck_logins(address, want) do {					\
+	char *got_ = logins(address);					\
+	ck_assert_str_eq(got_, want);					\
+	free(got_);							\
+} while (0)
+
+START_TEST(test_grant_and_revoke)
+{
+	const char *a = "info@pc1.example";
+	struct vudb *r;
+
+	ck_assert_int_eq(vudb_grant(db, a, "matsui@pc2.example"), VUDB_OK);
+	ck_logins(a, "matsui@pc2.example");
+	ck_assert_int_eq(vudb_grant(db, "INFO@pc1.example",
+	    "Boss@pc2.example, matsui@pc2.example"), VUDB_OK);
+	ck_logins(a, "matsui@pc2.example,boss@pc2.example");
+	ck_assert_int_eq(vudb_grant(db, a, "bad login"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_grant(db, a, ""), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_grant(db, a, NULL), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_grant(db, "bad", "x@pc1.example"), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_grant(db, "x@nosuch.example", "x@pc1.example"),
+	    VUDB_ENOTFOUND);
+	ck_assert_str_eq(vudb_errmsg(db), "nosuch.example: no such domain");
+	ck_assert_int_eq(vudb_grant(NULL, a, "x@pc1.example"), VUDB_EINVAL);
+	ck_logins(a, "matsui@pc2.example,boss@pc2.example");
+	/* every login revoked must be granted, or nothing is revoked */
+	ck_assert_int_eq(vudb_revoke(db, a, "BOSS@pc2.example,x@pc2.example"),
+	    VUDB_ENOTFOUND);
+	ck_assert_str_eq(vudb_errmsg(db),
+	    "info@pc1.example: x@pc2.example: not granted");
+	ck_assert_int_eq(vudb_revoke(db, a, "bad login"), VUDB_EINVAL);
+	ck_logins(a, "matsui@pc2.example,boss@pc2.example");
+	ck_assert_int_eq(vudb_revoke(db, a, "BOSS@pc2.example,"), VUDB_OK);
+	ck_logins(a, "matsui@pc2.example");
+	r = tu_open(dir, VUDB_RDONLY);
+	ck_assert_int_eq(vudb_grant(r, a, "x@pc1.example"), VUDB_ERDONLY);
+	ck_assert_int_eq(vudb_revoke(r, a, "matsui@pc2.example"),
+	    VUDB_ERDONLY);
+	vudb_close(r);
+	/* the last one takes the entry */
+	ck_assert_int_eq(vudb_revoke(db, a, "matsui@pc2.example"), VUDB_OK);
+	ck_logins(a, "");
+	ck_assert_int_eq(vudb_revoke(db, a, "matsui@pc2.example"),
+	    VUDB_ENOTFOUND);
+	/* in a batch, with the batch */
+	ck_assert_int_eq(vudb_begin(db, "pc1.example"), 0);
+	ck_assert_int_eq(vudb_grant(db, a, "one@pc2.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_grant(db, a, "two@pc2.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_revoke(db, a, "one@pc2.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_commit(db), 0);
+	ck_logins(a, "two@pc2.example");
+	ck_assert_int_eq(vudb_begin(db, "pc1.example"), 0);
+	ck_assert_int_eq(vudb_grant(db, a, "three@pc2.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_abort(db), 0);
+	ck_logins(a, "two@pc2.example");
+}
+END_TEST
+
+#define GRANTERS	3
+#define GRANTS		40
+
+/*
+ * Writers granting different logins to one address at the same time:
+ * each grant reads the logins and writes them back with one more, and
+ * none may write over another's.
+ */
+START_TEST(test_grant_concurrent_none_lost)
+{
+	char login[64], *got, *p;
+	pid_t pid[GRANTERS];
+	size_t n;
+	int i, k, status;
+
+	/* no handle crosses the fork */
+	vudb_close(db);
+	db = NULL;
+	for (i = 0; i < GRANTERS; i++) {
+		if ((pid[i] = fork()) == 0) {
+			struct vudb *w;
+
+			if (vudb_open(dir, 0, &w) != VUDB_OK)
+				_exit(2);
+			for (k = 0; k < GRANTS; k++) {
+				snprintf(login, sizeof(login),
+				    "g%d-%d@pc2.example", i, k);
+				if (vudb_grant(w, "info@pc1.example", login) !=
+				    VUDB_OK)
+					_exit(3);
+			}
+			vudb_close(w);
+			_exit(0);
+		}
+		ck_assert_int_gt(pid[i], 0);
+	}
+	for (i = 0; i < GRANTERS; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+		ck_assert(WIFEXITED(status));
+		ck_assert_int_eq(WEXITSTATUS(status), 0);
+	}
+	db = tu_open(dir, 0);
+	got = logins("info@pc1.example");
+	for (n = 1, p = got; *p != '\0'; p++)
+		n += *p == ',';
+	ck_assert_uint_eq(n, GRANTERS * GRANTS);
+	for (i = 0; i < GRANTERS; i++)
+		for (k = 0; k < GRANTS; k++) {
+			snprintf(login, sizeof(login), "g%d-%d@pc2.example",
+			    i, k);
+			ck_assert_ptr_nonnull(strstr(got, login));
+		}
+	free(got);
+}
+END_TEST
+
+START_TEST(test_effective_names)
+{
+	static const int types[] = { VUDB_USER, VUDB_DOMAIN };
+	static const char *const names[] = { "matsui@pc1.example",
+	    "pc1.example" };
+	struct vudb_obj *o;
+	const char *e;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(vudb_get(db, types[k], names[k], &o),
+		    VUDB_OK);
+		/* each has a value in force, and none is listed twice */
+		for (i = 0; (e = vudb_effective_name(types[k], i)) != NULL;
+		    i++) {
+			ck_assert_msg(vudb_obj_effective(o, e) != NULL, "%s",
+			    e);
+			for (size_t j = 0; j < i; j++)
+				ck_assert_str_ne(vudb_effective_name(types[k],
+				    j), e);
+		}
+		ck_assert_uint_eq(i, k == 0 ? 10 : 11);
+		vudb_obj_free(o);
+	}
+	ck_assert_str_eq(vudb_effective_name(VUDB_USER, 0), "enabled");
+	ck_assert_str_eq(vudb_effective_name(VUDB_DOMAIN, 10), "aliases");
+	ck_assert_ptr_null(vudb_effective_name(VUDB_ALIAS, 0));
+	ck_assert_ptr_null(vudb_effective_name(VUDB_RELOCATED, 0));
+	ck_assert_ptr_null(vudb_effective_name(VUDB_SENDER, 0));
+	ck_assert_ptr_null(vudb_effective_name(0, 0));
 }
 END_TEST
 
@@ -1931,6 +2169,13 @@ api_suite(void)
 	tcase_add_test(tc, test_dead_build_removed);
 	tcase_add_test(tc, test_open_domains_bounded);
 	tcase_add_test(tc, test_settings);
+	tcase_add_test(tc, test_effective_names);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("grants");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_grant_and_revoke);
+	tcase_add_test(tc, test_grant_concurrent_none_lost);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("renames");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -1944,6 +2189,8 @@ api_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_password_api);
+	tcase_add_test(tc, test_add_user_hashes_with_domain_scheme);
+	tcase_add_test(tc, test_add_user_refusals);
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_auth_without_memory_is_temporary);
 	tcase_add_test(tc, test_auth_same_cost_any_scheme);

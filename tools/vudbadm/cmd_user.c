@@ -2,11 +2,11 @@
  * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
  *
  * cmd_user.c - "user add|del|list|show|set|unset|enable|disable|passwd|
- * rename": mailbox users.  A new password is hashed by the library with
- * the scheme in force for the user's domain and stored in the same
- * change that adds the user; it comes from the terminal (asked twice),
- * from standard input, as a prepared hash, or is generated and printed
- * once.
+ * rename": mailbox users.  A new password comes from the terminal (asked
+ * twice), from standard input, as a prepared hash, or is generated and
+ * printed once; the library hashes a clear-text one (vudb_add_user,
+ * vudb_set_password) with the scheme in force for the user's domain, in
+ * the same change that adds the user.
  */
 #include "config.h"
 
@@ -71,9 +71,8 @@ static int
 cmd_add(struct ctx *c, int argc, char **argv)
 {
 	const char *attrs[2 * NELEM(user_aopts) + 3], *hash_arg = NULL;
-	const char *scheme;
-	struct vudb_obj *dom = NULL;
-	char pw[PW_MAX + 1], *pos[1], *hash = NULL;
+	struct vudb_obj *o;
+	char pw[PW_MAX + 1], *pos[1];
 	int n, rc, in = 0, rnd = 0, how;
 	size_t k;
 	struct opt extra[] = {
@@ -96,53 +95,43 @@ cmd_add(struct ctx *c, int argc, char **argv)
 		return rc;
 	if ((rc = open_store(c, 0)) != EX_OK)
 		return rc;
-	for (k = 0; attrs[k] != NULL; k += 2)
-		;
-	pw[0] = '\0';
 	if (how == 'h') {
+		/* a prepared hash is an attribute like any other */
+		for (k = 0; attrs[k] != NULL; k += 2)
+			;
 		attrs[k++] = "password";
 		attrs[k++] = hash_arg;
-	} else if (how != 0) {
-		/* no password is asked for a user that exists */
-		if (how == 't' && vudb_get(c->db, VUDB_USER, pos[0], &dom) ==
-		    VUDB_OK) {
-			vudb_obj_free(dom);
+		attrs[k] = NULL;
+	}
+	if (how == 0 || how == 'h') {
+		if ((rc = vudb_add(c->db, VUDB_USER, pos[0], attrs)) !=
+		    VUDB_OK)
+			return fail(c, rc, pos[0]);
+		return EX_OK;
+	}
+	/* nobody is asked for a password that would be refused */
+	if (how == 't') {
+		if (vudb_get(c->db, VUDB_USER, pos[0], &o) == VUDB_OK) {
+			vudb_obj_free(o);
 			return fail_msg(c, EX_CANTCREAT, "%s: already exists",
 			    pos[0]);
 		}
-		dom = NULL;
-		/* hash with the scheme in force for the domain */
-		rc = vudb_get(c->db, VUDB_DOMAIN, strrchr(pos[0], '@') + 1,
-		    &dom);
-		if (rc != VUDB_OK)
+		if ((rc = vudb_get(c->db, VUDB_DOMAIN, strrchr(pos[0], '@') +
+		    1, &o)) != VUDB_OK)
 			return fail(c, rc, pos[0]);
-		if ((rc = pw_get(c, how, pw, sizeof(pw))) != EX_OK) {
-			vudb_obj_free(dom);
-			return rc;
-		}
-		scheme = vudb_obj_effective(dom, "password_scheme");
-		rc = vudb_password_hash(c->db, scheme, pw, &hash);
-		vudb_obj_free(dom);
-		if (rc != VUDB_OK) {
-			pw_wipe(pw, sizeof(pw));
-			return fail(c, rc, "hashing the password");
-		}
-		attrs[k++] = "password";
-		attrs[k++] = hash;
+		vudb_obj_free(o);
 	}
-	attrs[k] = NULL;
-	rc = vudb_add(c->db, VUDB_USER, pos[0], attrs);
-	if (hash != NULL) {
-		pw_wipe(hash, strlen(hash));
-		vudb_free(hash);
-	}
-	if (rc != VUDB_OK) {
+	if ((rc = pw_get(c, how, pw, sizeof(pw))) != EX_OK) {
 		pw_wipe(pw, sizeof(pw));
-		return fail(c, rc, pos[0]);
+		return rc;
 	}
-	if (how == 'r')
+	/* the library hashes it with the scheme in force for the domain */
+	rc = vudb_add_user(c->db, pos[0], pw, attrs);
+	if (rc == VUDB_OK && how == 'r')
 		print_random(c, pos[0], pw);
 	pw_wipe(pw, sizeof(pw));
+	if (rc != VUDB_OK)
+		return fail(c, rc, pos[0]);
 	return EX_OK;
 }
 
@@ -183,8 +172,12 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
 			return fail(c, rc, pos[0]);
 		return EX_OK;
 	}
-	if ((rc = pw_get(c, how == 0 ? 't' : how, pw, sizeof(pw))) != EX_OK)
+	if ((rc = pw_get(c, how == 0 ? 't' : how, pw, sizeof(pw))) !=
+	    EX_OK) {
+		pw_wipe(pw, sizeof(pw));
 		return rc;
+	}
+	/* the library hashes it with the scheme in force for the domain */
 	rc = vudb_set_password(c->db, pos[0], pw);
 	if (rc == VUDB_OK && how == 'r')
 		print_random(c, pos[0], pw);

@@ -158,28 +158,6 @@ type_name(int type)
 	return "unknown";
 }
 
-static const char *const user_eff[] = {
-	"enabled", "receive", "services", "quota_bytes", "quota_messages",
-	"uid", "gid", "home", "maildir", "password_scheme", NULL
-};
-static const char *const domain_eff[] = {
-	"enabled", "catchall", "services", "quota_bytes", "quota_messages",
-	"uid", "gid", "recipient_delimiter", "password_scheme", "users",
-	"aliases", NULL
-};
-
-static const char *const *
-eff_names(int type)
-{
-	static const char *const none[] = { NULL };
-
-	if (type == VUDB_USER)
-		return user_eff;
-	if (type == VUDB_DOMAIN)
-		return domain_eff;
-	return none;
-}
-
 /* attr_shown - whether obj_json writes the stored attribute n */
 static int
 attr_shown(const struct vudb_obj *o, const char *n, int how)
@@ -207,8 +185,7 @@ attr_shown(const struct vudb_obj *o, const char *n, int how)
 void
 obj_json(struct ctx *c, const struct vudb_obj *o, int how)
 {
-	const char *const *e;
-	const char *n, *v;
+	const char *n, *v, *e;
 	size_t i;
 
 	jw_obj_begin(&c->jw);
@@ -225,9 +202,10 @@ obj_json(struct ctx *c, const struct vudb_obj *o, int how)
 	    vudb_obj_type(o) != VUDB_SENDER) {
 		jw_key(&c->jw, "effective");
 		jw_obj_begin(&c->jw);
-		for (e = eff_names(vudb_obj_type(o)); *e != NULL; e++)
-			if ((v = vudb_obj_effective(o, *e)) != NULL)
-				jw_kv(&c->jw, *e, v);
+		for (i = 0; (e = vudb_effective_name(vudb_obj_type(o), i)) !=
+		    NULL; i++)
+			if ((v = vudb_obj_effective(o, e)) != NULL)
+				jw_kv(&c->jw, e, v);
 		jw_obj_end(&c->jw);
 	}
 	if ((how & OBJ_SHOW) && vudb_obj_type(o) == VUDB_USER)
@@ -256,8 +234,7 @@ fmt_time(const char *v, char *buf, size_t size)
 void
 obj_show(struct ctx *c, const struct vudb_obj *o)
 {
-	const char *const *e;
-	const char *n, *v, *st;
+	const char *n, *v, *st, *e;
 	char buf[256], line[1200];
 	struct table *t;
 	size_t i;
@@ -285,19 +262,20 @@ obj_show(struct ctx *c, const struct vudb_obj *o)
 	if (vudb_obj_type(o) == VUDB_USER && vudb_obj_get(o, "password") ==
 	    NULL)
 		table_add(t, "password", "none (no login)");
-	for (e = eff_names(vudb_obj_type(o)); *e != NULL; e++) {
-		v = vudb_obj_effective(o, *e);
-		st = vudb_obj_get(o, *e);
+	for (i = 0; (e = vudb_effective_name(vudb_obj_type(o), i)) != NULL;
+	    i++) {
+		v = vudb_obj_effective(o, e);
+		st = vudb_obj_get(o, e);
 		if (v == NULL || (st != NULL && strcmp(st, v) == 0))
 			continue;
-		if (strcmp(*e, "quota_bytes") == 0) {
+		if (strcmp(e, "quota_bytes") == 0) {
 			fmt_size(v, buf, sizeof(buf));
 			v = buf;
 		}
 		snprintf(line, sizeof(line), "%s%s", v,
-		    strcmp(*e, "users") == 0 || strcmp(*e, "aliases") == 0 ?
+		    strcmp(e, "users") == 0 || strcmp(e, "aliases") == 0 ?
 		    "" : st != NULL ? " (in force)" : " (default)");
-		table_add(t, *e, line);
+		table_add(t, e, line);
 	}
 	table_print(t, stdout);
 	table_free(t);
