@@ -14,10 +14,13 @@
  *   rename.c     vudb_rename: entries and domains under new names
  *   copy.c       vudb_convert: a store copied to another backend
  *   verify.c     vudb_verify: every record and file checked
+ *   useradd.c    vudb_add_user: a user and its hashed password, one change
+ *   grant.c      vudb_grant, vudb_revoke: send-as grants in one transaction
  *   change.c     vudb_add, vudb_update, vudb_del: what a change checks
  *                and what follows from it
  *   list.c       vudb_list and its iterator
- *   obj.c        objects: stored and effective attributes, vudb_get
+ *   obj.c        objects: stored and effective attributes, vudb_get;
+ *                effective.c names the values in force (same order)
  *   txn.c        transactions (retried) and batches (vudb_begin ...)
  *   write.c      the pieces of a change: records, attributes, time
  *                stamps, counts and limits, hash schemes in use
