@@ -314,14 +314,24 @@ int
 vudb_add(struct vudb *db, int type, const char *name,
     const char *const *attrs)
 {
-	return change(db, OP_ADD, type, name, attrs);
+	int rc;
+
+	rc = change(db, OP_ADD, type, name, attrs);
+	if (db != NULL && vudb__again_write(db, rc))
+		rc = change(db, OP_ADD, type, name, attrs);
+	return rc;
 }
 
 int
 vudb_update(struct vudb *db, int type, const char *name,
     const char *const *attrs)
 {
-	return change(db, OP_UPDATE, type, name, attrs);
+	int rc;
+
+	rc = change(db, OP_UPDATE, type, name, attrs);
+	if (db != NULL && vudb__again_write(db, rc))
+		rc = change(db, OP_UPDATE, type, name, attrs);
+	return rc;
 }
 
 /* tombstone - empty a domain and leave its tombstone, inside txn */
@@ -375,8 +385,12 @@ vudb_del(struct vudb *db, int type, const char *name)
 
 	if (db == NULL)
 		return VUDB_EINVAL;
-	if (type != VUDB_DOMAIN)
-		return change(db, OP_DEL, type, name, NULL);
+	if (type != VUDB_DOMAIN) {
+		rc = change(db, OP_DEL, type, name, NULL);
+		if (vudb__again_write(db, rc))
+			rc = change(db, OP_DEL, type, name, NULL);
+		return rc;
+	}
 	if ((rc = vudb__start_write(db,
 	    "cannot delete a domain inside a batch")) !=
 	    VUDB_OK)

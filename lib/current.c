@@ -201,6 +201,23 @@ vudb__again(struct vudb *db, int rc)
 	return vudb__refresh(db) == VUDB_OK;
 }
 
+/*
+ * vudb__again_write - after rc, the failure of a change made outside a
+ * batch: whether the store was lost under it (a Berkeley DB panic: a
+ * damaged page of another domain, or a recovery by another process)
+ * before its commit, so that nothing of it was made, and is open again
+ * now: then the change may be made once more, from the start.  A change
+ * whose commit failed is not: it may have been made.
+ */
+int
+vudb__again_write(struct vudb *db, int rc)
+{
+	if (rc != VUDB_ETEMP || db->txn != NULL || db->commit_failed ||
+	    vudb__store_alive(db))
+		return 0;
+	return vudb__refresh(db) == VUDB_OK;
+}
+
 int
 vudb_check(struct vudb *db)
 {

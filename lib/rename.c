@@ -323,8 +323,8 @@ move(struct vudb *db, void *txn, void *arg)
 }
 
 
-int
-vudb_rename(struct vudb *db, int type, const char *from, const char *to)
+static int
+rename_once(struct vudb *db, int type, const char *from, const char *to)
 {
 	char fl[VUDB__LOCAL_MAX + 1], fd[VUDB__DOMAIN_MAX + 1];
 	char tl[VUDB__LOCAL_MAX + 1], td[VUDB__DOMAIN_MAX + 1];
@@ -380,4 +380,15 @@ vudb_rename(struct vudb *db, int type, const char *from, const char *to)
 		vudb__clearerr(db);
 	}
 	return VUDB_OK;
+}
+
+int
+vudb_rename(struct vudb *db, int type, const char *from, const char *to)
+{
+	int rc;
+
+	rc = rename_once(db, type, from, to);
+	if (db != NULL && vudb__again_write(db, rc))
+		rc = rename_once(db, type, from, to);
+	return rc;
 }

@@ -28,15 +28,20 @@ vudb__txn_run(struct vudb *db, vudb__txn_fn fn, void *arg)
 	void *txn;
 	int rc, tries;
 
+	db->commit_failed = 0;
 	for (tries = 0; ; tries++) {
 		if ((rc = vudb__store_begin(db, &txn)) != VUDB_OK)
 			return rc;
 		rc = fn(db, txn, arg);
-		if (rc == VUDB_OK)
+		if (rc == VUDB_OK) {
 			rc = vudb__store_commit(db, txn);
-		else
+			db->commit_failed = rc != VUDB_OK;
+		} else
 			vudb__store_abort(db, txn);
-		if (rc != VUDB_ETEMP || tries + 1 == MAX_TRIES)
+		/* a lost store (vudb__again_write) is not retried here:
+		 * the domain handles of the call went with it */
+		if (rc != VUDB_ETEMP || tries + 1 == MAX_TRIES ||
+		    !vudb__store_alive(db))
 			return rc;
 	}
 }
@@ -88,6 +93,7 @@ vudb__start_write(struct vudb *db, const char *why_batch)
 	if (db == NULL)
 		return VUDB_EINVAL;
 	vudb__clearerr(db);
+	db->commit_failed = 0;
 	if ((rc = vudb__refresh(db)) != VUDB_OK)
 		return rc;
 	if (db->flags & VUDB_RDONLY)

@@ -322,6 +322,9 @@ struct vudb {
 	struct vudb__dom	*txn_dom;
 	int			 txn_build;	/* txn is a new domain's build */
 	int			 txn_failed;
+	/* the last transaction of vudb__txn_run failed at its commit: its
+	 * outcome is not known, so the change is not made again */
+	int			 commit_failed;
 	int			 txn_gen;	/* batch changed domain meta */
 	/* the batch's user and alias counts, written once at commit */
 	int			 txn_cnt_loaded;
@@ -361,6 +364,7 @@ void	 vudb__gen_map(struct vudb *);
 void	 vudb__gen_unmap(struct vudb *);
 int	 vudb__refresh(struct vudb *);
 int	 vudb__again(struct vudb *, int rc);
+int	 vudb__again_write(struct vudb *, int rc);
 void	 vudb__bump_gen(struct vudb *);
 
 /* domcache.c */
