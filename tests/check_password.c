@@ -21,6 +21,7 @@
 #include <nettle/base64.h>
 
 #include "vudb_private.h"
+#include "tests/check_main.h"
 
 #define PW		"Tr0ub4dor&3"
 #define LONG_PW_LEN	10000
@@ -1410,8 +1411,8 @@ END_TEST
 
 #define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
-static Suite *
-password_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s;
 	TCase	*tc;
@@ -1501,17 +1502,4 @@ password_suite(void)
 	suite_add_tcase(s, tc);
 
 	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(password_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
