@@ -9,10 +9,10 @@
  * unsalted SHA digests (nettle), and PLAIN, with Dovecot's ".HEX" and
  * ".B64" encoding suffixes (nettle's base16 and base64 decoders, held to
  * RFC 4648's canonical form); a hash with no "{SCHEME}" prefix is CRYPT,
- * Dovecot's default.  Digests and crypt outputs are compared in constant time, every
- * buffer that held a password or a digest is wiped before it is released,
- * and vudb__pw_dummy() makes an unknown user cost what a wrong password
- * costs.
+ * Dovecot's default.  Digests and crypt outputs are compared in constant
+ * time, every buffer that held a password or a digest is wiped before it
+ * is released, and vudb__pw_dummy() makes an unknown user cost what a
+ * wrong password costs.
  */
 #include "config.h"
 
@@ -71,27 +71,32 @@ struct pw_scheme {
 	int		 hashable;	/* vudb__pw_hash makes these */
 };
 
+/* The digests of the {SHA*} and {SSHA*} schemes (nettle). */
+#define PW_SHA1		(&nettle_sha1)
+#define PW_SHA256	(&nettle_sha256)
+#define PW_SHA512	(&nettle_sha512)
+
 static const struct pw_scheme pw_schemes[] = {
-	/* name           kind       arg        digest        prefix encoding new */
-	{ "ARGON2ID",     PW_ARGON2, Argon2_id, NULL,         NULL,  ENC_NONE, 1 },
-	{ "ARGON2I",      PW_ARGON2, Argon2_i,  NULL,         NULL,  ENC_NONE, 0 },
-	{ "BLF-CRYPT",    PW_CRYPT,  0,         NULL,         "$2",  ENC_NONE, 1 },
-	{ "SHA512-CRYPT", PW_CRYPT,  0,         NULL,         "$6$", ENC_NONE, 1 },
-	{ "SHA256-CRYPT", PW_CRYPT,  0,         NULL,         "$5$", ENC_NONE, 0 },
-	{ "MD5-CRYPT",    PW_CRYPT,  0,         NULL,         "$1$", ENC_NONE, 0 },
-	{ "MD5",          PW_CRYPT,  0,         NULL,         "$1$", ENC_NONE, 0 },
-	{ "CRYPT",        PW_CRYPT,  0,         NULL,         NULL,  ENC_NONE, 0 },
-	{ "DES-CRYPT",    PW_CRYPT,  0,         NULL,         NULL,  ENC_NONE, 0 },
-	{ "SSHA",         PW_SALTED, 0,         &nettle_sha1,   NULL, ENC_B64, 0 },
-	{ "SSHA256",      PW_SALTED, 0,         &nettle_sha256, NULL, ENC_B64, 0 },
-	{ "SSHA512",      PW_SALTED, 0,         &nettle_sha512, NULL, ENC_B64, 0 },
-	{ "SHA",          PW_DIGEST, 0,         &nettle_sha1,   NULL, ENC_B64, 0 },
-	{ "SHA1",         PW_DIGEST, 0,         &nettle_sha1,   NULL, ENC_B64, 0 },
-	{ "SHA256",       PW_DIGEST, 0,         &nettle_sha256, NULL, ENC_B64, 0 },
-	{ "SHA512",       PW_DIGEST, 0,         &nettle_sha512, NULL, ENC_B64, 0 },
-	{ "PLAIN",        PW_PLAIN,  0,         NULL,         NULL,  ENC_NONE, 0 },
-	{ "CLEAR",        PW_PLAIN,  0,         NULL,         NULL,  ENC_NONE, 0 },
-	{ "CLEARTEXT",    PW_PLAIN,  0,         NULL,         NULL,  ENC_NONE, 0 }
+	/* name          kind       arg        digest     prefix encoding new */
+	{ "ARGON2ID",     PW_ARGON2, Argon2_id, NULL,      NULL,  ENC_NONE, 1 },
+	{ "ARGON2I",      PW_ARGON2, Argon2_i,  NULL,      NULL,  ENC_NONE, 0 },
+	{ "BLF-CRYPT",    PW_CRYPT,  0,         NULL,      "$2",  ENC_NONE, 1 },
+	{ "SHA512-CRYPT", PW_CRYPT,  0,         NULL,      "$6$", ENC_NONE, 1 },
+	{ "SHA256-CRYPT", PW_CRYPT,  0,         NULL,      "$5$", ENC_NONE, 0 },
+	{ "MD5-CRYPT",    PW_CRYPT,  0,         NULL,      "$1$", ENC_NONE, 0 },
+	{ "MD5",          PW_CRYPT,  0,         NULL,      "$1$", ENC_NONE, 0 },
+	{ "CRYPT",        PW_CRYPT,  0,         NULL,      NULL,  ENC_NONE, 0 },
+	{ "DES-CRYPT",    PW_CRYPT,  0,         NULL,      NULL,  ENC_NONE, 0 },
+	{ "SSHA",         PW_SALTED, 0,         PW_SHA1,   NULL,  ENC_B64,  0 },
+	{ "SSHA256",      PW_SALTED, 0,         PW_SHA256, NULL,  ENC_B64,  0 },
+	{ "SSHA512",      PW_SALTED, 0,         PW_SHA512, NULL,  ENC_B64,  0 },
+	{ "SHA",          PW_DIGEST, 0,         PW_SHA1,   NULL,  ENC_B64,  0 },
+	{ "SHA1",         PW_DIGEST, 0,         PW_SHA1,   NULL,  ENC_B64,  0 },
+	{ "SHA256",       PW_DIGEST, 0,         PW_SHA256, NULL,  ENC_B64,  0 },
+	{ "SHA512",       PW_DIGEST, 0,         PW_SHA512, NULL,  ENC_B64,  0 },
+	{ "PLAIN",        PW_PLAIN,  0,         NULL,      NULL,  ENC_NONE, 0 },
+	{ "CLEAR",        PW_PLAIN,  0,         NULL,      NULL,  ENC_NONE, 0 },
+	{ "CLEARTEXT",    PW_PLAIN,  0,         NULL,      NULL,  ENC_NONE, 0 }
 };
 #define PW_NSCHEMES	(sizeof(pw_schemes) / sizeof(pw_schemes[0]))
 

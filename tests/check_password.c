@@ -1019,11 +1019,12 @@ static void
 sha_check(int alg, const unsigned char *msg, size_t len, size_t plen,
     const unsigned char *want, size_t dlen)
 {
-	const char	*scheme = plen == len ? alg_plain[alg] : alg_salted[alg];
+	const char	*scheme;
 	unsigned char	*raw;
 	char		*pw, *h;
 	size_t		 rawlen = dlen + len - plen, n;
 
+	scheme = plen == len ? alg_plain[alg] : alg_salted[alg];
 	pw = malloc(plen + 2);
 	raw = malloc(rawlen);
 	h = malloc(2 * rawlen + 32);
