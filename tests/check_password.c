@@ -1362,7 +1362,9 @@ END_TEST
 
 static const char *const b64_bad[] = {
 	"Z", "Zg", "Zg=", "Zm9vY", "Z===", "====", "=Zg=", "Zg=A", "Zg==Zg==",
-	"Zh==", "Zm9=", "Zm!v", "Zm9v\n", " Zm9", "Zm-v", "Zm_v", "Zm9v===="
+	"Zh==", "Zm9=", "Zm!v", "Zm9v\n", " Zm9", "Zm-v", "Zm_v", "Zm9v====",
+	/* what nettle alone would take: white space, all-zero over-padding */
+	"A===", "Zm9\tZm9v", "Zm9v\r\nZg==", "Zm\f9v", "Zm9vYmFy\v\v\v\v"
 };
 
 START_TEST(test_b64_decode_bad)
@@ -1404,6 +1406,8 @@ START_TEST(test_hex_decode)
 	ck_assert_int_eq(vudb__hex_decode("0", 1, out, sizeof(out), &n), -1);
 	ck_assert_int_eq(vudb__hex_decode("0g", 2, out, sizeof(out), &n), -1);
 	ck_assert_int_eq(vudb__hex_decode(" 0", 2, out, sizeof(out), &n), -1);
+	ck_assert_int_eq(vudb__hex_decode("0 \n1", 4, out, sizeof(out), &n),
+	    -1);
 	ck_assert_int_eq(vudb__hex_decode("0011", 4, out, 1, &n), -1);
 }
 END_TEST
