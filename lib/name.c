@@ -31,6 +31,7 @@
 #include <idn2.h>
 #include <unicase.h>
 #include <uninorm.h>
+#include <unistr.h>
 
 #include "vudb_private.h"
 
@@ -53,35 +54,20 @@ static const char r_dom_long[] = "domain too long";
 static const char r_label_long[] = "domain label too long";
 static const char r_alabel[] = "invalid xn-- label in domain";
 
-/* utf8_seq - length of the valid UTF-8 sequence at s (n > 0), or 0 */
+/*
+ * utf8_seq - the length of the well-formed UTF-8 character at s (n > 0),
+ * its code point in *uc; 0 for an ill-formed or truncated sequence
+ * (overlong forms, surrogates and values above U+10FFFF included), as
+ * libunistring's u8_mbtoucr decides: the one UTF-8 decoder of the
+ * library.
+ */
 static size_t
-utf8_seq(const unsigned char *s, size_t n)
+utf8_seq(const unsigned char *s, size_t n, ucs4_t *uc)
 {
-	unsigned char	 lo = 0x80, hi = 0xbf;
-	size_t		 i, len;
+	int	 len;
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;		/* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f;		/* surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;		/* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f;		/* above U+10FFFF */
-	} else
-		return 0;	/* continuation, C0, C1 or F5..FF */
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
+	len = u8_mbtoucr(uc, s, n);
+	return (len > 0 ? (size_t)len : 0);
 }
 
 /* domain_badchar - why the ASCII byte c, neither LDH nor '.', is refused */
@@ -268,6 +254,7 @@ domain_idn(const unsigned char *s, size_t len, char *out)
 	size_t		 i, n, start, rlen, wlen = 0;
 	int		 ascii, rc, first = 1;
 	unsigned char	 c;
+	ucs4_t		 uc;
 
 	if (len > DOMAIN_IN_MAX)
 		return r_dom_long;
@@ -277,7 +264,7 @@ domain_idn(const unsigned char *s, size_t len, char *out)
 		c = s[i];
 		n = 1;
 		if (c >= 0x80) {
-			if ((n = utf8_seq(s + i, len - i)) == 0)
+			if ((n = utf8_seq(s + i, len - i, &uc)) == 0)
 				return "invalid UTF-8 in domain";
 		} else if (c == '.') {
 			if (i == 0)
@@ -375,15 +362,16 @@ local_scan(const unsigned char *s, size_t len, char *out, int *ascii_r)
 {
 	size_t		 i, n;
 	unsigned char	 c;
+	ucs4_t		 uc;
 
 	*ascii_r = 1;
 	for (i = 0; i < len; i += n) {
 		c = s[i];
 		n = 1;
 		if (c >= 0x80) {
-			if ((n = utf8_seq(s + i, len - i)) == 0)
+			if ((n = utf8_seq(s + i, len - i, &uc)) == 0)
 				return "invalid UTF-8 in local part";
-			if (c == 0xc2 && s[i + 1] < 0xa0)
+			if (uc < 0xa0)		/* C1 */
 				return "control character in local part";
 			memcpy(out + i, s + i, n);
 			*ascii_r = 0;

@@ -6,18 +6,20 @@
  * passwd-file.  New hashes are ARGON2ID (libargon2), BLF-CRYPT and
  * SHA512-CRYPT (libxcrypt).  Verification also takes the legacy schemes
  * found in imported data: ARGON2I, the other crypt(3) formats, salted and
- * unsalted SHA digests, and PLAIN, with Dovecot's ".HEX" and ".B64"
- * encoding suffixes; a hash with no "{SCHEME}" prefix is CRYPT, Dovecot's
- * default.  Digests and crypt outputs are compared in constant time, every
- * buffer that held a password or a digest is wiped before it is released,
- * and vudb__pw_dummy() makes an unknown user cost what a wrong password
- * costs.
+ * unsalted SHA digests (nettle), and PLAIN, with Dovecot's ".HEX" and
+ * ".B64" encoding suffixes (nettle's base16 and base64 decoders, held to
+ * RFC 4648's canonical form); a hash with no "{SCHEME}" prefix is CRYPT,
+ * Dovecot's default.  Digests and crypt outputs are compared in constant
+ * time, every buffer that held a password or a digest is wiped before it
+ * is released, and vudb__pw_dummy() makes an unknown user cost what a
+ * wrong password costs.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/random.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,11 @@
 
 #include <argon2.h>
 #include <crypt.h>
+#include <nettle/base16.h>
+#include <nettle/base64.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
 
 #include "vudb_private.h"
 
@@ -57,33 +64,39 @@ enum pw_enc {
 struct pw_scheme {
 	const char	*name;
 	enum pw_kind	 kind;
-	int		 arg;		/* argon2_type or VUDB__SHA* */
+	int		 arg;		/* argon2_type */
+	const struct nettle_hash *md;	/* PW_SALTED, PW_DIGEST */
 	const char	*prefix;	/* a crypt string must start so */
 	enum pw_enc	 enc;		/* encoding without a suffix */
 	int		 hashable;	/* vudb__pw_hash makes these */
 };
 
+/* The digests of the {SHA*} and {SSHA*} schemes (nettle). */
+#define PW_SHA1		(&nettle_sha1)
+#define PW_SHA256	(&nettle_sha256)
+#define PW_SHA512	(&nettle_sha512)
+
 static const struct pw_scheme pw_schemes[] = {
-	/* name           kind       arg           prefix encoding  new */
-	{ "ARGON2ID",     PW_ARGON2, Argon2_id,    NULL,  ENC_NONE, 1 },
-	{ "ARGON2I",      PW_ARGON2, Argon2_i,     NULL,  ENC_NONE, 0 },
-	{ "BLF-CRYPT",    PW_CRYPT,  0,            "$2",  ENC_NONE, 1 },
-	{ "SHA512-CRYPT", PW_CRYPT,  0,            "$6$", ENC_NONE, 1 },
-	{ "SHA256-CRYPT", PW_CRYPT,  0,            "$5$", ENC_NONE, 0 },
-	{ "MD5-CRYPT",    PW_CRYPT,  0,            "$1$", ENC_NONE, 0 },
-	{ "MD5",          PW_CRYPT,  0,            "$1$", ENC_NONE, 0 },
-	{ "CRYPT",        PW_CRYPT,  0,            NULL,  ENC_NONE, 0 },
-	{ "DES-CRYPT",    PW_CRYPT,  0,            NULL,  ENC_NONE, 0 },
-	{ "SSHA",         PW_SALTED, VUDB__SHA1,   NULL,  ENC_B64,  0 },
-	{ "SSHA256",      PW_SALTED, VUDB__SHA256, NULL,  ENC_B64,  0 },
-	{ "SSHA512",      PW_SALTED, VUDB__SHA512, NULL,  ENC_B64,  0 },
-	{ "SHA",          PW_DIGEST, VUDB__SHA1,   NULL,  ENC_B64,  0 },
-	{ "SHA1",         PW_DIGEST, VUDB__SHA1,   NULL,  ENC_B64,  0 },
-	{ "SHA256",       PW_DIGEST, VUDB__SHA256, NULL,  ENC_B64,  0 },
-	{ "SHA512",       PW_DIGEST, VUDB__SHA512, NULL,  ENC_B64,  0 },
-	{ "PLAIN",        PW_PLAIN,  0,            NULL,  ENC_NONE, 0 },
-	{ "CLEAR",        PW_PLAIN,  0,            NULL,  ENC_NONE, 0 },
-	{ "CLEARTEXT",    PW_PLAIN,  0,            NULL,  ENC_NONE, 0 }
+	/* name          kind       arg        digest     prefix encoding new */
+	{ "ARGON2ID",     PW_ARGON2, Argon2_id, NULL,      NULL,  ENC_NONE, 1 },
+	{ "ARGON2I",      PW_ARGON2, Argon2_i,  NULL,      NULL,  ENC_NONE, 0 },
+	{ "BLF-CRYPT",    PW_CRYPT,  0,         NULL,      "$2",  ENC_NONE, 1 },
+	{ "SHA512-CRYPT", PW_CRYPT,  0,         NULL,      "$6$", ENC_NONE, 1 },
+	{ "SHA256-CRYPT", PW_CRYPT,  0,         NULL,      "$5$", ENC_NONE, 0 },
+	{ "MD5-CRYPT",    PW_CRYPT,  0,         NULL,      "$1$", ENC_NONE, 0 },
+	{ "MD5",          PW_CRYPT,  0,         NULL,      "$1$", ENC_NONE, 0 },
+	{ "CRYPT",        PW_CRYPT,  0,         NULL,      NULL,  ENC_NONE, 0 },
+	{ "DES-CRYPT",    PW_CRYPT,  0,         NULL,      NULL,  ENC_NONE, 0 },
+	{ "SSHA",         PW_SALTED, 0,         PW_SHA1,   NULL,  ENC_B64,  0 },
+	{ "SSHA256",      PW_SALTED, 0,         PW_SHA256, NULL,  ENC_B64,  0 },
+	{ "SSHA512",      PW_SALTED, 0,         PW_SHA512, NULL,  ENC_B64,  0 },
+	{ "SHA",          PW_DIGEST, 0,         PW_SHA1,   NULL,  ENC_B64,  0 },
+	{ "SHA1",         PW_DIGEST, 0,         PW_SHA1,   NULL,  ENC_B64,  0 },
+	{ "SHA256",       PW_DIGEST, 0,         PW_SHA256, NULL,  ENC_B64,  0 },
+	{ "SHA512",       PW_DIGEST, 0,         PW_SHA512, NULL,  ENC_B64,  0 },
+	{ "PLAIN",        PW_PLAIN,  0,         NULL,      NULL,  ENC_NONE, 0 },
+	{ "CLEAR",        PW_PLAIN,  0,         NULL,      NULL,  ENC_NONE, 0 },
+	{ "CLEARTEXT",    PW_PLAIN,  0,         NULL,      NULL,  ENC_NONE, 0 }
 };
 #define PW_NSCHEMES	(sizeof(pw_schemes) / sizeof(pw_schemes[0]))
 
@@ -332,19 +345,42 @@ pw_crypt_verify(const struct pw_scheme *s, const char *setting, size_t len,
 	return (rc);
 }
 
+/*
+ * pw_digest - md(a || b) into out (md->digest_size bytes); the context,
+ * which held the password, is wiped.
+ */
+static void
+pw_digest(const struct nettle_hash *md, const void *a, size_t alen,
+    const void *b, size_t blen, uint8_t *out)
+{
+	union {
+		struct sha1_ctx		 sha1;
+		struct sha256_ctx	 sha256;
+		struct sha512_ctx	 sha512;
+	}	 ctx;
+
+	assert(md->context_size <= sizeof(ctx));
+	md->init(&ctx);
+	md->update(&ctx, alen, a);
+	if (blen > 0)
+		md->update(&ctx, blen, b);
+	md->digest(&ctx, md->digest_size, out);
+	vudb__wipe(&ctx, sizeof(ctx));
+}
+
 /* pw_digest_verify - check password against a salted or plain digest */
 static int
 pw_digest_verify(const struct pw_scheme *s, const unsigned char *raw,
     size_t len, const char *password)
 {
-	unsigned char	 digest[VUDB__SHA_MAXLEN];
-	size_t		 dlen = vudb__sha_len(s->arg);
+	uint8_t		 digest[SHA512_DIGEST_SIZE];
+	size_t		 dlen = s->md->digest_size;
 	int		 rc;
 
 	if (s->kind == PW_SALTED ? len <= dlen : len != dlen)
 		return (VUDB_EINVAL);
-	(void)vudb__sha(s->arg, password, strlen(password), raw + dlen,
-	    len - dlen, digest);
+	pw_digest(s->md, password, strlen(password), raw + dlen, len - dlen,
+	    digest);
 	rc = vudb__ct_equal(digest, raw, dlen) ? VUDB_OK : VUDB_EAUTH;
 	vudb__wipe(digest, sizeof(digest));
 	return (rc);
@@ -358,16 +394,91 @@ pw_digest_verify(const struct pw_scheme *s, const unsigned char *raw,
 static int
 pw_plain_verify(const unsigned char *raw, size_t len, const char *password)
 {
-	unsigned char	 a[VUDB__SHA256_LEN], b[VUDB__SHA256_LEN];
+	uint8_t		 a[SHA256_DIGEST_SIZE], b[SHA256_DIGEST_SIZE];
 	size_t		 plen = strlen(password);
 	int		 same;
 
-	(void)vudb__sha(VUDB__SHA256, password, plen, NULL, 0, a);
-	(void)vudb__sha(VUDB__SHA256, raw, len, NULL, 0, b);
+	pw_digest(&nettle_sha256, password, plen, NULL, 0, a);
+	pw_digest(&nettle_sha256, raw, len, NULL, 0, b);
 	same = vudb__ct_equal(a, b, sizeof(a)) & (plen == len);
 	vudb__wipe(a, sizeof(a));
 	vudb__wipe(b, sizeof(b));
 	return (same ? VUDB_OK : VUDB_EAUTH);
+}
+
+/* pw_has_space - 1 if in[0..len) holds a byte nettle's decoders skip */
+static int
+pw_has_space(const char *in, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (in[i] == ' ' || (in[i] >= '\t' && in[i] <= '\r'))
+			return (1);
+	return (0);
+}
+
+/*
+ * vudb__b64_decode - nettle's base64 decoder, held to the canonical form
+ * of RFC 4648 section 4 as a conforming encoder writes it: nettle skips
+ * white space and takes "A===" for nothing, so the length, the padding
+ * and the absence of white space are checked here; nettle checks the
+ * alphabet, where '=' may stand, and that the bits beyond the last byte
+ * are zero (section 3.5).  nettle wants room for 3 bytes a quantum: the
+ * last quantum, which may be padded, is decoded apart, so that out needs
+ * only what the input decodes to.
+ */
+int
+vudb__b64_decode(const char *in, size_t len, unsigned char *out,
+    size_t outsz, size_t *outlen_r)
+{
+	struct base64_decode_ctx	 ctx;
+	uint8_t				 last[3];
+	size_t				 pad = 0, want, n, m;
+	int				 ok;
+
+	*outlen_r = 0;
+	if (len == 0)
+		return (0);
+	if (len % 4 != 0 || pw_has_space(in, len))
+		return (-1);
+	while (pad < 3 && in[len - 1 - pad] == '=')
+		pad++;
+	if (pad > 2 || (want = len / 4 * 3 - pad) > outsz)
+		return (-1);
+	base64_decode_init(&ctx);
+	ok = base64_decode_update(&ctx, &n, out, len - 4, in) &&
+	    base64_decode_update(&ctx, &m, last, 4, in + len - 4) &&
+	    base64_decode_final(&ctx) && n + m == want;
+	if (ok)
+		memcpy(out + n, last, m);
+	vudb__wipe(last, sizeof(last));
+	if (!ok)
+		return (-1);
+	*outlen_r = want;
+	return (0);
+}
+
+/*
+ * vudb__hex_decode - nettle's base16 decoder, of either case, without the
+ * white space nettle would skip and with an even number of digits.
+ */
+int
+vudb__hex_decode(const char *in, size_t len, unsigned char *out,
+    size_t outsz, size_t *outlen_r)
+{
+	struct base16_decode_ctx	 ctx;
+	size_t				 n;
+
+	*outlen_r = 0;
+	if (len % 2 != 0 || len / 2 > outsz || pw_has_space(in, len))
+		return (-1);
+	base16_decode_init(&ctx);
+	if (!base16_decode_update(&ctx, &n, out, len, in) ||
+	    !base16_decode_final(&ctx) || n != len / 2)
+		return (-1);
+	*outlen_r = n;
+	return (0);
 }
 
 void
@@ -442,7 +553,7 @@ vudb__pw_verify(const char *hash, const char *password)
 	len = strlen(payload);
 	if (enc == ENC_DEFAULT) {
 		/* As Dovecot: a fixed-length digest twice its size is hex. */
-		if (s->kind == PW_DIGEST && len == 2 * vudb__sha_len(s->arg))
+		if (s->kind == PW_DIGEST && len == 2 * s->md->digest_size)
 			enc = ENC_HEX;
 		else
 			enc = s->enc;

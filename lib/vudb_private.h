@@ -35,7 +35,7 @@
  *                vudb_backend.h only; files.c is what file backends share
  *   record.c     record encoding, attribute tables, value rules
  *   name.c       name rules: domains (IDNA), local parts (folding)
- *   password.c sha.c  hashing and verifying passwords
+ *   password.c   hashing and verifying passwords (SHA, base64: nettle)
  *   error.c      status strings, per-handle messages, the log hook
  */
 #ifndef VUDB_PRIVATE_H
@@ -87,36 +87,10 @@ int	 vudb__ct_equal(const void *, const void *, size_t);
 void	 vudb__wipe(void *, size_t);
 void	 vudb__free_secret(char *);
 
-/* sha.c: SHA-1/-256/-512 (FIPS 180-4), base64 (RFC 4648) and hex, for
- * the legacy {SHA*}/{SSHA*} schemes.  vudb__sha_init returns the digest
- * length, 0 for an unknown algorithm; vudb__sha_final writes it and wipes
- * the context; vudb__sha hashes a || b in one call.  vudb__b64_encode
- * writes a padded, NUL-terminated string (4 * ((len + 2) / 3) + 1 bytes)
- * and returns its length.  The decoders return 0, or -1 for bad input or
- * when outsz is too small; they do not NUL-terminate. */
-#define VUDB__SHA1		1
-#define VUDB__SHA256		2
-#define VUDB__SHA512		3
-#define VUDB__SHA1_LEN		20
-#define VUDB__SHA256_LEN	32
-#define VUDB__SHA512_LEN	64
-#define VUDB__SHA_MAXLEN	64
-struct vudb__sha {
-	int		 alg;
-	uint64_t	 count;			/* bytes hashed so far */
-	union {
-		uint32_t	 w32[8];
-		uint64_t	 w64[8];
-	}		 h;
-	unsigned char	 buf[128];
-};
-size_t	 vudb__sha_len(int alg);
-size_t	 vudb__sha_init(struct vudb__sha *, int alg);
-void	 vudb__sha_update(struct vudb__sha *, const void *, size_t);
-size_t	 vudb__sha_final(struct vudb__sha *, unsigned char *);
-size_t	 vudb__sha(int alg, const void *a, size_t alen, const void *b,
-	    size_t blen, unsigned char *out);
-size_t	 vudb__b64_encode(const void *, size_t, char *out);
+/* password.c: base64 (RFC 4648, canonical form only: padded, no white
+ * space, zero bits beyond the last byte) and hex of either case, through
+ * nettle, for the encodings of stored hashes.  Both return 0, or -1 for
+ * bad input or when outsz is too small; they do not NUL-terminate. */
 int	 vudb__b64_decode(const char *, size_t, unsigned char *out,
 	    size_t outsz, size_t *outlen_r);
 int	 vudb__hex_decode(const char *, size_t, unsigned char *out,

@@ -19,7 +19,7 @@ esac
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential autoconf automake libtool pkg-config
       libdb5.3-dev db5.3-util liblmdb-dev lmdb-utils libargon2-dev
-      libcrypt-dev libidn2-dev libunistring-dev libjansson-dev
+      libcrypt-dev nettle-dev libidn2-dev libunistring-dev libjansson-dev
       check mandoc clang libclang-rt-dev
       liblua5.4-dev lua5.4
       postfix postfix-lmdb dovecot-core dovecot-imapd dovecot-lmtpd

@@ -19,7 +19,7 @@
  *		print the processes Berkeley DB's register holds, "PID alive"
  *		or "PID dead", one a line.
  *
- * Exit status 0, 1 on failure, 64 for a usage error.
+ * Exit status 0, 1 on failure, EX_USAGE (64) for a usage error.
  */
 #include "config.h"
 
@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <db.h>
@@ -186,5 +187,5 @@ main(int argc, char *argv[])
 		return show_register(argv[1]);
 	fprintf(stderr, "usage: bdbfault STORE panic | die-holding DOMAIN | "
 	    "register\n");
-	return 64;
+	return EX_USAGE;
 }

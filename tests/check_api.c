@@ -29,6 +29,7 @@
 
 #include "testutil.h"
 #include "vudb_private.h"
+#include "tests/check_main.h"
 
 static char *dir;
 static struct vudb *db;
@@ -2140,8 +2141,8 @@ START_TEST(test_logs_do_not_grow)
 }
 END_TEST
 
-static Suite *
-api_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite *s = suite_create("api");
 	TCase *tc;
@@ -2222,16 +2223,4 @@ api_suite(void)
 	tcase_add_test(tc, test_logs_do_not_grow);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(api_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

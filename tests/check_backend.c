@@ -20,6 +20,7 @@
 
 #include "testutil.h"
 #include "vudb_private.h"
+#include "tests/check_main.h"
 
 static const char *const backends[] = {
 #ifdef WITH_BDB
@@ -406,8 +407,8 @@ START_TEST(test_fail_file_toggles)
 }
 END_TEST
 
-static Suite *
-backend_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite *s = suite_create("backend");
 	TCase *tc;
@@ -428,16 +429,4 @@ backend_suite(void)
 	tcase_add_test(tc, test_fail_file_toggles);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(backend_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

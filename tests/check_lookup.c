@@ -18,6 +18,7 @@
 
 #include "testutil.h"
 #include "vudb_private.h"
+#include "tests/check_main.h"
 
 static char *store;
 
@@ -339,8 +340,8 @@ START_TEST(test_lookup_sees_changes)
 }
 END_TEST
 
-static Suite *
-lookup_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite *s = suite_create("lookup");
 	TCase *tc;
@@ -355,16 +356,4 @@ lookup_suite(void)
 	tcase_add_test(tc, test_lookup_sees_changes);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(lookup_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -23,6 +23,7 @@
 #include <idn2.h>
 
 #include "vudb_private.h"
+#include "tests/check_main.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 /* A string literal and its length, NUL bytes included. */
@@ -625,8 +626,8 @@ START_TEST(test_local_norm_utf8)
 }
 END_TEST
 
-static Suite *
-name_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s;
 	TCase	*tc;
@@ -663,17 +664,4 @@ name_suite(void)
 	suite_add_tcase(s, tc);
 
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(name_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -3,7 +3,7 @@
  *
  * check_password.c - the "password" suite: lib/password.c (hashing,
  * verification, the dummy check for unknown users, the constant-time and
- * wiping helpers) and lib/sha.c (SHA-1/-256/-512 and base64).  Known
+ * wiping helpers, the strict base64 and hex decoders over nettle).  Known
  * answers come from FIPS 180-4 and RFC 4648, from real Dovecot 2.3.19
  * hashes ("doveadm pw -s SCHEME"), from Python's hashlib and OpenSSL, and
  * from libxcrypt for the legacy crypt(3) formats.  New hashes are
@@ -18,8 +18,10 @@
 #include <time.h>
 
 #include <check.h>
+#include <nettle/base64.h>
 
 #include "vudb_private.h"
+#include "tests/check_main.h"
 
 #define PW		"Tr0ub4dor&3"
 #define LONG_PW_LEN	10000
@@ -987,36 +989,96 @@ END_TEST
 
 /* ----------------------------------------------------------------- sha */
 
+/*
+ * The {SHA*} and {SSHA*} schemes against the digests of FIPS 180-4's
+ * examples: the digest of a message is the unsalted hash of that message
+ * as a password, and the salted hash of every split of it into password
+ * and salt.
+ */
+enum { ALG_SHA1, ALG_SHA256, ALG_SHA512 };
+static const char *const alg_plain[] = { "SHA", "SHA256", "SHA512" };
+static const char *const alg_salted[] = { "SSHA", "SSHA256", "SSHA512" };
+
+/* hexcat - append the hex form of n bytes at p to the string s */
+static void
+hexcat(char *s, const void *p, size_t n)
+{
+	const unsigned char	*b = p;
+	size_t			 i, len = strlen(s);
+
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(s + len, "%02x", b[i]);
+}
+
+/*
+ * sha_check - verify msg (its first plen bytes the password, the rest
+ * the salt) against {SCHEME.HEX} and {SCHEME} (base64) forms of the
+ * known digest want, and a wrong password against them.
+ */
+static void
+sha_check(int alg, const unsigned char *msg, size_t len, size_t plen,
+    const unsigned char *want, size_t dlen)
+{
+	const char	*scheme;
+	unsigned char	*raw;
+	char		*pw, *h;
+	size_t		 rawlen = dlen + len - plen, n;
+
+	scheme = plen == len ? alg_plain[alg] : alg_salted[alg];
+	pw = malloc(plen + 2);
+	raw = malloc(rawlen);
+	h = malloc(2 * rawlen + 32);
+	ck_assert(pw != NULL && raw != NULL && h != NULL);
+	memcpy(pw, msg, plen);
+	pw[plen] = '\0';
+	memcpy(raw, want, dlen);
+	memcpy(raw + dlen, msg + plen, len - plen);
+
+	(void)snprintf(h, 32, "{%s.HEX}", scheme);
+	hexcat(h, raw, rawlen);
+	ck_assert_msg(vudb__pw_verify(h, pw) == VUDB_OK, "%s", h);
+	n = (size_t)snprintf(h, 32, "{%s}", scheme);
+	base64_encode_raw(h + n, rawlen, raw);
+	h[n + BASE64_ENCODE_RAW_LENGTH(rawlen)] = '\0';
+	ck_assert_msg(vudb__pw_verify(h, pw) == VUDB_OK, "%s", h);
+	pw[plen] = 'x';
+	pw[plen + 1] = '\0';
+	ck_assert_msg(vudb__pw_verify(h, pw) == VUDB_EAUTH, "%s", h);
+	free(h);
+	free(raw);
+	free(pw);
+}
+
 /* FIPS 180-4 examples (NIST CSRC "Example Values"). */
 static const struct {
 	int		 alg;
 	const char	*msg;
 	const char	*hex;
 } sha_fips[] = {
-	{ VUDB__SHA1, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
-	{ VUDB__SHA1, "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+	{ ALG_SHA1, "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+	{ ALG_SHA1,
 	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
 	    "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
-	{ VUDB__SHA256, "abc",
+	{ ALG_SHA256, "abc",
 	    "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad" },
-	{ VUDB__SHA256, "",
+	{ ALG_SHA256, "",
 	    "e3b0c44298fc1c149afbf4c8996fb924"
 	    "27ae41e4649b934ca495991b7852b855" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
 	    "248d6a61d20638b8e5c026930c3e6039"
 	    "a33ce45964ff2167f6ecedd419db06c1" },
-	{ VUDB__SHA512, "abc",
+	{ ALG_SHA512, "abc",
 	    "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
 	    "2192992a274fc1a836ba3c23a3feebbd"
 	    "454d4423643ce80e2a9ac94fa54ca49f" },
-	{ VUDB__SHA512, "",
+	{ ALG_SHA512, "",
 	    "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
 	    "47d0d13c5d85f2b0ff8318d2877eec2f"
 	    "63b931bd47417a81a538327af927da3e" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
 	    "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
 	    "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
@@ -1025,14 +1087,13 @@ static const struct {
 
 START_TEST(test_sha_fips)
 {
-	unsigned char	 want[VUDB__SHA_MAXLEN], got[VUDB__SHA_MAXLEN];
-	size_t		 n;
+	const unsigned char	*msg = (const unsigned char *)sha_fips[_i].msg;
+	unsigned char		 want[64];
+	size_t			 i, n, len = strlen(sha_fips[_i].msg);
 
 	n = unhex(sha_fips[_i].hex, want);
-	ck_assert_uint_eq(vudb__sha_len(sha_fips[_i].alg), n);
-	ck_assert_uint_eq(vudb__sha(sha_fips[_i].alg, sha_fips[_i].msg,
-	    strlen(sha_fips[_i].msg), NULL, 0, got), n);
-	ck_assert_mem_eq(got, want, n);
+	for (i = 0; i <= len; i++)
+		sha_check(sha_fips[_i].alg, msg, len, i, want, n);
 }
 END_TEST
 
@@ -1041,206 +1102,204 @@ static const struct {
 	int		 alg;
 	const char	*hex;
 } sha_million[] = {
-	{ VUDB__SHA1, "34aa973cd4c4daa4f61eeb2bdbad27316534016f" },
-	{ VUDB__SHA256,
+	{ ALG_SHA1, "34aa973cd4c4daa4f61eeb2bdbad27316534016f" },
+	{ ALG_SHA256,
 	    "cdc76e5c9914fb9281a1c7e284d73e67"
 	    "f1809a48a497200e046d39ccc7112cd0" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973eb"
 	    "de0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b" }
 };
 
 START_TEST(test_sha_million_a)
 {
-	struct vudb__sha	 ctx;
-	unsigned char		 want[VUDB__SHA_MAXLEN];
-	unsigned char		 got[VUDB__SHA_MAXLEN];
-	char			 chunk[997];
-	size_t			 n, left;
+	char		*msg = long_password(1000000);
+	unsigned char	 want[64];
+	size_t		 n;
 
-	memset(chunk, 'a', sizeof(chunk));
 	n = unhex(sha_million[_i].hex, want);
-	ck_assert_uint_eq(vudb__sha_init(&ctx, sha_million[_i].alg), n);
-	/* An odd chunk size crosses block boundaries at every offset. */
-	for (left = 1000000; left > 0; left -= n) {
-		n = left < sizeof(chunk) ? left : sizeof(chunk);
-		vudb__sha_update(&ctx, chunk, n);
-	}
-	n = vudb__sha_final(&ctx, got);
-	ck_assert_mem_eq(got, want, n);
+	sha_check(sha_million[_i].alg, (unsigned char *)msg, 1000000,
+	    1000000, want, n);
+	sha_check(sha_million[_i].alg, (unsigned char *)msg, 1000000,
+	    999997, want, n);
+	free(msg);
 }
 END_TEST
 
-/* Padding boundaries; message byte i is i mod 256 (Python hashlib). */
+/*
+ * Padding boundaries; message byte i is i mod 256 (Python hashlib).  The
+ * first byte is NUL, which no password holds: the whole message is the
+ * salt of the empty password.
+ */
 static const struct {
 	int		 alg;
 	size_t		 len;
 	const char	*hex;
 } sha_bound[] = {
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    55,
 	    "8ae2d46729cfe68ff927af5eec9c7d1b66d65ac2" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    55,
 	    "463eb28e72f82e0a96c0a4cc53690c57"
 	    "1281131f672aa229e0d45ae59b598b59" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    55,
 	    "6856647f269c2ee3d8128f0b25427659d880641ef343300dd3cd4679168f58d6"
 	    "527fda70b4ebc854e2065e172b7d58c1"
 	    "536992c0810599259ba84a2b40c65414" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    56,
 	    "636e2ec698dac903498e648bd2f3af641d3c88cb" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    56,
 	    "da2ae4d6b36748f2a318f23e7ab1dfdf"
 	    "45acdc9d049bd80e59de82a60895f562" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    56,
 	    "8b12b2f6fe400a51d29656e2b8c42a1bbfe6fcf3e425da430db05d1a2dda1479"
 	    "0dee20fa8b22d8762afffe4988a5c98a"
 	    "4430d22a17e41e23d90fa61ab75671a9" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    63,
 	    "6d942da0c4392b123528f2905c713a3ce28364bd" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    63,
 	    "29af2686fd53374a36b0846694cc3421"
 	    "77e428d1647515f078784d69cdb9e488" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    63,
 	    "9dc9c5598e55dc42955695320839788e353f1d7f6ba74df74c80a8a52f463c06"
 	    "97f57f68835d1418f4ce9b6530cd79bd"
 	    "0f4c6f7e13c93feb1218c0b65c2c0561" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    64,
 	    "c6138d514ffa2135bfce0ed0b8fac65669917ec7" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    64,
 	    "fdeab9acf3710362bd2658cdc9a29e8f"
 	    "9c757fcf9811603a8c447cd1d9151108" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    64,
 	    "ee4320ebaf3fdb4f2c832b137200c08e235e0fa7bbd0eb1740c7063ba8a0d151"
 	    "da77e003398e1714a955d475b05e3e95"
 	    "0b639503b452ec185de4229bc4873949" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    65,
 	    "69bd728ad6e13cd76ff19751fde427b00e395746" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    65,
 	    "4bfd2c8b6f1eec7a2afeb48b934ee4b2"
 	    "694182027e6d0fc075074f2fabb31781" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    65,
 	    "02856cef735f9acec6b9e33f0fbc8f9804d2aa54187f382b8ae842e5d3696c07"
 	    "459aad2a5aed25ea5e117eb1c7ba35da"
 	    "6a7a8adce9e6afe3ad79e9fa42d5bba8" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    111,
 	    "bc544e24573d592290fdaff8ecf3f7f2b00cd483" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    111,
 	    "60780e9451bdc43cf4530ffc95cbb0c4"
 	    "eb24dae2c39f55f334d679e076c08065" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    111,
 	    "a1a111449b198d9b1f538bad7f3fc1022b3a5b1a5e90a0bc860de8512746cbc3"
 	    "1599e6c834de3a3235327af0b51ff57b"
 	    "f7acf1974a73014d9c3953812edc7c8d" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    112,
 	    "e4ce142d09a84a8645338dd6535cbfaaf800d320" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    112,
 	    "09373f127d34e61dbbaa8bc4499c8707"
 	    "4f2ddb10e1b465f506d7d70a15011979" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    112,
 	    "c5fbd731d19d2ae1180f001be72c2c1aaba1d7b094b3748880e24593b8e117a7"
 	    "50e11c1bd867cc2f96dace8c8b74abd2"
 	    "d5c4f236be444e77d30d1916174070b9" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    119,
 	    "41c89d06001bab4ab78736b44efe7ce18ce6ae08" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    119,
 	    "da18797ed7c3a777f0847f429724a2d8"
 	    "cd5138e6ed2895c3fa1a6d39d18f7ec6" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    119,
 	    "43e497279c2ce805903a33b54b746ea92d607f7c4807986c849823b81097a909"
 	    "9b5896ac7cc66df3a93edc8a91b6f397"
 	    "1d6c7f5688daf635737760bd080e27b3" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    120,
 	    "d3dbd653bd8597b7475321b60a36891278e6a04a" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    120,
 	    "f52b23db1fbb6ded89ef42a23ce0c892"
 	    "2c45f25c50b568a93bf1c075420bbb7c" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    120,
 	    "9636708964c5ff6600510319e07bf3fcfcb1f4058fec278efb677964ba1e140c"
 	    "1632505452f802e99bcf09da3d456dc3"
 	    "868d149a0788a730e49d239ce7415145" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    127,
 	    "89d7312a903f65cd2b3e34a975e55dbea9033353" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    127,
 	    "92ca0fa6651ee2f97b884b7246a562fa"
 	    "71250fedefe5ebf270d31c546bfea976" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    127,
 	    "eab89674feaa34e27aebeeff3c0a4d70070bb872d5e9f186cf1dbbdee517b6e3"
 	    "5724d629ff025a5b07185e911ada7e3c"
 	    "8acf830aa0e4f71777bd2d44f504f7f0" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    128,
 	    "e6434bc401f98603d7eda504790c98c67385d535" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    128,
 	    "471fb943aa23c511f6f72f8d1652d9c8"
 	    "80cfa392ad80503120547703e56a2be5" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    128,
 	    "1dffd5e3adb71d45d2245939665521ae001a317a03720a45732ba1900ca3b835"
 	    "1fc5c9b4ca513eba6f80bc7b1d1fdad4"
 	    "abd13491cb824d61b08d8c0e1561b3f7" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    129,
 	    "3352e41cc30b40ae80108970492b21014049e625" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    129,
 	    "5099c6a56203f9687f7d33f4bfdf576d"
 	    "31dc91f6b695ecea38b2770c87631135" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    129,
 	    "1d9da57fbbdab09afb3506ab2d223d06109d65c1c8ad197f50138f714bc4c3f2"
 	    "fe5787922639c680acad1c651f955990"
 	    "425954ce2cba0c5cc83f2667d878eb0f" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    255,
 	    "fa2c27c443e60a0bcd8a1eb82d20fec20759c03e" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    255,
 	    "3f8591112c6bbe5c963965954e293108"
 	    "b7208ed2af893e500d859368c654eabe" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    255,
 	    "15025c9d135861ff5a549df0bfd6c398fd126613496d4e97627651e68b7b1f80"
 	    "407f187d7978464f0f78bfeea787600f"
 	    "aaebbe991eddb60671cd0ce874f0a744" },
-	{ VUDB__SHA1,
+	{ ALG_SHA1,
 	    256,
 	    "4916d6bdb7f78e6803698cab32d1586ea457dfc8" },
-	{ VUDB__SHA256,
+	{ ALG_SHA256,
 	    256,
 	    "40aff2e9d2d8922e47afd4648e696749"
 	    "7158785fbd1da870e7110266bf944880" },
-	{ VUDB__SHA512,
+	{ ALG_SHA512,
 	    256,
 	    "1e7b80bc8edc552c8feeb2780e111477e5bc70465fac1a77b29b35980c3f0ce4"
 	    "a036a6c9462036824bd56801e62af7e9"
@@ -1249,42 +1308,13 @@ static const struct {
 
 START_TEST(test_sha_boundaries)
 {
-	struct vudb__sha	 ctx;
-	unsigned char		 msg[256], want[VUDB__SHA_MAXLEN];
-	unsigned char		 got[VUDB__SHA_MAXLEN];
-	size_t			 i, n, len = sha_bound[_i].len;
+	unsigned char	 msg[256], want[64];
+	size_t		 i, n;
 
 	for (i = 0; i < sizeof(msg); i++)
 		msg[i] = (unsigned char)i;
 	n = unhex(sha_bound[_i].hex, want);
-	ck_assert_uint_eq(vudb__sha(sha_bound[_i].alg, msg, len, NULL, 0,
-	    got), n);
-	ck_assert_mem_eq(got, want, n);
-	/* Split in two at every point, and byte by byte. */
-	for (i = 0; i <= len; i++) {
-		ck_assert_uint_eq(vudb__sha(sha_bound[_i].alg, msg, i,
-		    msg + i, len - i, got), n);
-		ck_assert_mem_eq(got, want, n);
-	}
-	vudb__sha_init(&ctx, sha_bound[_i].alg);
-	for (i = 0; i < len; i++)
-		vudb__sha_update(&ctx, msg + i, 1);
-	ck_assert_uint_eq(vudb__sha_final(&ctx, got), n);
-	ck_assert_mem_eq(got, want, n);
-}
-END_TEST
-
-START_TEST(test_sha_unknown_alg)
-{
-	struct vudb__sha	 ctx;
-	unsigned char		 out[VUDB__SHA_MAXLEN];
-
-	ck_assert_uint_eq(vudb__sha_len(0), 0);
-	ck_assert_uint_eq(vudb__sha_len(99), 0);
-	ck_assert_uint_eq(vudb__sha_init(&ctx, 99), 0);
-	vudb__sha_update(&ctx, "abc", 3);
-	ck_assert_uint_eq(vudb__sha_final(&ctx, out), 0);
-	ck_assert_uint_eq(vudb__sha(99, "a", 1, NULL, 0, out), 0);
+	sha_check(sha_bound[_i].alg, msg, sha_bound[_i].len, 0, want, n);
 }
 END_TEST
 
@@ -1301,13 +1331,9 @@ static const struct {
 
 START_TEST(test_b64_rfc4648)
 {
-	char		 enc[16];
 	unsigned char	 dec[16];
 	size_t		 n;
 
-	ck_assert_uint_eq(vudb__b64_encode(b64_rfc[_i].raw,
-	    strlen(b64_rfc[_i].raw), enc), strlen(b64_rfc[_i].enc));
-	ck_assert_str_eq(enc, b64_rfc[_i].enc);
 	ck_assert_int_eq(vudb__b64_decode(b64_rfc[_i].enc,
 	    strlen(b64_rfc[_i].enc), dec, sizeof(dec), &n), 0);
 	ck_assert_uint_eq(n, strlen(b64_rfc[_i].raw));
@@ -1315,17 +1341,18 @@ START_TEST(test_b64_rfc4648)
 }
 END_TEST
 
+/* What a conforming encoder (nettle's) writes decodes back. */
 START_TEST(test_b64_all_bytes)
 {
 	unsigned char	 raw[256], dec[256];
-	char		 enc[4 * ((sizeof(raw) + 2) / 3) + 1];
+	char		 enc[BASE64_ENCODE_RAW_LENGTH(sizeof(raw))];
 	size_t		 i, len, n;
 
 	for (i = 0; i < sizeof(raw); i++)
 		raw[i] = (unsigned char)(255 - i);
 	for (len = 0; len <= sizeof(raw); len++) {
-		n = vudb__b64_encode(raw, len, enc);
-		ck_assert_uint_eq(n, 4 * ((len + 2) / 3));
+		base64_encode_raw(enc, len, raw);
+		n = BASE64_ENCODE_RAW_LENGTH(len);
 		ck_assert_int_eq(vudb__b64_decode(enc, n, dec, len, &n), 0);
 		ck_assert_uint_eq(n, len);
 		ck_assert_mem_eq(dec, raw, len);
@@ -1335,7 +1362,9 @@ END_TEST
 
 static const char *const b64_bad[] = {
 	"Z", "Zg", "Zg=", "Zm9vY", "Z===", "====", "=Zg=", "Zg=A", "Zg==Zg==",
-	"Zh==", "Zm9=", "Zm!v", "Zm9v\n", " Zm9", "Zm-v", "Zm_v", "Zm9v===="
+	"Zh==", "Zm9=", "Zm!v", "Zm9v\n", " Zm9", "Zm-v", "Zm_v", "Zm9v====",
+	/* what nettle alone would take: white space, all-zero over-padding */
+	"A===", "Zm9\tZm9v", "Zm9v\r\nZg==", "Zm\f9v", "Zm9vYmFy\v\v\v\v"
 };
 
 START_TEST(test_b64_decode_bad)
@@ -1377,6 +1406,8 @@ START_TEST(test_hex_decode)
 	ck_assert_int_eq(vudb__hex_decode("0", 1, out, sizeof(out), &n), -1);
 	ck_assert_int_eq(vudb__hex_decode("0g", 2, out, sizeof(out), &n), -1);
 	ck_assert_int_eq(vudb__hex_decode(" 0", 2, out, sizeof(out), &n), -1);
+	ck_assert_int_eq(vudb__hex_decode("0 \n1", 4, out, sizeof(out), &n),
+	    -1);
 	ck_assert_int_eq(vudb__hex_decode("0011", 4, out, 1, &n), -1);
 }
 END_TEST
@@ -1385,8 +1416,8 @@ END_TEST
 
 #define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
-static Suite *
-password_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite	*s;
 	TCase	*tc;
@@ -1465,7 +1496,6 @@ password_suite(void)
 	tcase_add_loop_test(tc, test_sha_fips, 0, NELEM(sha_fips));
 	tcase_add_loop_test(tc, test_sha_million_a, 0, NELEM(sha_million));
 	tcase_add_loop_test(tc, test_sha_boundaries, 0, NELEM(sha_bound));
-	tcase_add_test(tc, test_sha_unknown_alg);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("base64");
@@ -1477,17 +1507,4 @@ password_suite(void)
 	suite_add_tcase(s, tc);
 
 	return (s);
-}
-
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(password_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "vudb_private.h"
+#include "tests/check_main.h"
 
 static void
 make_user(struct vudb__rec *r)
@@ -269,8 +270,8 @@ START_TEST(test_value_norm)
 }
 END_TEST
 
-static Suite *
-record_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite *s = suite_create("record");
 	TCase *tc;
@@ -289,16 +290,4 @@ record_suite(void)
 	    (int)(sizeof(values) / sizeof(values[0])));
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(record_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "vudb.h"
@@ -95,7 +96,7 @@ main(int argc, char *argv[])
 	    strcmp(argv[2], "check") != 0)) {
 		fprintf(stderr, "usage: crash_child STORE add|check PREFIX "
 		    "[N]\n");
-		return 64;
+		return EX_USAGE;
 	}
 	rc = vudb_open(argv[1], VUDB_CREATE, &db);
 	if (rc != VUDB_OK) {

@@ -8,9 +8,9 @@ cc=${FUZZ_CC:-clang}
 command -v "$cc" >/dev/null 2>&1 || { echo "no $cc: fuzzing skipped"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/vudbfuzz.XXXXXX") || exit 99
 [ -n "${FUZZ_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-libs="$(pkg-config --libs libidn2 libargon2 libxcrypt 2>/dev/null) -lunistring"
+libs="$(pkg-config --libs libidn2 libargon2 libxcrypt nettle 2>/dev/null) -lunistring"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -I$builddir -I$srcdir/lib"
-lib="$srcdir/lib/record.c $srcdir/lib/name.c $srcdir/lib/password.c $srcdir/lib/sha.c"
+lib="$srcdir/lib/record.c $srcdir/lib/name.c $srcdir/lib/password.c"
 echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' > "$work/probe.c"
 if ! $cc -fsanitize=fuzzer "$work/probe.c" -o "$work/probe" 2>/dev/null; then
 	echo "$cc has no libFuzzer (install libclang-rt-dev): fuzzing skipped"

@@ -16,6 +16,7 @@
 
 #include "json.h"
 #include "format.h"
+#include "tests/check_main.h"
 
 /* ------------------------------------------------------------ writer */
 
@@ -240,8 +241,8 @@ START_TEST(test_attr_name_hyphen_and_quota)
 }
 END_TEST
 
-static Suite *
-suite(void)
+Suite *
+check_suite(void)
 {
 	Suite *s = suite_create("vudbadm");
 	TCase *tc;
@@ -267,16 +268,4 @@ suite(void)
 	tcase_add_test(tc, test_attr_name_hyphen_and_quota);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

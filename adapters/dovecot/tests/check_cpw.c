@@ -17,6 +17,7 @@
 #include <check.h>
 
 #include "cpw.h"
+#include "tests/check_main.h"
 
 /* ------------------------------------------------------------ cpw_parse */
 
@@ -262,8 +263,8 @@ START_TEST(test_cpw_logsafe_long_name_cut)
 }
 END_TEST
 
-static Suite *
-cpw_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite *s = suite_create("cpw");
 	TCase *tc;
@@ -298,16 +299,4 @@ cpw_suite(void)
 	tcase_add_test(tc, test_cpw_logsafe_long_name_cut);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(cpw_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

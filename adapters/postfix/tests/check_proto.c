@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "proto.h"
+#include "tests/check_main.h"
 
 #define S(x)	x, sizeof(x) - 1
 
@@ -411,8 +412,8 @@ START_TEST(test_tcp_reply_roundtrip)
 }
 END_TEST
 
-static Suite *
-proto_suite(void)
+Suite *
+check_suite(void)
 {
 	Suite *s = suite_create("proto");
 	TCase *tc;
@@ -464,16 +465,4 @@ proto_suite(void)
 	tcase_add_test(tc, test_tcp_reply_roundtrip);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(proto_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
