@@ -29,6 +29,7 @@ struct vctx {
 	unsigned long long users, aliases;
 	int		 has_d, has_c;
 	unsigned long long nosum;	/* records without a checksum */
+	unsigned long long recs;	/* records seen */
 	unsigned long long c_users, c_aliases;
 };
 
@@ -107,6 +108,7 @@ check_record(void *arg, const void *key, size_t klen, const void *val,
 	unsigned long long n;
 	int type, rc;
 
+	v->recs++;
 	snprintf(name, sizeof(name), "%.*s", (int)(klen > 1 ? klen - 1 : 0),
 	    k + 1);
 	switch (klen > 0 ? k[0] : 0) {
@@ -195,7 +197,7 @@ verify_domain(struct vctx *v, const char *domain)
 	v->domain = domain;
 	v->users = v->aliases = v->c_users = v->c_aliases = 0;
 	v->has_d = v->has_c = 0;
-	v->nosum = 0;
+	v->nosum = v->recs = 0;
 	/* the backend's structural check wants the file closed here */
 	for (d = db->lru_head; d != NULL; d = d->next)
 		if (strcmp(d->name, domain) == 0) {
@@ -235,9 +237,17 @@ verify_domain(struct vctx *v, const char *domain)
 		    v->nosum, v->nosum == 1 ? "" : "s");
 		v->report(v->arg, v->domain, msg);
 	}
-	if (v->has_d == 0)
-		problem(v, "no domain record: a file left by an unfinished "
-		    "add (harmless; vudbadm domain add reuses it)");
+	if (v->has_d == 0 && v->recs == 0) {
+		/* an empty file, as a writer killed while it added the
+		 * domain leaves it (LMDB makes the file before the first
+		 * commit): nothing is wrong with the store */
+		if (v->report != NULL)
+			v->report(v->arg, v->domain, "note: an empty file "
+			    "left by an unfinished add (harmless; vudbadm "
+			    "domain add reuses it)");
+	} else if (v->has_d == 0)
+		problem(v, "no domain record: the file holds entries but "
+		    "not the domain itself");
 	else if (v->has_d == 2)
 		problem(v, "a deleted domain whose file is still there "
 		    "(removed once no process holds it open)");
