@@ -310,28 +310,32 @@ change(struct vudb *db, enum op_kind kind, int type, const char *name,
 	return vudb__in_txn(db, d, op_run, &op, 0);
 }
 
-int
-vudb_add(struct vudb *db, int type, const char *name,
+/* change_again - change, made once more if the store was lost under it
+ * before its commit (vudb__again_write) */
+static int
+change_again(struct vudb *db, enum op_kind kind, int type, const char *name,
     const char *const *attrs)
 {
 	int rc;
 
-	rc = change(db, OP_ADD, type, name, attrs);
+	rc = change(db, kind, type, name, attrs);
 	if (db != NULL && vudb__again_write(db, rc))
-		rc = change(db, OP_ADD, type, name, attrs);
+		rc = change(db, kind, type, name, attrs);
 	return rc;
+}
+
+int
+vudb_add(struct vudb *db, int type, const char *name,
+    const char *const *attrs)
+{
+	return change_again(db, OP_ADD, type, name, attrs);
 }
 
 int
 vudb_update(struct vudb *db, int type, const char *name,
     const char *const *attrs)
 {
-	int rc;
-
-	rc = change(db, OP_UPDATE, type, name, attrs);
-	if (db != NULL && vudb__again_write(db, rc))
-		rc = change(db, OP_UPDATE, type, name, attrs);
-	return rc;
+	return change_again(db, OP_UPDATE, type, name, attrs);
 }
 
 /* tombstone - empty a domain and leave its tombstone, inside txn */
@@ -385,12 +389,8 @@ vudb_del(struct vudb *db, int type, const char *name)
 
 	if (db == NULL)
 		return VUDB_EINVAL;
-	if (type != VUDB_DOMAIN) {
-		rc = change(db, OP_DEL, type, name, NULL);
-		if (vudb__again_write(db, rc))
-			rc = change(db, OP_DEL, type, name, NULL);
-		return rc;
-	}
+	if (type != VUDB_DOMAIN)
+		return change_again(db, OP_DEL, type, name, NULL);
 	if ((rc = vudb__start_write(db,
 	    "cannot delete a domain inside a batch")) !=
 	    VUDB_OK)
