@@ -155,6 +155,8 @@ batch_end(struct vudb *db)
 	db->txn_build = 0;
 	db->txn_failed = 0;
 	db->txn_gen = 0;
+	db->audit_quiet = 0;
+	vudb__audit_drop(db);	/* written at a commit, else dropped */
 }
 
 int
@@ -193,6 +195,8 @@ vudb_commit(struct vudb *db)
 		rc = vudb__txn_finish(db, 1);
 	else
 		(void)vudb__txn_finish(db, 0);
+	if (rc == VUDB_OK)
+		vudb__audit_flush(db);
 	if (rc == VUDB_OK && db->txn_gen)
 		vudb__bump_gen(db);
 	batch_end(db);
