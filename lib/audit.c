@@ -279,8 +279,9 @@ lost:
 }
 
 /*
- * vudb__audit - record a committed change (or one in the open batch, to
- * be written at its commit): op ("add", "update", "del", "rename", ...)
+ * vudb__audit - record a committed change (or an entry's change in the
+ * open batch, to be written at its commit; a setting's line is written
+ * at once): op ("add", "update", "del", "rename", ...)
  * of the object name of the given type (a VUDB_* type, or 0 with tname),
  * with attrs (name, value pairs; may be NULL) or, if attrs is NULL, the
  * text extra.  Never fails.
@@ -291,9 +292,17 @@ vudb__audit(struct vudb *db, const char *op, int type, const char *tname,
 {
 	char line[AUDIT_LINE], det[AUDIT_LINE / 2];
 	size_t len;
+	int batch;
 
 	if (db == NULL || (db->flags & VUDB_RDONLY) || db->audit_quiet)
 		return;
+	/* settings (type 0) are files of their own, written at once even
+	 * inside a batch: so is their line */
+	batch = db->txn != NULL && type > 0;
+	if (batch && db->audit_n == QUEUE_MAX) {
+		db->audit_more++;	/* a large import: counted only */
+		return;
+	}
 	if (type > 0 && (size_t)type < sizeof(type_names) /
 	    sizeof(type_names[0]) && type_names[type] != NULL)
 		tname = type_names[type];
@@ -303,26 +312,27 @@ vudb__audit(struct vudb *db, const char *op, int type, const char *tname,
 		snprintf(det, sizeof(det), "%s", extra != NULL ? extra : "");
 	len = format(line, sizeof(line), op, tname != NULL ? tname : "?",
 	    name, det);
-	if (db->txn != NULL)
+	if (batch)
 		queue(db, line, len);
 	else
 		audit_write(db, line, len);
 }
 
-/* vudb__audit_flush - write the lines of the batch just committed */
+/* vudb__audit_flush - write the lines of the batch on domain just
+ * committed */
 void
-vudb__audit_flush(struct vudb *db)
+vudb__audit_flush(struct vudb *db, const char *domain)
 {
 	char line[AUDIT_LINE], more[64];
 	size_t i, len;
 
 	for (i = 0; i < db->audit_n; i++)
 		audit_write(db, db->audit_q[i], strlen(db->audit_q[i]));
-	if (db->audit_more > 0 && db->txn_dom != NULL) {
+	if (db->audit_more > 0) {
 		snprintf(more, sizeof(more), "%lu more changes not listed",
 		    db->audit_more);
-		len = format(line, sizeof(line), "batch", "domain",
-		    db->txn_dom->name, more);
+		len = format(line, sizeof(line), "batch", "domain", domain,
+		    more);
 		audit_write(db, line, len);
 	}
 	vudb__audit_drop(db);

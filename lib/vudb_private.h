@@ -483,7 +483,7 @@ int	 vudb__in_txn(struct vudb *, struct vudb__dom *, vudb__txn_fn,
 void	 vudb__audit(struct vudb *, const char *op, int type,
 	    const char *tname, const char *name, const char *const *attrs,
 	    const char *extra);
-void	 vudb__audit_flush(struct vudb *);
+void	 vudb__audit_flush(struct vudb *, const char *domain);
 void	 vudb__audit_drop(struct vudb *);
 
 /* obj.c */
