@@ -110,6 +110,23 @@ v log >/dev/null
 v lookup mailbox kato@pc2.example >/dev/null
 same "$L" "$T/before"
 
+# a batch's lines are written at its commit; past 1000, one line counts
+# the rest
+{
+	echo '{"type":"domain","name":"pc6.example","attrs":{}}'
+	i=0
+	while [ "$i" -lt 1004 ]; do
+		echo "{\"type\":\"alias\",\"name\":\"b$i@pc6.example\",\"attrs\":{\"dest\":\"kato@pc2.example\"}}"
+		i=$((i + 1))
+	done
+} >"$T/big.jsonl"
+v import "$T/big.jsonl" >/dev/null
+t 0 -d "$S" log pc6.example
+nchecks=$((nchecks + 1))
+[ "$(wc -l <"$T/out")" -eq 1001 ] || fail_check "log pc6.example: $(wc -l <"$T/out") lines"
+out_has "batch domain pc6.example 5 more changes not listed"
+out_has "add alias b998@pc6.example dest=kato@pc2.example"
+
 # rotation: past VUDB_AUDIT_MAX the log moves to audit.log.1
 export VUDB_AUDIT_MAX=1000
 i=0
