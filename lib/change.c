@@ -251,6 +251,27 @@ op_run(struct vudb *db, void *txn, void *arg)
 	return op_entry(db, op->d, txn, op);
 }
 
+/* audit - the audit line of a change made (or made in the open batch);
+ * an update of the password alone is the operation "password" */
+static void
+audit(struct vudb *db, enum op_kind kind, int type, const char *local,
+    const char *domain, const char *const *attrs)
+{
+	char name[VUDB__ADDR_MAX + 2];
+	const char *op;
+
+	if (type == VUDB_DOMAIN)
+		snprintf(name, sizeof(name), "%s", domain);
+	else
+		vudb__entry_name(name, sizeof(name), type, local, domain);
+	op = kind == OP_ADD ? "add" : kind == OP_DEL ? "del" : "update";
+	if (kind == OP_UPDATE && attrs != NULL && attrs[0] != NULL &&
+	    strcmp(attrs[0], "password") == 0 &&
+	    (attrs[1] == NULL || attrs[2] == NULL))
+		op = "password";
+	vudb__audit(db, op, type, NULL, name, attrs, NULL);
+}
+
 /* change - the common part of vudb_add, vudb_update and vudb_del */
 static int
 change(struct vudb *db, enum op_kind kind, int type, const char *name,
@@ -295,6 +316,8 @@ change(struct vudb *db, enum op_kind kind, int type, const char *name,
 		op.d = d;
 		rc = vudb__in_txn(db, d, op_run, &op, 1);
 		d->meta_state = VUDB__META_UNKNOWN;
+		if (rc == VUDB_OK)
+			audit(db, kind, type, local, domain, attrs);
 		return rc;
 	}
 	if ((rc = vudb__open_domain(db, domain, &d)) != VUDB_OK)
@@ -307,7 +330,9 @@ change(struct vudb *db, enum op_kind kind, int type, const char *name,
 		return vudb__seterr(db, VUDB_EINVAL, "%s: catch-all aliases "
 		    "are turned off for this domain", domain);
 	op.d = d;
-	return vudb__in_txn(db, d, op_run, &op, 0);
+	if ((rc = vudb__in_txn(db, d, op_run, &op, 0)) == VUDB_OK)
+		audit(db, kind, type, local, domain, attrs);
+	return rc;
 }
 
 /* change_again - change, made once more if the store was lost under it
@@ -370,6 +395,7 @@ del_domain(struct vudb *db, const char *domain)
 	rc = vudb__txn_run(db, tombstone, d);
 	if (rc != VUDB_OK)
 		return rc;
+	vudb__audit(db, "del", VUDB_DOMAIN, NULL, domain, NULL, NULL);
 	vudb__bump_gen(db);
 	vudb__dom_drop(db, d);
 	if (vudb__store_dom_remove(db, domain) != VUDB_OK) {

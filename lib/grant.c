@@ -197,8 +197,23 @@ static int
 change_once(struct vudb *db, const char *address, const char *logins,
     int revoke)
 {
-	return revoke ? revoke_once(db, address, logins) :
+	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];
+	char name[VUDB__ADDR_MAX + 2];
+	int rc, catchall;
+
+	/* one audit line, "grant" or "revoke", for the changes made */
+	db->audit_quiet = 1;
+	rc = revoke ? revoke_once(db, address, logins) :
 	    grant_once(db, address, logins);
+	db->audit_quiet = 0;
+	if (rc == VUDB_OK && vudb__split(db, VUDB_SENDER, address, local,
+	    domain, &catchall) == VUDB_OK) {
+		vudb__entry_name(name, sizeof(name), VUDB_SENDER, local,
+		    domain);
+		vudb__audit(db, revoke ? "revoke" : "grant", VUDB_SENDER,
+		    NULL, name, NULL, logins);
+	}
+	return rc;
 }
 
 /* grants_change - one grant or revoke, atomic, retried on conflicts */

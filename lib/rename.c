@@ -322,6 +322,22 @@ move(struct vudb *db, void *txn, void *arg)
 	    mv->tl);
 }
 
+/* audit - the audit line of a rename: the old name, the new one */
+static void
+audit(struct vudb *db, int type, const char *fl, const char *fd,
+    const char *tl, const char *td)
+{
+	char from[VUDB__ADDR_MAX + 2], to[VUDB__ADDR_MAX + 2];
+
+	if (type == VUDB_DOMAIN) {
+		snprintf(from, sizeof(from), "%s", fd);
+		snprintf(to, sizeof(to), "%s", td);
+	} else {
+		vudb__entry_name(from, sizeof(from), type, fl, fd);
+		vudb__entry_name(to, sizeof(to), type, tl, td);
+	}
+	vudb__audit(db, "rename", type, NULL, from, NULL, to);
+}
 
 static int
 rename_once(struct vudb *db, int type, const char *from, const char *to)
@@ -370,6 +386,8 @@ rename_once(struct vudb *db, int type, const char *from, const char *to)
 	rc = vudb__txn_run(db, move, &mv);
 	db->txn_dom = NULL;
 	ds->meta_state = dd->meta_state = VUDB__META_UNKNOWN;
+	if (rc == VUDB_OK)
+		audit(db, type, fl, fd, tl, td);
 	if (rc != VUDB_OK || type != VUDB_DOMAIN)
 		return rc;
 	vudb__bump_gen(db);

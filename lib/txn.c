@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "vudb_private.h"
 
@@ -155,11 +156,14 @@ batch_end(struct vudb *db)
 	db->txn_build = 0;
 	db->txn_failed = 0;
 	db->txn_gen = 0;
+	db->audit_quiet = 0;
+	vudb__audit_drop(db);	/* written at a commit, else dropped */
 }
 
 int
 vudb_commit(struct vudb *db)
 {
+	char dom[VUDB__DOMAIN_MAX + 1];
 	int rc;
 
 	if (db == NULL)
@@ -173,6 +177,8 @@ vudb_commit(struct vudb *db)
 		return vudb__seterr(db, VUDB_ETEMP, "a change in the batch "
 		    "failed: nothing was committed");
 	}
+	/* the finish of a new domain's build lets go of txn_dom */
+	snprintf(dom, sizeof(dom), "%s", db->txn_dom->name);
 	rc = VUDB_OK;
 	if (db->txn_cnt_dirty)
 		rc = vudb__counters_write(db, db->txn_dom, db->txn,
@@ -193,6 +199,8 @@ vudb_commit(struct vudb *db)
 		rc = vudb__txn_finish(db, 1);
 	else
 		(void)vudb__txn_finish(db, 0);
+	if (rc == VUDB_OK)
+		vudb__audit_flush(db, dom);
 	if (rc == VUDB_OK && db->txn_gen)
 		vudb__bump_gen(db);
 	batch_end(db);

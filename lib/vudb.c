@@ -73,6 +73,8 @@ vudb_setting_set(struct vudb *db, const char *name, const char *value)
 		    "backend)");
 	if ((rc = vudb__setting_write(db, i, value)) != VUDB_OK)
 		return rc;
+	vudb__audit(db, value != NULL ? "set" : "unset", 0, "setting", name,
+	    NULL, value);
 	vudb__bump_gen(db);
 	return VUDB_OK;
 }

@@ -160,6 +160,32 @@ void		 vudb_set_log(struct vudb *db,
 		    void (*fn)(void *arg, int prio, const char *msg), void *arg);
 
 /*
+ * The audit log: every committed change appends one entry (libvudb(3)).
+ * vudb_audit_list - call fn for each entry, oldest first, whose time is
+ * not before since (UTC, ISO 8601 "2026-12-07T10:00:00Z" or a prefix such
+ * as "2026-12-07"; NULL: all) and whose object is domain or in it (NULL:
+ * every entry; store-wide settings only then).  The entry's strings are
+ * borrowed for the call.  fn returns VUDB_OK to go on, anything else to
+ * stop, which vudb_audit_list then returns.  Returns VUDB_OK (also when
+ * there is no log yet), VUDB_EINVAL, VUDB_ENOTSUP (a store that keeps no
+ * log), VUDB_ESYS, or fn's value.
+ */
+struct vudb_audit {
+	const char	*time;		/* "2026-12-07T10:15:00Z" */
+	unsigned long	 uid;		/* the real uid of the program */
+	const char	*user;		/* its name, or "?" */
+	const char	*program;	/* "vudbadm" */
+	const char	*op;		/* add, update, password, del, ... */
+	const char	*type;		/* domain, user, ..., setting */
+	const char	*name;		/* the object */
+	const char	*detail;	/* attributes changed (never a secret's
+					 * value), a rename's new name, ... */
+};
+typedef int (*vudb_audit_cb)(void *arg, const struct vudb_audit *entry);
+int		 vudb_audit_list(struct vudb *db, const char *since,
+		    const char *domain, vudb_audit_cb fn, void *arg);
+
+/*
  * vudb_normalize - check a name of the given type and return its
  * canonical form (lower case, IDNA A-label domain) in *norm_r (vudb_free).
  * Returns VUDB_OK, VUDB_EINVAL or VUDB_ENOMEM.

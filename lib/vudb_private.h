@@ -37,6 +37,7 @@
  *   name.c       name rules: domains (IDNA), local parts (folding)
  *   password.c   hashing and verifying passwords (SHA, base64: nettle)
  *   error.c      status strings, per-handle messages, the log hook
+ *   audit.c      the audit log: a line per committed change, its reader
  */
 #ifndef VUDB_PRIVATE_H
 #define VUDB_PRIVATE_H
@@ -305,6 +306,11 @@ struct vudb {
 	int			 txn_cnt_dirty;
 	unsigned long long	 txn_users;
 	unsigned long long	 txn_aliases;
+	/* audit lines of the open batch, written at its commit (audit.c) */
+	char			**audit_q;
+	size_t			 audit_n, audit_cap;
+	unsigned long		 audit_more;	/* lines beyond the queue */
+	int			 audit_quiet;	/* a call makes its own line */
 	/* errors and log */
 	int			 err;
 	char			 errmsg[1024];
@@ -472,6 +478,13 @@ int	 vudb__start_write(struct vudb *, const char *why_batch);
 int	 vudb__txn_run(struct vudb *, vudb__txn_fn, void *arg);
 int	 vudb__in_txn(struct vudb *, struct vudb__dom *, vudb__txn_fn,
 	    void *arg, int meta);
+
+/* audit.c: the audit log (a line per committed change, never a secret) */
+void	 vudb__audit(struct vudb *, const char *op, int type,
+	    const char *tname, const char *name, const char *const *attrs,
+	    const char *extra);
+void	 vudb__audit_flush(struct vudb *, const char *domain);
+void	 vudb__audit_drop(struct vudb *);
 
 /* obj.c */
 int	 vudb__make_obj(struct vudb *, struct vudb__dom *,

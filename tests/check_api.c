@@ -2141,6 +2141,90 @@ START_TEST(test_logs_do_not_grow)
 }
 END_TEST
 
+/* ------------------------------------------------------------ audit log */
+
+struct audit_seen {
+	size_t	 n;
+	char	 last[512];
+	int	 secret;	/* a detail held the hash */
+};
+
+static int
+audit_collect(void *arg, const struct vudb_audit *e)
+{
+	struct audit_seen *a = arg;
+
+	a->n++;
+	snprintf(a->last, sizeof(a->last), "%s %s %s %s", e->op, e->type,
+	    e->name, e->detail);
+	if (strstr(e->detail, TEST_HASH_SECRET) != NULL)
+		a->secret = 1;
+	ck_assert_uint_eq(e->uid, (unsigned long)getuid());
+	ck_assert_str_ne(e->program, "");
+	ck_assert_int_eq(e->time[19], 'Z');
+	return VUDB_OK;
+}
+
+static size_t
+audit_count(struct vudb *h, const char *since, const char *domain,
+    struct audit_seen *a)
+{
+	memset(a, 0, sizeof(*a));
+	ck_assert_int_eq(vudb_audit_list(h, since, domain, audit_collect, a),
+	    VUDB_OK);
+	return a->n;
+}
+
+START_TEST(test_audit_log)
+{
+	static const char *const q[] = { "quota_bytes", "1G", NULL };
+	struct audit_seen a;
+	struct vudb *ro;
+	size_t n;
+
+	/* the fixture's changes: two domains, two users; the hash never */
+	n = audit_count(db, NULL, NULL, &a);
+	ck_assert_uint_ge(n, 4);
+	ck_assert_int_eq(a.secret, 0);
+	ck_assert_str_eq(a.last, "add user matsui@pc2.example ");
+	ck_assert_uint_eq(audit_count(db, NULL, "PC1.example", &a), 2);
+	ck_assert_uint_eq(audit_count(db, "2999", NULL, &a), 0);
+	ck_assert_int_eq(vudb_audit_list(db, NULL, "no..domain",
+	    audit_collect, &a), VUDB_EINVAL);
+	/* one line per change, with the attributes' values */
+	ck_assert_int_eq(vudb_update(db, VUDB_USER, "Matsui@pc1.example", q),
+	    VUDB_OK);
+	ck_assert_uint_eq(audit_count(db, NULL, NULL, &a), n + 1);
+	ck_assert_str_eq(a.last, "update user matsui@pc1.example "
+	    "quota_bytes=1G");
+	/* an aborted batch leaves no line; a committed one its lines */
+	ck_assert_int_eq(vudb_begin(db, "pc1.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "a@pc1.example", NULL),
+	    VUDB_OK);
+	ck_assert_int_eq(vudb_abort(db), VUDB_OK);
+	ck_assert_uint_eq(audit_count(db, NULL, NULL, &a), n + 1);
+	ck_assert_int_eq(vudb_begin(db, "pc1.example"), VUDB_OK);
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "b@pc1.example", NULL),
+	    VUDB_OK);
+	ck_assert_uint_eq(audit_count(db, NULL, NULL, &a), n + 1);
+	ck_assert_int_eq(vudb_commit(db), VUDB_OK);
+	ck_assert_uint_eq(audit_count(db, NULL, NULL, &a), n + 2);
+	ck_assert_str_eq(a.last, "add user b@pc1.example ");
+	/* a failed change leaves none */
+	ck_assert_int_eq(vudb_add(db, VUDB_USER, "b@pc1.example", NULL),
+	    VUDB_EEXIST);
+	ck_assert_uint_eq(audit_count(db, NULL, NULL, &a), n + 2);
+	/* a read-only handle reads the log and never writes it */
+	ck_assert_int_eq(vudb_open(dir, VUDB_RDONLY, &ro), VUDB_OK);
+	ck_assert_uint_eq(audit_count(ro, NULL, NULL, &a), n + 2);
+	vudb_close(ro);
+	ck_assert_int_eq(vudb_audit_list(NULL, NULL, NULL, audit_collect,
+	    &a), VUDB_EINVAL);
+	ck_assert_int_eq(vudb_audit_list(db, NULL, NULL, NULL, NULL),
+	    VUDB_EINVAL);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -2176,6 +2260,7 @@ check_suite(void)
 	tcase_add_test(tc, test_open_domains_bounded);
 	tcase_add_test(tc, test_settings);
 	tcase_add_test(tc, test_effective_names);
+	tcase_add_test(tc, test_audit_log);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("grants");
 	tcase_add_checked_fixture(tc, setup, teardown);

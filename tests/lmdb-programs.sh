@@ -16,6 +16,7 @@ checks=0 failed=0 status=0
 for t in tools/vudbadm/tests/basic.sh tools/vudbadm/tests/user.sh \
     tools/vudbadm/tests/alias.sh tools/vudbadm/tests/rename.sh \
     tools/vudbadm/tests/import.sh tools/vudbadm/tests/misc.sh \
+    tools/vudbadm/tests/audit.sh \
     adapters/postfix/tests/postmap.sh adapters/postfix/tests/smtp.sh \
     adapters/postfix/tests/abuse.sh; do
 	sh "$srcdir/$t" >"$out" 2>&1

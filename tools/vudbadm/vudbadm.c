@@ -41,7 +41,8 @@ static const int exit_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 static const struct cmd *const groups[] = {
 	cmds_settings, cmds_domain, cmds_user, cmds_value,
-	cmds_sender, cmds_lookup, cmds_export, cmds_import, cmds_verify
+	cmds_sender, cmds_lookup, cmds_export, cmds_import, cmds_verify,
+	cmds_log
 };
 
 /*

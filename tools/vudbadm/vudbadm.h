@@ -55,7 +55,7 @@ struct cmd {
 
 extern const struct cmd cmds_settings[], cmds_domain[], cmds_user[],
     cmds_value[], cmds_sender[], cmds_lookup[],
-    cmds_export[], cmds_import[], cmds_verify[];
+    cmds_export[], cmds_import[], cmds_verify[], cmds_log[];
 
 /* vudbadm.c */
 int	 parse_opts(struct ctx *, int, char **, const struct opt *, char **,

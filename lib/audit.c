@@ -1,0 +1,473 @@
+/*
+ * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+ *
+ * audit.c - the audit log: one line for every committed change, whoever
+ * made it (vudbadm or any program linking the library), and
+ * vudb_audit_list to read it.  Changes call vudb__audit once they are
+ * committed; inside a batch the lines wait on the handle and vudb_commit
+ * writes them (vudb__audit_flush), an abort drops them.  Lines never hold
+ * a secret: attributes of the secret kind (password hashes) are named,
+ * never valued.  The log is STORE/audit.log, next to vudb.conf, so it is
+ * backed up with the store; each line is one write(2) to a file opened
+ * O_APPEND, so writers in several processes never mix lines; past
+ * VUDB_AUDIT_MAX bytes (environment; default 8 MiB) it moves to
+ * audit.log.1 under a lock.  Writing the log never fails a change: a
+ * failure is a warning through the log hook.  A backend that keeps no
+ * files (a server database) would keep these lines in a table behind the
+ * same two functions.
+ *
+ * A line: fields separated by tabs, \t \n \\ and control bytes escaped:
+ *   TIME UID USER PROGRAM OP TYPE NAME DETAIL
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vudb_private.h"
+
+#define AUDIT_FILE	"audit.log"
+#define AUDIT_OLD	"audit.log.1"
+#define AUDIT_MAX	(8ULL * 1024 * 1024)
+#define AUDIT_LINE	2048	/* longest line written; details are cut */
+#define QUEUE_MAX	1000	/* lines a batch keeps; the rest are counted */
+
+static const char *const type_names[] = {
+	[VUDB_DOMAIN] = "domain", [VUDB_USER] = "user",
+	[VUDB_ALIAS] = "alias", [VUDB_RELOCATED] = "relocated",
+	[VUDB_SENDER] = "sender",
+};
+
+/* put - append s, escaped, to buf (size size) at *off; cut when full */
+static void
+put(char *buf, size_t size, size_t *off, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*off + 5 >= size)
+			return;
+		c = (unsigned char)*s;
+		if (c == '\t' || c == '\n' || c == '\\') {
+			buf[(*off)++] = '\\';
+			buf[(*off)++] = c == '\t' ? 't' : c == '\n' ? 'n' :
+			    '\\';
+		} else if (c < 0x20 || c == 0x7f) {
+			buf[(*off)++] = '\\';
+			buf[(*off)++] = 'x';
+			buf[(*off)++] = hex[c >> 4];
+			buf[(*off)++] = hex[c & 0xf];
+		} else
+			buf[(*off)++] = (char)c;
+	}
+}
+
+static void
+field(char *buf, size_t size, size_t *off, const char *s)
+{
+	if (*off + 1 < size)
+		buf[(*off)++] = '\t';
+	put(buf, size, off, s);
+}
+
+/* program - the name of the running program */
+static void
+program(char *out, size_t size)
+{
+	FILE *f;
+	size_t n;
+
+#ifdef __GLIBC__
+	if (program_invocation_short_name != NULL &&
+	    *program_invocation_short_name != '\0') {
+		snprintf(out, size, "%s", program_invocation_short_name);
+		return;
+	}
+#endif
+	snprintf(out, size, "?");
+	if ((f = fopen("/proc/self/comm", "r")) == NULL)
+		return;
+	if (fgets(out, (int)size, f) == NULL)
+		snprintf(out, size, "?");
+	fclose(f);
+	n = strlen(out);
+	if (n > 0 && out[n - 1] == '\n')
+		out[n - 1] = '\0';
+}
+
+/* detail - the attributes of a change: names and values, never a secret's
+ * value (the attribute table marks secrets; names it does not know are
+ * given without a value too) */
+static void
+detail(char *buf, size_t size, int type, const char *const *attrs)
+{
+	const struct vudb__attr *a;
+	size_t off = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; attrs != NULL && attrs[i] != NULL; i += 2) {
+		if (off > 0 && off + 1 < size)
+			buf[off++] = ',';
+		put(buf, size, &off, attrs[i]);
+		a = vudb__attr_byname(type, attrs[i]);
+		if (a != NULL && !(a->flags & VUDB__A_SECRET) &&
+		    a->kind != VUDB__K_HASH && attrs[i + 1] != NULL &&
+		    strcmp(attrs[i], "password") != 0) {
+			if (off + 1 < size)
+				buf[off++] = '=';
+			put(buf, size, &off, attrs[i + 1]);
+		}
+		if (attrs[i + 1] == NULL)
+			break;
+	}
+	buf[off < size ? off : size - 1] = '\0';
+}
+
+/* audit_path - where the log of db is kept, or -1: nowhere (no files) */
+static int
+audit_path(const struct vudb *db, const char *file, char *out, size_t size)
+{
+	if (db->root == NULL || *db->root == '\0')
+		return -1;
+	if ((size_t)snprintf(out, size, "%s/%s", db->root, file) >= size)
+		return -1;
+	return 0;
+}
+
+static unsigned long long
+audit_max(void)
+{
+	unsigned long long v;
+	const char *s;
+
+	if ((s = getenv("VUDB_AUDIT_MAX")) != NULL &&
+	    vudb__parse_u64(s, ULLONG_MAX, &v) == VUDB_OK && v > 0)
+		return v;
+	return AUDIT_MAX;
+}
+
+/* audit_open - the log, opened for appending; moved aside to audit.log.1
+ * first when it has grown past its limit (under a lock, so that of
+ * several writers only one moves it) */
+static int
+audit_open(struct vudb *db, const char *path)
+{
+	char old[4096];
+	struct stat sb, sp;
+	int fd, i;
+
+	for (i = 0; i < 2; i++) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		    O_NOCTTY | O_NOFOLLOW, 0660);
+		if (fd == -1)
+			return -1;
+		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+			return fd;	/* not ours to change (/dev/full) */
+		if (sb.st_size == 0 && sb.st_uid == geteuid() &&
+		    (sb.st_mode & 0660) != 0660)
+			(void)fchmod(fd, 0660);	/* through umask */
+		if ((unsigned long long)sb.st_size < audit_max())
+			return fd;
+		if (flock(fd, LOCK_EX) == -1 ||
+		    audit_path(db, AUDIT_OLD, old, sizeof(old)) == -1)
+			return fd;
+		/* still the same file: no other writer moved it meanwhile */
+		if (stat(path, &sp) == 0 && sp.st_ino == sb.st_ino &&
+		    sp.st_dev == sb.st_dev && rename(path, old) == -1) {
+			vudb__log(db, VUDB_LOG_WARNING, "audit log: %s: %s",
+			    old, strerror(errno));
+			return fd;	/* the line goes on anyway */
+		}
+		close(fd);
+	}
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOCTTY | O_NOFOLLOW, 0660);
+}
+
+/* audit_write - one line into the log; a failure is a warning only */
+static void
+audit_write(struct vudb *db, const char *line, size_t len)
+{
+	char path[4096];
+	ssize_t n;
+	int fd, saved = errno;
+
+	if (audit_path(db, AUDIT_FILE, path, sizeof(path)) == -1)
+		return;
+	if ((fd = audit_open(db, path)) == -1) {
+		vudb__log(db, VUDB_LOG_WARNING, "audit log: %s: %s", path,
+		    strerror(errno));
+		errno = saved;
+		return;
+	}
+	n = write(fd, line, len);
+	if (n != (ssize_t)len)
+		vudb__log(db, VUDB_LOG_WARNING, "audit log: %s: %s", path,
+		    n == -1 ? strerror(errno) : "short write");
+	close(fd);
+	errno = saved;
+}
+
+/* format - the line of one change into buf; returns its length */
+static size_t
+format(char *buf, size_t size, const char *op, const char *type,
+    const char *name, const char *det)
+{
+	char tbuf[32], ubuf[32], prog[64], pwbuf[1024];
+	struct passwd pw, *pwp = NULL;
+	struct tm tm;
+	time_t now;
+	size_t off = 0;
+	uid_t uid;
+
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(tbuf, sizeof(tbuf), "?");
+	uid = getuid();
+	snprintf(ubuf, sizeof(ubuf), "%lu", (unsigned long)uid);
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) != 0)
+		pwp = NULL;
+	program(prog, sizeof(prog));
+	put(buf, size, &off, tbuf);
+	field(buf, size, &off, ubuf);
+	field(buf, size, &off, pwp != NULL ? pwp->pw_name : "?");
+	field(buf, size, &off, prog);
+	field(buf, size, &off, op);
+	field(buf, size, &off, type);
+	field(buf, size, &off, name);
+	field(buf, size, &off, det);
+	buf[off++] = '\n';
+	return off;
+}
+
+/* queue - keep a batch's line until its commit */
+static void
+queue(struct vudb *db, const char *line, size_t len)
+{
+	char **v, *copy;
+
+	if (db->audit_n == QUEUE_MAX) {
+		db->audit_more++;
+		return;
+	}
+	if (db->audit_n == db->audit_cap) {
+		v = reallocarray(db->audit_q, db->audit_cap ?
+		    db->audit_cap * 2 : 16, sizeof(*v));
+		if (v == NULL)
+			goto lost;
+		db->audit_q = v;
+		db->audit_cap = db->audit_cap ? db->audit_cap * 2 : 16;
+	}
+	if ((copy = strndup(line, len)) == NULL)
+		goto lost;
+	db->audit_q[db->audit_n++] = copy;
+	return;
+lost:
+	db->audit_more++;
+}
+
+/*
+ * vudb__audit - record a committed change (or an entry's change in the
+ * open batch, to be written at its commit; a setting's line is written
+ * at once): op ("add", "update", "del", "rename", ...)
+ * of the object name of the given type (a VUDB_* type, or 0 with tname),
+ * with attrs (name, value pairs; may be NULL) or, if attrs is NULL, the
+ * text extra.  Never fails.
+ */
+void
+vudb__audit(struct vudb *db, const char *op, int type, const char *tname,
+    const char *name, const char *const *attrs, const char *extra)
+{
+	char line[AUDIT_LINE], det[AUDIT_LINE / 2];
+	size_t len;
+	int batch;
+
+	if (db == NULL || (db->flags & VUDB_RDONLY) || db->audit_quiet)
+		return;
+	/* settings (type 0) are files of their own, written at once even
+	 * inside a batch: so is their line */
+	batch = db->txn != NULL && type > 0;
+	if (batch && db->audit_n == QUEUE_MAX) {
+		db->audit_more++;	/* a large import: counted only */
+		return;
+	}
+	if (type > 0 && (size_t)type < sizeof(type_names) /
+	    sizeof(type_names[0]) && type_names[type] != NULL)
+		tname = type_names[type];
+	if (attrs != NULL)
+		detail(det, sizeof(det), type, attrs);
+	else
+		snprintf(det, sizeof(det), "%s", extra != NULL ? extra : "");
+	len = format(line, sizeof(line), op, tname != NULL ? tname : "?",
+	    name, det);
+	if (batch)
+		queue(db, line, len);
+	else
+		audit_write(db, line, len);
+}
+
+/* vudb__audit_flush - write the lines of the batch on domain just
+ * committed */
+void
+vudb__audit_flush(struct vudb *db, const char *domain)
+{
+	char line[AUDIT_LINE], more[64];
+	size_t i, len;
+
+	for (i = 0; i < db->audit_n; i++)
+		audit_write(db, db->audit_q[i], strlen(db->audit_q[i]));
+	if (db->audit_more > 0) {
+		snprintf(more, sizeof(more), "%lu more changes not listed",
+		    db->audit_more);
+		len = format(line, sizeof(line), "batch", "domain", domain,
+		    more);
+		audit_write(db, line, len);
+	}
+	vudb__audit_drop(db);
+}
+
+/* vudb__audit_drop - forget the lines of a batch (aborted, or written) */
+void
+vudb__audit_drop(struct vudb *db)
+{
+	size_t i;
+
+	for (i = 0; i < db->audit_n; i++)
+		free(db->audit_q[i]);
+	free(db->audit_q);
+	db->audit_q = NULL;
+	db->audit_n = db->audit_cap = 0;
+	db->audit_more = 0;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* unescape - undo put() in place */
+static void
+unescape(char *s)
+{
+	char *w = s;
+	unsigned int v;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '\\' || s[1] == '\0') {
+			*w++ = *s;
+			continue;
+		}
+		s++;
+		if (*s == 't')
+			*w++ = '\t';
+		else if (*s == 'n')
+			*w++ = '\n';
+		else if (*s == 'x' && s[1] != '\0' && s[2] != '\0' &&
+		    sscanf(s + 1, "%2x", &v) == 1) {
+			*w++ = (char)v;
+			s += 2;
+		} else
+			*w++ = *s;
+	}
+	*w = '\0';
+}
+
+/* in_domain - whether name (an entry or a domain) is domain or in it */
+static int
+in_domain(const char *name, const char *domain)
+{
+	const char *at;
+
+	if (name == NULL)
+		return 0;
+	at = strrchr(name, '@');
+	return strcasecmp(at != NULL ? at + 1 : name, domain) == 0;
+}
+
+/* list_file - the entries of one file that pass the filters */
+static int
+list_file(struct vudb *db, const char *path, const char *since,
+    const char *domain, vudb_audit_cb fn, void *arg)
+{
+	char *line = NULL, *f[8], *p;
+	struct vudb_audit e;
+	size_t cap = 0, n;
+	ssize_t len;
+	FILE *in;
+	int rc = VUDB_OK;
+
+	if ((in = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return VUDB_OK;
+		return vudb__seterr(db, VUDB_ESYS, "%s: %s", path,
+		    strerror(errno));
+	}
+	while (rc == VUDB_OK && (len = getline(&line, &cap, in)) != -1) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		for (n = 0, p = line; n < 8; n++) {
+			f[n] = p;
+			if (p != NULL && (p = strchr(p, '\t')) != NULL)
+				*p++ = '\0';
+		}
+		if (f[7] == NULL)
+			continue;	/* not a line of ours (cut?) */
+		for (n = 0; n < 8; n++)
+			unescape(f[n]);
+		if (since != NULL && strcmp(f[0], since) < 0)
+			continue;
+		if (domain != NULL && !in_domain(f[6], domain) &&
+		    !(strcmp(f[4], "rename") == 0 && in_domain(f[7], domain)))
+			continue;
+		e.time = f[0];
+		e.uid = strtoul(f[1], NULL, 10);
+		e.user = f[2];
+		e.program = f[3];
+		e.op = f[4];
+		e.type = f[5];
+		e.name = f[6];
+		e.detail = f[7];
+		rc = fn(arg, &e);
+	}
+	if (rc == VUDB_OK && ferror(in))
+		rc = vudb__seterr(db, VUDB_ESYS, "%s: read error", path);
+	free(line);
+	fclose(in);
+	return rc;
+}
+
+int
+vudb_audit_list(struct vudb *db, const char *since, const char *domain,
+    vudb_audit_cb fn, void *arg)
+{
+	char path[4096], dom[VUDB__DOMAIN_MAX + 1];
+	const char *why;
+	int rc;
+
+	if (db == NULL || fn == NULL)
+		return VUDB_EINVAL;
+	vudb__clearerr(db);
+	if (domain != NULL) {
+		if ((why = vudb__domain_norm(domain, strlen(domain), dom)) !=
+		    NULL)
+			return vudb__seterr(db, why == vudb__name_nomem ?
+			    VUDB_ENOMEM : VUDB_EINVAL, "%s: %s", domain, why);
+		domain = dom;
+	}
+	if (audit_path(db, AUDIT_OLD, path, sizeof(path)) == -1)
+		return vudb__seterr(db, VUDB_ENOTSUP, "this store keeps no "
+		    "audit log");
+	if ((rc = list_file(db, path, since, domain, fn, arg)) != VUDB_OK)
+		return rc;
+	(void)audit_path(db, AUDIT_FILE, path, sizeof(path));
+	return list_file(db, path, since, domain, fn, arg);
+}
