@@ -23,7 +23,8 @@ pkgs="build-essential autoconf automake libtool pkg-config
       check mandoc clang libclang-rt-dev
       liblua5.4-dev lua5.4
       postfix postfix-lmdb dovecot-core dovecot-imapd dovecot-lmtpd
-      dovecot-auth-lua swaks python3 procps debootstrap"
+      dovecot-auth-lua swaks python3 procps debootstrap
+      debhelper lintian"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
