@@ -6,12 +6,13 @@
 # the -l options of ExecStart= match the socket's ListenStream= lines,
 # and the activation path works: systemd-socket-activate holds the
 # socket, the real Postfix client (postmap -q) asks, vudb-mapd is started
-# with the socket (LISTEN_FDS) and answers.
+# with the socket (LISTEN_FDS) and answers; and readiness: vudb-mapd
+# sends READY=1 and STOPPING=1 to $NOTIFY_SOCKET (Type=notify).
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 PORT_BASE=0
 . "$top_srcdir/adapters/postfix/tests/lib.sh"
-need systemd-analyze systemd-socket-activate postmap
+need systemd-analyze systemd-socket-activate postmap "$PYTHON"
 VUDBADM=$builddir/tools/vudbadm/vudbadm
 mapd=$(cd "$(dirname "$MAPD")" && pwd)/$(basename "$MAPD")
 svc=$srcdir/systemd/vudb-mapd.service
@@ -83,4 +84,39 @@ out=$(postmap -c "$T/pf" -q nobody@pc1.example \
 [ $rc -eq 1 ] && ok
 grep -q 'Execing' "$T/activate.log" ||
     fail "systemd-socket-activate did not start vudb-mapd"
+
+# -- readiness (Type=notify): READY=1 on $NOTIFY_SOCKET once it serves,
+# STOPPING=1 on SIGTERM
+"$PYTHON" - "$T/notify" >"$T/notified" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+try:
+    for _ in range(2):
+        print(s.recv(4096).decode())
+        sys.stdout.flush()
+except socket.timeout:
+    print("timeout")
+PY
+lpid=$!
+i=0
+while ! [ -S "$T/notify" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+NOTIFY_SOCKET=$T/notify "$MAPD" -f -d "$T/store" \
+    -l "socketmap:unix:$T/notify-mapd.sock" 2>"$T/notify-mapd.log" &
+npid=$!
+PIDS="$PIDS $npid"
+i=0
+while ! grep -q READY=1 "$T/notified" && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+if grep -qx READY=1 "$T/notified" && [ -S "$T/notify-mapd.sock" ]; then
+	ok
+else
+	fail "no READY=1 from vudb-mapd: $(cat "$T/notified")"
+fi
+stop_pid "$npid"
+wait "$lpid"
+if grep -qx STOPPING=1 "$T/notified"; then ok
+else fail "no STOPPING=1 from vudb-mapd: $(cat "$T/notified")"; fi
 finish
