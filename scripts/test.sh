@@ -6,9 +6,10 @@
 # terabytes of address space), and the fault campaign (make check-faults:
 # writers killed under load, a full disk, damaged domain files, on every
 # embedded backend; it mounts a file system, so it runs as root;
-# VUDB_CHECK_FAULTS=no skips it); then make distcheck.  Prints how long
-# each part took, the campaign's counts, and ends with one line
-# "N passed, N failed".
+# VUDB_CHECK_FAULTS=no skips it); then make distcheck, and the Debian
+# packages (tests/debian-packages.sh; VUDB_CHECK_PACKAGES=no skips it).
+# Prints how long each part took, the campaign's counts, and ends with one
+# line "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 t0=$(date +%s)
@@ -85,6 +86,24 @@ else
 	status=1
 fi
 part "make distcheck"
+# The Debian packages: build, lintian, install, reinstall, remove, purge
+# (about 1.5 minutes; VUDB_CHECK_PACKAGES=no skips it).
+pkg_ok=1
+if [ "${VUDB_CHECK_PACKAGES:-yes}" = yes ]; then
+	if sh "$top/tests/debian-packages.sh" >"$dist/debian-packages.out" 2>&1
+	then
+		echo "debian packages: ok"
+	else
+		rc=$?
+		if [ $rc -eq 77 ]; then
+			echo "debian packages: skipped"; cat "$dist/debian-packages.out"
+		else
+			echo "debian packages: FAILED"; cat "$dist/debian-packages.out"
+			pkg_ok=0; status=1
+		fi
+	fi
+	part "debian packages"
+fi
 # one line: Check cases plus script tests, passed and failed
 passed=0 failed=0
 for log in $logs; do
@@ -120,6 +139,7 @@ for log in $logs; do
 	fi
 done
 [ "$dist_ok" -eq 1 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+[ "$pkg_ok" -eq 1 ] && passed=$((passed + 1)) || failed=$((failed + 1))
 [ $status -ne 0 ] && [ $failed -eq 0 ] && failed=1
 echo "$passed passed, $failed failed"
 exit $status

@@ -37,6 +37,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
@@ -596,6 +597,37 @@ ready(void)
 	log_stderr = 0;
 }
 
+/*
+ * notify_systemd - tell systemd (Type=notify) how startup and stopping
+ * go: one datagram to $NOTIFY_SOCKET (a path, or @ for the abstract
+ * namespace), as sd_notify(3) would send it.  Nothing without it.
+ */
+static void
+notify_systemd(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	size_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    (len = strlen(path)) < 2 || len >= sizeof(sa.sun_path))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sa,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0) {
+		/* systemd then waits for its start timeout, and says so */
+	}
+	close(fd);
+}
+
 int
 mapd_store_open(struct vudb **db_r)
 {
@@ -875,6 +907,7 @@ main(int argc, char *argv[])
 		if ((rc = worker_start(ws[i])) != 0)
 			fatal(EX_OSERR, "worker %zu: %s", i, strerror(rc));
 	ready();
+	notify_systemd("READY=1");
 	mapd_log(LOG_INFO, "starting: %zu listener%s, %d worker%s, store %s",
 	    conf.nls, conf.nls == 1 ? "" : "s", conf.workers,
 	    conf.workers == 1 ? "" : "s",
@@ -904,6 +937,7 @@ main(int argc, char *argv[])
 	if (status == 0)
 		mapd_log(LOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" :
 		    "SIGTERM");
+	notify_systemd("STOPPING=1");
 	__atomic_store_n(&mapd_stopping, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < (size_t)conf.workers; i++)
 		worker_notify(ws[i]);

@@ -1,0 +1,156 @@
+#!/bin/sh
+# debian-packages.sh - the Debian packages (issue 15): build them with
+# dpkg-buildpackage -us -uc -b from a copy of the source tree, run lintian
+# (no error, no warning), check what they hold, then install them on this
+# host, install them again over themselves, remove and purge them, and
+# check each step: the vudb and vmail users and the store directory made
+# once, nothing started or enabled, the programs working from their
+# installed paths, purge leaving no file of ours.
+#
+# As root on Debian 12 or 13 with debhelper and lintian (install-deps.sh).
+# It installs packages on the host: run by scripts/test.sh (CI), not by
+# make check.  Users it creates (vudb, vmail) are deleted again at the
+# end if they did not exist before, so the host is left as it was.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: not root"; exit 77; }
+for t in dpkg-buildpackage dh lintian apt-get; do
+	command -v $t >/dev/null 2>&1 || { echo "SKIP: no $t"; exit 77; }
+done
+if dpkg-query -W -f='${Status}' vudb-common 2>/dev/null | grep -q installed; then
+	echo "SKIP: vudb packages are installed on this host already"; exit 77
+fi
+tmp=$(mktemp -d /var/tmp/vudb-pkg.XXXXXX) || exit 99
+had_vudb=no; getent passwd vudb >/dev/null && had_vudb=yes
+had_vmail=no; getent passwd vmail >/dev/null && had_vmail=yes
+had_group=no; getent group vudb >/dev/null && had_group=yes
+had_vmailg=no; getent group vmail >/dev/null && had_vmailg=yes
+had_store=no; [ -e /var/lib/vudb ] && had_store=yes
+had_vmaildir=no; [ -e /var/vmail ] && had_vmaildir=yes
+pkgs="libvudb0 libvudb-dev vudb-common vudb-tools vudb-mapd vudb-dovecot"
+cleanup() {
+	dpkg --purge $pkgs >/dev/null 2>&1
+	[ $had_vmail = yes ] || deluser --quiet vmail >/dev/null 2>&1
+	[ $had_vudb = yes ] || deluser --quiet vudb >/dev/null 2>&1
+	[ $had_vmailg = yes ] || delgroup --quiet vmail >/dev/null 2>&1
+	[ $had_group = yes ] || delgroup --quiet vudb >/dev/null 2>&1
+	[ $had_store = yes ] || rm -rf /var/lib/vudb
+	[ $had_vmaildir = yes ] || rm -rf /var/vmail
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+t0=$(date +%s)
+since() { echo "$(( $(date +%s) - t0 )) s"; }
+
+# -- build, from the files git knows (and new ones), not the build trees
+mkdir "$tmp/libvudb"
+(cd "$top" && git ls-files -co --exclude-standard 2>/dev/null ||
+    find . -path ./.git -prune -o -type f -print) |
+    grep -v -E '^(\./)?build[^/]*/' |
+    (cd "$top" && tar -cf - -T -) | tar -xf - -C "$tmp/libvudb" || exit 99
+if (cd "$tmp/libvudb" && dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1
+then
+	ok "dpkg-buildpackage -us -uc -b ($(since))"
+else
+	bad "dpkg-buildpackage"; tail -40 "$tmp/build.log"; exit 1
+fi
+debs=
+for p in $pkgs; do
+	d=$(ls "$tmp"/${p}_*.deb 2>/dev/null) || { bad "no package $p"; continue; }
+	debs="$debs $d"
+done
+[ $fail -eq 0 ] || exit 1
+
+# -- lintian: no error, no warning
+lintian "$tmp"/libvudb_*.changes >"$tmp/lintian.out" 2>&1
+if grep -E '^(E|W):' "$tmp/lintian.out"; then
+	bad "lintian"
+else
+	ok "lintian: no error, no warning ($(since))"
+fi
+
+# -- contents
+has() {	# has PACKAGE PATH...
+	p=$1; shift
+	dpkg-deb -c "$tmp"/${p}_*.deb | awk '{ print $6 }' >"$tmp/list"
+	for f; do
+		grep -qx "\./$f" "$tmp/list" || bad "$p lacks $f"
+	done
+}
+ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+has libvudb0 "usr/lib/$ma/libvudb.so.0"
+has libvudb-dev usr/include/vudb.h "usr/lib/$ma/libvudb.so" \
+    "usr/lib/$ma/pkgconfig/libvudb.pc"
+has vudb-common usr/lib/sysusers.d/vudb.conf usr/lib/tmpfiles.d/vudb.conf
+has vudb-tools usr/sbin/vudbadm
+has vudb-mapd usr/sbin/vudb-mapd lib/systemd/system/vudb-mapd.service \
+    lib/systemd/system/vudb-mapd.socket
+has vudb-dovecot usr/libexec/vudb/vudb-checkpassword \
+    "usr/lib/$ma/lua/5.4/vudb.so" usr/share/vudb/dovecot-auth.lua
+for d in $debs; do
+	dpkg-deb -c "$d" | grep -E '\.la$|\.a$' && bad "$d holds a .la or .a"
+done
+# the helper uses the distribution's libraries, not static copies
+dpkg-deb -x "$tmp"/vudb-dovecot_*.deb "$tmp/x"
+if ldd "$tmp/x/usr/libexec/vudb/vudb-checkpassword" | grep -q libdb-5; then
+	ok "vudb-checkpassword links libdb dynamically"
+else
+	bad "vudb-checkpassword embeds a static libdb"
+fi
+
+# -- install, twice, then remove and purge
+inst() {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $debs >>"$tmp/apt.log" 2>&1
+}
+check_installed() {	# check_installed WHEN
+	getent group vudb >/dev/null || bad "$1: no group vudb"
+	getent passwd vudb >/dev/null || bad "$1: no user vudb"
+	getent passwd vmail >/dev/null || bad "$1: no user vmail"
+	id -nG vmail 2>/dev/null | tr ' ' '\n' | grep -qx vudb ||
+	    bad "$1: vmail is not in group vudb"
+	[ "$(stat -c '%U:%G %a' /var/lib/vudb 2>/dev/null)" = "vudb:vudb 2770" ] ||
+	    bad "$1: /var/lib/vudb is $(stat -c '%U:%G %a' /var/lib/vudb 2>&1)"
+	for p in $pkgs; do
+		dpkg-query -W -f='${Status}\n' $p | grep -q 'install ok installed' ||
+		    bad "$1: $p not installed"
+	done
+	pgrep -f '^/usr/sbin/vudb-mapd' >/dev/null && bad "$1: vudb-mapd was started"
+	[ -e /etc/systemd/system/sockets.target.wants/vudb-mapd.socket ] &&
+	    bad "$1: vudb-mapd.socket was enabled"
+	/usr/sbin/vudbadm -d "$tmp/store" init >/dev/null 2>&1 ||
+	    bad "$1: vudbadm init from /usr/sbin"
+	/usr/sbin/vudb-mapd -h 2>&1 | grep -q -i usage ||
+	    bad "$1: vudb-mapd from /usr/sbin"
+	rm -rf "$tmp/store"
+}
+if inst; then ok "install ($(since))"; else bad "install"; tail -30 "$tmp/apt.log"; exit 1; fi
+check_installed install
+chmod 2750 /var/lib/vudb	# an administrator's change survives
+if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall \
+    --no-install-recommends $debs >>"$tmp/apt.log" 2>&1; then
+	ok "install again over itself ($(since))"
+else
+	bad "reinstall"; tail -30 "$tmp/apt.log"
+fi
+[ "$(stat -c %a /var/lib/vudb)" = 2750 ] ||
+    bad "reinstall changed the mode of /var/lib/vudb"
+chmod 2770 /var/lib/vudb
+check_installed reinstall
+if dpkg --remove $pkgs >>"$tmp/apt.log" 2>&1; then ok "remove"
+else bad "remove"; tail -30 "$tmp/apt.log"; fi
+[ -e /usr/sbin/vudbadm ] && bad "remove left /usr/sbin/vudbadm"
+if dpkg --purge $pkgs >>"$tmp/apt.log" 2>&1; then ok "purge ($(since))"
+else bad "purge"; tail -30 "$tmp/apt.log"; fi
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' $p 2>/dev/null | grep -q 'ok installed' &&
+	    bad "purge: $p still installed"
+done
+[ $had_store = yes ] || [ ! -e /var/lib/vudb ] ||
+    bad "purge left an empty /var/lib/vudb"
+[ $fail -eq 0 ] && echo "debian-packages: all passed ($(since))"
+exit $fail
