@@ -57,5 +57,16 @@ for p in adapters/postfix/vudb-mapd tools/vudbadm/vudbadm \
 		sed 's/^/    /' "$tmp/unmet"; fail=1
 	fi
 done
+# The package's symbols file names the same functions (dpkg-gensymbols
+# only warns when it does not).
+syms=$top_srcdir/debian/libvudb0.symbols
+if [ -f "$syms" ]; then
+	sed -n 's/^ \(vudb_[a-z0-9_]*\)@LIBVUDB_0 .*/\1/p' "$syms" | sort -u \
+	    >"$tmp/symfile"
+	if ! cmp -s "$tmp/symfile" "$tmp/names"; then
+		echo "FAIL: debian/libvudb0.symbols differs from the exports:"
+		diff "$tmp/names" "$tmp/symfile" | sed 's/^/    /'; fail=1
+	fi
+fi
 [ $fail -eq 0 ] && echo "ok: libvudb.so exports the $n functions of vudb.h, in LIBVUDB_0"
 exit $fail
