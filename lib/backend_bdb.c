@@ -317,8 +317,9 @@ mark_damaged(const char *file, const char *marker)
 		    (unsigned long long)sb.st_dev,
 		    (unsigned long long)sb.st_ino, (long long)sb.st_size,
 		    (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
-	if (n > 0 && write(fd, line, (size_t)n) != n)
-		(void)ftruncate(fd, 0);
+	/* half a line would be an identity that matches nothing: none */
+	if (n > 0 && write(fd, line, (size_t)n) != n && ftruncate(fd, 0) != 0)
+		n = 0;
 	close(fd);
 }
 

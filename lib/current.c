@@ -82,7 +82,10 @@ vudb__gen_map(struct vudb *db)
 			struct stat sb;
 
 			if (fstat(fd, &sb) == 0 && sb.st_size < GEN_SIZE) {
-				(void)ftruncate(fd, GEN_SIZE);
+				/* a file still short is refused by
+				 * gen_usable below */
+				if (ftruncate(fd, GEN_SIZE) != 0)
+					sb.st_size = 0;
 				(void)fchmod(fd, 0660);
 			}
 			prot |= PROT_WRITE;

@@ -122,12 +122,15 @@ tty_prompt(int fd, const char *prompt, char *buf, size_t size)
 	t = save;
 	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	t.c_lflag |= ICANON;
-	(void)write(fd, prompt, strlen(prompt));
+	if (write(fd, prompt, strlen(prompt)) < 0)
+		saved_errno = errno;	/* the read below tells */
 	(void)tcsetattr(fd, TCSAFLUSH, &t);
 	n = pw_read_fd(fd, buf, size);
 	saved_errno = errno;
 	(void)tcsetattr(fd, TCSAFLUSH, &save);
-	(void)write(fd, "\n", 1);
+	if (write(fd, "\n", 1) < 0) {
+		/* the password was read: only the echo is lost */
+	}
 	for (i = 0; i < 4; i++)
 		(void)sigaction(sigs[i], &old[i], NULL);
 	if (tty_signo != 0) {
