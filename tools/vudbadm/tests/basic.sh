@@ -131,7 +131,7 @@ jsl 'len(d) == 2'
 # international names: IDNA A-labels, UTF-8 local parts
 t 0 -d "$S" domain add "Bücher.example"
 t 73 -d "$S" domain add "xn--bcher-kva.example"
-t 0 -d "$S" user add "松井@bücher.example"
+t 0 -d "$S" user add --no-password "松井@bücher.example"
 t 0 -d "$S" --json user show "松井@XN--BCHER-KVA.example"
 js 'd["name"] == "松井@xn--bcher-kva.example"'
 t 0 -d "$S" lookup mailbox "松井+x@BÜCHER.example"
@@ -168,15 +168,15 @@ js 'd["effective"]["enabled"] == "yes"'
 t 67 -d "$S" domain enable nosuch.example
 
 # limits: max_users 2 on pc2.example
-t 0 -d "$S" user add a@pc2.example
-t 0 -d "$S" user add b@pc2.example
-t 77 -d "$S" user add c@pc2.example
+t 0 -d "$S" user add --no-password a@pc2.example
+t 0 -d "$S" user add --no-password b@pc2.example
+t 77 -d "$S" user add --no-password c@pc2.example
 err_has "limit of 2 users reached"
 t 0 -d "$S" domain set pc2.example max_aliases 1
 t 0 -d "$S" alias add x@pc2.example a@pc2.example
 t 77 -d "$S" alias add y@pc2.example a@pc2.example
 t 0 -d "$S" domain set pc2.example max_users 3
-t 0 -d "$S" user add c@pc2.example
+t 0 -d "$S" user add --no-password c@pc2.example
 
 # alias domains
 t 0 -d "$S" domain alias add alias.example pc2.example

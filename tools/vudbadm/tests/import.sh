@@ -18,7 +18,7 @@ v domain alias add alias.example pc1.example
 printf 'secret1\n' | v user add matsui@pc1.example --password-stdin \
     --quota 1G --name "松井 太郎" --services imap
 printf 'secret2\n' | v user add matsui@pc2.example --password-stdin --disabled
-v user add nopass@pc2.example --uid 2000 --gid 2001 --home /home/np \
+v user add --no-password nopass@pc2.example --uid 2000 --gid 2001 --home /home/np \
     --maildir np/Maildir/
 v alias add info@pc1.example matsui@pc1.example,matsui@pc2.example
 v alias add @pc2.example matsui@pc2.example

@@ -22,7 +22,13 @@ IN=$T/pw2 t 0 -d "$S" user add Matsui@PC2.example --password-stdin
 IN=$T/pw1 t 73 -d "$S" user add matsui@pc1.example --password-stdin
 err_line
 err_has "vudbadm: user add: matsui@pc1.example: already exists"
-t 0 -d "$S" user add nopass@pc1.example
+# no password option and no terminal (a script, cron): refused, not a
+# user nobody can log in as; --no-password says it is meant
+t 64 -d "$S" user add trap@pc1.example
+err_has "--no-password"
+t 1 -d "$S" lookup mailbox trap@pc1.example
+t 64 -d "$S" user add trap@pc1.example --no-password --password-stdin
+t 0 -d "$S" user add --no-password nopass@pc1.example
 t 0 -d "$S" --json user show nopass@pc1.example
 js 'd["has_password"] == False'
 t 0 -d "$S" user add rnd@pc1.example --random-password
@@ -42,21 +48,21 @@ t 64 -d "$S" user add x@pc1.example --password-stdin --random-password
 t 64 -d "$S" user add x@pc1.example --password-hash
 IN=/dev/null t 65 -d "$S" user add x@pc1.example --password-stdin
 err_has "empty password"
-t 67 -d "$S" user add x@nosuch.example
+t 67 -d "$S" user add --no-password x@nosuch.example
 err_has "nosuch.example: no such domain"
 IN=$T/pw1 t 67 -d "$S" user add x@nosuch.example --password-stdin
-t 65 -d "$S" user add "no-at-sign"
-t 65 -d "$S" user add "@pc1.example"
-t 65 -d "$S" user add "a b@pc1.example"
-t 65 -d "$S" user add "a/b@pc1.example"
-t 65 -d "$S" user add "a..b@pc1.example"
-t 65 -d "$S" user add "$(printf 'x%.0s' $(seq 65))@pc1.example"
-t 65 -d "$S" user add q@pc1.example --quota 1.5G
-t 65 -d "$S" user add q@pc1.example --quota-messages many
-t 65 -d "$S" user add q@pc1.example --services imap,ftp
-t 65 -d "$S" user add q@pc1.example --uid 99999999999
-t 65 -d "$S" user add q@pc1.example --home relative
-t 65 -d "$S" user add q@pc1.example --maildir /abs
+t 65 -d "$S" user add --no-password "no-at-sign"
+t 65 -d "$S" user add --no-password "@pc1.example"
+t 65 -d "$S" user add --no-password "a b@pc1.example"
+t 65 -d "$S" user add --no-password "a/b@pc1.example"
+t 65 -d "$S" user add --no-password "a..b@pc1.example"
+t 65 -d "$S" user add --no-password "$(printf 'x%.0s' $(seq 65))@pc1.example"
+t 65 -d "$S" user add --no-password q@pc1.example --quota 1.5G
+t 65 -d "$S" user add --no-password q@pc1.example --quota-messages many
+t 65 -d "$S" user add --no-password q@pc1.example --services imap,ftp
+t 65 -d "$S" user add --no-password q@pc1.example --uid 99999999999
+t 65 -d "$S" user add --no-password q@pc1.example --home relative
+t 65 -d "$S" user add --no-password q@pc1.example --maildir /abs
 t 64 -d "$S" user add
 t 64 -d "$S" user add a@pc1.example b@pc1.example
 t 64 -d "$S" user add q@pc1.example --wat
