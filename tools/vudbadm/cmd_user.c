@@ -56,6 +56,32 @@ check_name(struct ctx *c, int type, const char *name)
 	return EX_OK;
 }
 
+/*
+ * check_hash - a prepared hash (--password-hash) must be one a login can
+ * use: the library is asked whether it can verify the scheme.  A clear-
+ * text scheme is stored, with a warning.  Only the scheme is named in
+ * messages, never the hash.
+ */
+static int
+check_hash(struct ctx *c, const char *addr, const char *hash)
+{
+	int clear, n;
+
+	n = hash[0] == '{' ? (int)strcspn(hash + 1, "}") : 0;
+	if (n > 40)
+		n = 40;
+	if (vudb_password_usable(hash, &clear) != VUDB_OK)
+		return fail_msg(c, EX_DATAERR, "%s: password scheme {%.*s} "
+		    "cannot be checked at login: use a scheme of "
+		    "vudb_password_hash(3), such as {ARGON2ID}, "
+		    "{SHA512-CRYPT} or {BLF-CRYPT}", addr, n, hash + 1);
+	if (clear)
+		warn_msg(c, "warning: %s: password scheme {%.*s} stores the "
+		    "password in clear text, readable by anyone who can read "
+		    "the store", addr, n, hash + 1);
+	return EX_OK;
+}
+
 /* print_random - show a generated password, once */
 static void
 print_random(struct ctx *c, const char *addr, const char *pw)
@@ -106,6 +132,8 @@ cmd_add(struct ctx *c, int argc, char **argv)
 		    "--random-password or --no-password");
 	if (how == 0)
 		how = 't';
+	if (how == 'h' && (rc = check_hash(c, pos[0], hash_arg)) != EX_OK)
+		return rc;
 	if ((rc = open_store(c, 0)) != EX_OK)
 		return rc;
 	if (how == 'h') {
@@ -169,6 +197,8 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
 	if ((how = pw_how(c, in, rnd, hash_arg, 0)) < 0)
 		return EX_USAGE;
 	if ((rc = check_name(c, VUDB_USER, pos[0])) != EX_OK)
+		return rc;
+	if (how == 'h' && (rc = check_hash(c, pos[0], hash_arg)) != EX_OK)
 		return rc;
 	if ((rc = open_store(c, 0)) != EX_OK)
 		return rc;
