@@ -138,7 +138,9 @@ t 0 -d "$S" lookup mailbox "松井+x@BÜCHER.example"
 out_is "xn--bcher-kva.example/松井/Maildir/"
 t 0 -d "$S" user list xn--bcher-kva.example
 out_has "松井@xn--bcher-kva.example  yes"
-t 0 -d "$S" domain del bücher.example
+t 65 -d "$S" domain del bücher.example
+err_has "bücher.example: holds 1 user: add --force"
+t 0 -d "$S" domain del --force bücher.example
 
 # set, unset, enable, disable
 t 0 -d "$S" domain set pc1.example quota 5G
@@ -214,8 +216,16 @@ t 67 -d "$S" domain rename pc2.example pc4.example
 t 65 -d "$S" domain rename pc3.example "bad_name"
 t 64 -d "$S" domain rename pc3.example
 
-# delete
-t 0 -d "$S" domain del pc3.example
+# delete: a domain with entries only with --force; an empty one as before
+t 65 -d "$S" domain del pc3.example
+err_has "pc3.example: holds "
+err_has "3 users, 1 alias"
+err_has "add --force to delete the domain with all of them"
+t 0 -d "$S" lookup alias x@pc3.example
+t 0 -d "$S" domain del pc3.example --force
+t 0 -d "$S" domain add empty.example
+t 0 -d "$S" domain del empty.example
+t 67 -d "$S" domain del --force empty.example
 t 67 -d "$S" domain del pc3.example
 t 1 -d "$S" lookup mailbox a@pc3.example
 t 0 -d "$S" --json domain list

@@ -104,7 +104,7 @@ if [ "$(v get -h backend)" = bdb ]; then
 	t 0 -d "$S" lookup mailbox user0@d1099.bench.example
 	out_is "d1099.bench.example/user0/Maildir/"
 	lockers 4254		# 2 * 1103 + 1024, + 1024
-	t 0 -d "$S" domain del d1099.bench.example
+	t 0 -d "$S" domain del --force d1099.bench.example
 	count "a domain removed" 1102
 	t 0 -d "$S" domain add d1099.bench.example
 	count "a domain added" 1103
