@@ -23,6 +23,38 @@ out_has "vudbadm [-d store] [--json] user add"
 t 0 --version
 out_has "vudbadm "
 
+# ---- help per command, and "did you mean" for a typo
+t 0 help user add
+out_has "user add [--password-stdin"
+grep -q "user del" "$T/out" && fail_check "help user add: more than user add"
+t 0 -d "$S" user add --help
+out_has "user add [--password-stdin"
+t 0 -d "$S" user --help
+out_has "user passwd"
+out_has "user rename"
+grep -q "domain add" "$T/out" && fail_check "user --help: not only user"
+t 0 help domain
+out_has "domain del [--force] domain"
+t 0 help lookup
+out_has "vudbadm [-d store] [--json] lookup map key"
+t 0 -d "$S" lookup --help
+out_has "lookup map key"
+t 64 -d "$S" domain lst
+err_has "vudbadm: domain lst: unknown subcommand"
+err_has "did you mean 'domain list'?"
+t 64 -d "$S" domian list
+err_has "vudbadm: domian: unknown command"
+err_has "did you mean 'domain list'?"
+t 64 -d "$S" lokup mailbox a@b.example
+err_has "did you mean 'lookup'?"
+t 64 -d "$S" usr
+err_has "did you mean 'user'?"
+t 64 help domain lst
+err_has "did you mean 'domain list'?"
+t 64 -d "$S" xyzzy
+grep -q "did you mean" "$T/err" && fail_check "xyzzy: a suggestion"
+err_has "'vudbadm help' lists the commands"
+
 # ---- init, twice
 t 0 -d "$S" init
 t 0 -d "$S" --json init
