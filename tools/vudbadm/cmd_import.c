@@ -61,10 +61,10 @@ struct imp {
 	enum fmt	 fmt;
 	int		 dry;
 	int		 ignore_unknown;	/* --ignore-unknown */
-	int		 existing;	/* 0 conflict, 's' skip, 'u' update */
+	int		 existing;	/* 0, 's' skip, 'u' update */
 	int		 skipped_now;	/* apply() skipped its record */
 	size_t		 nskipped, nupdated;
-	size_t		 nbad;		/* --dry-run: refused records */
+	size_t		 nbad;		/* dry run: refused records */
 	const char	*file;
 	char		*buf;
 	size_t		 len;
@@ -253,8 +253,8 @@ static int
 unknown_field(struct imp *im, size_t lineno, const char *key, size_t klen)
 {
 	if (!im->ignore_unknown)
-		return bad(im, "passwd-file field %.*s has no place in vudb and "
-		    "would be lost (Dovecot may use it as a restriction): "
+		return bad(im, "passwd-file field %.*s has no place in vudb "
+		    "and would be lost (Dovecot may use it as a restriction): "
 		    "remove it, or import without it with --ignore-unknown",
 		    (int)(klen > 64 ? 64 : klen), key);
 	warn_once(im, lineno, key, klen);

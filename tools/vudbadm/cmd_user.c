@@ -280,8 +280,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
 
 const struct cmd cmds_user[] = {
 	{ "user", "add", cmd_add, "[--password-stdin | --password-hash hash "
-	    "| --random-password | --no-password] [--quota size] [--quota-messages n] "
-	    "[--services list] [--name text] [--uid id] [--gid id] "
+	    "| --random-password | --no-password] [--quota size] "
+	    "[--quota-messages n] [--services list] [--name text] "
+	    "[--uid id] [--gid id] "
 	    "[--home path] [--maildir path] [--disabled] [--no-receive] "
 	    "address" },
 	{ "user", "del", cmd_del, "address" },
