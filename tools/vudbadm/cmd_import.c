@@ -16,7 +16,8 @@
  * Formats: JSON Lines as export writes them; a Dovecot passwd-file
  * (user@domain:{SCHEME}hash:uid:gid:gecos:home:shell:extra); a Postfix
  * virtual(5) alias map ("source dest, dest", # comments, continuation
- * lines beginning with blanks, a bare domain on the left declares it).
+ * lines beginning with blanks, a bare domain on the left declares it,
+ * "@alias.example @target.example" is an alias domain).
  */
 #include "config.h"
 
@@ -65,6 +66,8 @@ struct imp {
 	int		 skipped_now;	/* apply() skipped its record */
 	size_t		 nskipped, nupdated;
 	size_t		 nbad;		/* dry run: refused records */
+	char		**aliasdoms;	/* virtual: "@alias @target" sources */
+	size_t		 naliasdoms;
 	const char	*file;
 	char		*buf;
 	size_t		 len;
@@ -438,6 +441,21 @@ parse_virtual(struct imp *im, const char *line, size_t len, struct irec *r)
 		*o++ = *p++;
 	}
 	*o = '\0';
+	if (r->name[0] == '@' && dest[0] == '@' && strchr(dest, ',') ==
+	    NULL) {
+		/*
+		 * "@alias.example @target.example": Postfix maps
+		 * local@alias to local@target, an alias domain
+		 */
+		if ((why = vudb_name_error(VUDB_DOMAIN, dest + 1)) != NULL)
+			return bad(im, "%s: %s", dest, why);
+		r->type = VUDB_DOMAIN;
+		r->name++;
+		r->attrs[0] = "target";
+		r->attrs[1] = dest + 1;
+		r->attrs[2] = NULL;
+		return 0;
+	}
 	r->attrs[0] = "dest";
 	r->attrs[1] = dest;
 	r->attrs[2] = NULL;
@@ -720,6 +738,36 @@ ensure_domain(struct imp *im)
 	return rc;
 }
 
+/* note_aliasdom - remember an alias domain of a virtual map; -1: memory */
+static int
+note_aliasdom(struct imp *im, const char *name)
+{
+	char **v, *norm;
+
+	if (vudb_normalize(VUDB_DOMAIN, name, &norm) != VUDB_OK)
+		return 0;	/* pass 2 names the problem */
+	if ((v = realloc(im->aliasdoms, (im->naliasdoms + 1) *
+	    sizeof(*v))) == NULL) {
+		vudb_free(norm);
+		return -1;
+	}
+	im->aliasdoms = v;
+	v[im->naliasdoms++] = norm;
+	return 0;
+}
+
+/* is_aliasdom - whether the normalized domain is an alias domain */
+static int
+is_aliasdom(const struct imp *im, const char *norm)
+{
+	size_t i;
+
+	for (i = 0; i < im->naliasdoms; i++)
+		if (strcmp(im->aliasdoms[i], norm) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * add_existing - add r; an entry that exists already is a conflict, or
  * with --skip-existing left as it is, or with --update given r's
@@ -764,6 +812,7 @@ add_existing(struct imp *im, const struct irec *r)
 static int
 apply(struct imp *im, const struct irec *r)
 {
+	char *norm;
 	int rc;
 
 	if (r->type == T_SETTING) {
@@ -774,6 +823,15 @@ apply(struct imp *im, const struct irec *r)
 		if (im->dry || strcmp(r->name, "backend") == 0)
 			return VUDB_OK;
 		return vudb_setting_set(im->c->db, r->name, r->value);
+	}
+	/* "alias.example anything" of an alias domain: its "@alias.example
+	 * @target.example" line makes it */
+	if (r->type == T_DECL && im->naliasdoms > 0 &&
+	    vudb_normalize(VUDB_DOMAIN, r->name, &norm) == VUDB_OK) {
+		rc = is_aliasdom(im, norm);
+		vudb_free(norm);
+		if (rc)
+			return VUDB_OK;
 	}
 	if ((rc = batch_for(im, r)) != VUDB_OK)
 		return rc;
@@ -954,6 +1012,9 @@ run(struct imp *im)
 			    im->err);
 			continue;
 		}
+		if (im->fmt == F_VIRTUAL && r.type == VUDB_DOMAIN &&
+		    note_aliasdom(im, r.name) != 0)
+			got = -1;
 		if (r.type != T_SKIP) {
 			im->total++;
 			if (store_rec(&st, &r, lineno) != 0)
@@ -1119,6 +1180,9 @@ cmd_import(struct ctx *c, int argc, char **argv)
 		free(im.buf);
 	}
 	vudb_free(im.cur);
+	for (n = 0; n < (int)im.naliasdoms; n++)
+		vudb_free(im.aliasdoms[n]);
+	free(im.aliasdoms);
 	return rc;
 }
 

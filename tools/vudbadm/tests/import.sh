@@ -322,6 +322,23 @@ printf 'a@vm3.example localonly\n' >"$T/vbad3"
 t 65 -d "$S6" import --format postfix-virtual "$T/vbad3"
 err_has ":1: "
 t 67 -d "$S6" domain show vm3.example
+# "@alias.example @target.example" is an alias domain (Postfix maps
+# local@alias to local@target), with or without its "alias anything"
+S6A=$T/store6a
+t 0 -d "$S6A" init
+printf '%s\n' 'vt.example anything' 'al.example anything' \
+    '@al.example @vt.example' '@al2.example   @VT.example' \
+    'info@vt.example a@elsewhere.example' >"$T/valias"
+t 0 -d "$S6A" import --format postfix-virtual "$T/valias"
+out_has "3 domains, 0 users, 1 aliases"
+t 0 -d "$S6A" --json domain alias list vt.example
+jsl 'len(d) == 2' 'd[0]["name"] == "al.example"' \
+    'd[1]["name"] == "al2.example"' 'd[0]["attrs"]["target"] == "vt.example"'
+t 0 -d "$S6A" lookup alias info@al.example
+out_is "info@vt.example"
+printf '@al3.example @a@b.example\n' >"$T/valias2"
+t 65 -d "$S6A" import --format postfix-virtual "$T/valias2"
+err_has "valias2:1: @a@b.example"
 # the map, exported and imported again
 t 0 -d "$S6" export
 cp "$T/out" "$T/e6"
