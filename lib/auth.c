@@ -101,6 +101,17 @@ vudb_password_scheme_valid(const char *scheme)
 }
 
 int
+vudb_password_usable(const char *hash, int *clear_r)
+{
+	int clear, rc;
+
+	rc = vudb__pw_usable(hash, &clear);
+	if (clear_r != NULL)
+		*clear_r = clear;
+	return rc;
+}
+
+int
 vudb_set_password(struct vudb *db, const char *address, const char *password)
 {
 	char local[VUDB__LOCAL_MAX + 1], domain[VUDB__DOMAIN_MAX + 1];

@@ -655,6 +655,28 @@ vudb__pw_scheme_valid(const char *scheme)
 	return (pw_lookup_hashable(scheme) != NULL);
 }
 
+/*
+ * vudb__pw_usable - VUDB_OK if vudb__pw_verify knows the scheme and the
+ * encoding of hash (its payload is not judged), VUDB_ENOTSUP if not,
+ * VUDB_EINVAL for NULL; *clear_r: the scheme keeps the password itself.
+ */
+int
+vudb__pw_usable(const char *hash, int *clear_r)
+{
+	const struct pw_scheme	*s;
+	enum pw_enc		 enc;
+	const char		*payload;
+	int			 rc;
+
+	*clear_r = 0;
+	if (hash == NULL)
+		return (VUDB_EINVAL);
+	if ((rc = pw_parse(hash, &s, &enc, &payload)) != VUDB_OK)
+		return (rc);
+	*clear_r = s->kind == PW_PLAIN;
+	return (VUDB_OK);
+}
+
 int
 vudb__ct_equal(const void *a, const void *b, size_t n)
 {

@@ -364,6 +364,11 @@ const char	*vudb_setting_note(struct vudb *db, const char *name);
  *     not, VUDB_ENOTSUP for an unknown scheme, VUDB_EINVAL for a malformed
  *     hash.  Constant time in the password.
  * vudb_password_scheme_valid: 1 if scheme can make new hashes.
+ * vudb_password_usable: VUDB_OK if vudb_password_verify knows the scheme
+ *     and encoding of the prepared hash (a login can use it), VUDB_ENOTSUP
+ *     if not ("{CRAM-MD5}..."), VUDB_EINVAL for NULL.  *clear_r (clear_r
+ *     may be NULL) is set to 1 for a scheme that keeps the password itself
+ *     (PLAIN, CLEAR, CLEARTEXT), else 0.  The payload is not checked.
  * vudb_set_password: hash with the scheme in force for the user's domain
  *     (else the store's) and the store's costs, and store it.
  * vudb_auth: check a login.  VUDB_OK (and the user in *user_r, which may
@@ -376,6 +381,7 @@ int		 vudb_password_hash(struct vudb *db, const char *scheme,
 		    const char *password, char **hash_r);
 int		 vudb_password_verify(const char *hash, const char *password);
 int		 vudb_password_scheme_valid(const char *scheme);
+int		 vudb_password_usable(const char *hash, int *clear_r);
 int		 vudb_set_password(struct vudb *db, const char *address,
 		    const char *password);
 /*

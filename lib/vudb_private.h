@@ -84,6 +84,7 @@ int	 vudb__pw_verify(const char *hash, const char *password);
 void	 vudb__pw_dummy(const struct vudb__pwparams *, const char *scheme,
 	    const char *password);
 int	 vudb__pw_scheme_valid(const char *scheme);
+int	 vudb__pw_usable(const char *hash, int *clear_r);
 int	 vudb__ct_equal(const void *, const void *, size_t);
 void	 vudb__wipe(void *, size_t);
 void	 vudb__free_secret(char *);

@@ -22,7 +22,7 @@ for d in pc1.example pc2.example; do
 done
 printf 'secret-one\n' | "$adm" -d "$store" user add matsui@pc1.example --password-stdin
 printf 'secret-two\n' | "$adm" -d "$store" user add matsui@pc2.example --password-stdin
-"$adm" -d "$store" user add postmaster@pc2.example --quota 1G </dev/null
+"$adm" -d "$store" user add --no-password postmaster@pc2.example --quota 1G </dev/null
 "$adm" -d "$store" alias add info@pc1.example matsui@pc1.example
 "$adm" -d "$store" alias add @pc2.example postmaster@pc2.example
 echo "== store $store"

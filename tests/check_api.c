@@ -891,6 +891,33 @@ START_TEST(test_password_api)
 }
 END_TEST
 
+/* what a login can use: the schemes and encodings verify knows */
+START_TEST(test_password_usable_schemes)
+{
+	int clear = -1;
+
+	ck_assert_int_eq(vudb_password_usable("{SHA512-CRYPT}$6$x$y", &clear),
+	    VUDB_OK);
+	ck_assert_int_eq(clear, 0);
+	ck_assert_int_eq(vudb_password_usable("{ssha256.hex}00", NULL),
+	    VUDB_OK);
+	ck_assert_int_eq(vudb_password_usable("{PLAIN}secret", &clear),
+	    VUDB_OK);
+	ck_assert_int_eq(clear, 1);
+	ck_assert_int_eq(vudb_password_usable("{CLEAR.B64}c2VjcmV0", &clear),
+	    VUDB_OK);
+	ck_assert_int_eq(clear, 1);
+	ck_assert_int_eq(vudb_password_usable("{CRAM-MD5}00", &clear),
+	    VUDB_ENOTSUP);
+	ck_assert_int_eq(clear, 0);
+	ck_assert_int_eq(vudb_password_usable("{PLAIN-MD5}00", NULL),
+	    VUDB_ENOTSUP);
+	ck_assert_int_eq(vudb_password_usable("{SHA256.ROT13}x", NULL),
+	    VUDB_ENOTSUP);
+	ck_assert_int_eq(vudb_password_usable(NULL, &clear), VUDB_EINVAL);
+}
+END_TEST
+
 START_TEST(test_add_user_hashes_with_domain_scheme)
 {
 	const char *attrs[] = { "quota_bytes", "1G", NULL };
@@ -2280,6 +2307,7 @@ check_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_password_api);
+	tcase_add_test(tc, test_password_usable_schemes);
 	tcase_add_test(tc, test_add_user_hashes_with_domain_scheme);
 	tcase_add_test(tc, test_add_user_refusals);
 	tcase_add_test(tc, test_auth);

@@ -154,7 +154,7 @@ run "domain list, full" "0 75" domain list
 # 3. writing with no block left; a writer that makes the generation file
 rm -f "$S/generation"
 fill 0
-run "user add, full" "0 75" user add new@a.example --quota 1G
+run "user add, full" "0 75" user add --no-password new@a.example --quota 1G
 run "domain set, full" "0 75" domain set a.example description full
 run "import of a new domain, full" "75" import "$T/b.jsonl"
 run "verify, full" "0 75" verify
@@ -190,7 +190,7 @@ checks=$((checks + 1))
 grep -Eq '"users": *"3000[01]"' "$T/out" ||
     fail "the domain after: $(head -c 300 "$T/out")"
 run "verify, space again" "0" verify
-run "user add, space again" "0 73" user add after@a.example --quota 1G
+run "user add, space again" "0 73" user add --no-password after@a.example --quota 1G
 
 echo "fulldisk.sh: $checks checks, $failed failed"
 [ "$failed" -eq 0 ]

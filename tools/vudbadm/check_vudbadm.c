@@ -241,6 +241,42 @@ START_TEST(test_attr_name_hyphen_and_quota)
 }
 END_TEST
 
+static const struct {
+	const char	*a, *b;
+	size_t		 d;
+} dists[] = {
+	{ "list", "list", 0 },
+	{ "lst", "list", 1 },
+	{ "lsit", "list", 2 },
+	{ "", "add", 3 },
+	{ "del", "", 3 },
+	{ "usr", "user", 1 },
+	{ "lokup", "lookup", 1 },
+	{ "domian", "domain", 2 },
+	{ "export", "import", 2 },
+	{ "kitten", "sitting", 3 },
+};
+
+START_TEST(test_edit_distance_table)
+{
+	ck_assert_uint_eq(edit_distance(dists[_i].a, dists[_i].b),
+	    dists[_i].d);
+	ck_assert_uint_eq(edit_distance(dists[_i].b, dists[_i].a),
+	    dists[_i].d);
+}
+END_TEST
+
+START_TEST(test_edit_distance_long_word_is_far)
+{
+	char w[100];
+
+	memset(w, 'a', sizeof(w) - 1);
+	w[sizeof(w) - 1] = '\0';
+	ck_assert_uint_eq(edit_distance(w, "add"), 64);
+	ck_assert_uint_eq(edit_distance("add", w), 64);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -266,6 +302,11 @@ check_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("attr_name");
 	tcase_add_test(tc, test_attr_name_hyphen_and_quota);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("edit_distance");
+	tcase_add_loop_test(tc, test_edit_distance_table, 0,
+	    sizeof(dists) / sizeof(dists[0]));
+	tcase_add_test(tc, test_edit_distance_long_word_is_far);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -48,10 +48,73 @@ cmd_add(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/*
+ * count_entries - how many entries of type the domain holds, into *n;
+ * VUDB_ENOTFOUND (no such domain) counts none
+ */
+static int
+count_entries(struct ctx *c, const char *domain, int type, size_t *n)
+{
+	struct vudb_iter *it;
+	struct vudb_obj *o;
+	int rc;
+
+	*n = 0;
+	if ((rc = vudb_list(c->db, type, domain, &it)) != VUDB_OK)
+		return rc == VUDB_ENOTFOUND ? VUDB_OK : rc;
+	while ((rc = iter_next(it, &o)) == VUDB_OK)
+		(*n)++;
+	vudb_iter_free(it);
+	return rc == VUDB_ENOTFOUND ? VUDB_OK : rc;
+}
+
+/*
+ * cmd_del - "domain del [--force] DOMAIN": a domain that holds users,
+ * aliases, relocated entries or send-as grants goes only with --force;
+ * one typo must not take a thousand mailboxes' settings with it.  (An
+ * entry added between the count and the deletion goes with the domain,
+ * as with --force.)
+ */
 static int
 cmd_del(struct ctx *c, int argc, char **argv)
 {
-	return entry_del(c, VUDB_DOMAIN, argc, argv);
+	static const int types[] = { VUDB_USER, VUDB_ALIAS, VUDB_RELOCATED,
+	    VUDB_SENDER };
+	static const char *const what[][2] = { { "user", "users" },
+	    { "alias", "aliases" }, { "relocated entry", "relocated entries" },
+	    { "send-as grant", "send-as grants" } };
+	char *pos[1], held[256];
+	size_t i, n, total = 0, len = 0;
+	int k, force = 0, rc;
+	struct opt opts[] = {
+		{ "--force", 0, NULL, &force },
+		{ NULL, 0, NULL, NULL }
+	};
+
+	if ((k = parse_opts(c, argc, argv, opts, pos, 1)) < 0)
+		return EX_USAGE;
+	if (k != 1)
+		return usage_error(c, "domain missing");
+	if ((rc = open_store(c, 0)) != EX_OK)
+		return rc;
+	held[0] = '\0';
+	for (i = 0; !force && i < NELEM(types); i++) {
+		if ((rc = count_entries(c, pos[0], types[i], &n)) != VUDB_OK)
+			return fail(c, rc, pos[0]);
+		if (n == 0)
+			continue;
+		total += n;
+		if (len < sizeof(held))
+			len += (size_t)snprintf(held + len, sizeof(held) - len,
+			    "%s%zu %s", len > 0 ? ", " : "", n,
+			    what[i][n != 1]);
+	}
+	if (total > 0)
+		return fail_msg(c, EX_DATAERR, "%s: holds %s: add --force to "
+		    "delete the domain with all of them", pos[0], held);
+	if ((rc = vudb_del(c->db, VUDB_DOMAIN, pos[0])) != VUDB_OK)
+		return fail(c, rc, pos[0]);
+	return EX_OK;
 }
 
 static int
@@ -220,7 +283,7 @@ const struct cmd cmds_domain[] = {
 	    "[--max-aliases n] [--password-scheme scheme] "
 	    "[--recipient-delimiter chars] [--catchall yes|no] "
 	    "[--description text] [--disabled] domain" },
-	{ "domain", "del", cmd_del, "domain" },
+	{ "domain", "del", cmd_del, "[--force] domain" },
 	{ "domain", "list", cmd_list, "" },
 	{ "domain", "show", cmd_show, "domain" },
 	{ "domain", "set", cmd_set, "domain attribute [value]" },

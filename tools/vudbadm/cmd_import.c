@@ -16,7 +16,8 @@
  * Formats: JSON Lines as export writes them; a Dovecot passwd-file
  * (user@domain:{SCHEME}hash:uid:gid:gecos:home:shell:extra); a Postfix
  * virtual(5) alias map ("source dest, dest", # comments, continuation
- * lines beginning with blanks, a bare domain on the left declares it).
+ * lines beginning with blanks, a bare domain on the left declares it,
+ * "@alias.example @target.example" is an alias domain).
  */
 #include "config.h"
 
@@ -60,6 +61,13 @@ struct imp {
 	struct ctx	*c;
 	enum fmt	 fmt;
 	int		 dry;
+	int		 ignore_unknown;	/* --ignore-unknown */
+	int		 existing;	/* 0, 's' skip, 'u' update */
+	int		 skipped_now;	/* apply() skipped its record */
+	size_t		 nskipped, nupdated;
+	size_t		 nbad;		/* dry run: refused records */
+	char		**aliasdoms;	/* virtual: "@alias @target" sources */
+	size_t		 naliasdoms;
 	const char	*file;
 	char		*buf;
 	size_t		 len;
@@ -238,6 +246,38 @@ warn_once(struct imp *im, size_t lineno, const char *key, size_t klen)
 	    (int)klen, key);
 }
 
+/*
+ * unknown_field - an extra field vudb has no place for.  Dovecot obeys
+ * such fields (allow_nets=, nologin, ...), often as restrictions, so
+ * dropping one silently could open what it closed: it is an error, and
+ * only --ignore-unknown imports without it (with a warning).
+ */
+static int
+unknown_field(struct imp *im, size_t lineno, const char *key, size_t klen)
+{
+	if (!im->ignore_unknown)
+		return bad(im, "passwd-file field %.*s has no place in vudb "
+		    "and would be lost (Dovecot may use it as a restriction): "
+		    "remove it, or import without it with --ignore-unknown",
+		    (int)(klen > 64 ? 64 : klen), key);
+	warn_once(im, lineno, key, klen);
+	return 0;
+}
+
+/* quota_rule_key - "quota_rule", "quota_rule2", ... (Dovecot's rules) */
+static int
+quota_rule_key(const char *key, size_t klen)
+{
+	size_t i;
+
+	if (klen < 10 || strncmp(key, "quota_rule", 10) != 0)
+		return 0;
+	for (i = 10; i < klen; i++)
+		if (!isdigit((unsigned char)key[i]))
+			return 0;
+	return 1;
+}
+
 /* extra_field - one key=value of a passwd-file's extra fields */
 static int
 extra_field(struct imp *im, struct irec *r, size_t *k, const char *f,
@@ -246,10 +286,8 @@ extra_field(struct imp *im, struct irec *r, size_t *k, const char *f,
 	const char *eq = memchr(f, '=', n), *key = f, *val, *attr = NULL;
 	size_t klen, vlen;
 
-	if (eq == NULL) {
-		warn_once(im, lineno, f, n);
-		return 0;
-	}
+	if (eq == NULL)
+		return unknown_field(im, lineno, f, n);
 	klen = (size_t)(eq - f);
 	val = eq + 1;
 	vlen = n - klen - 1;
@@ -257,7 +295,7 @@ extra_field(struct imp *im, struct irec *r, size_t *k, const char *f,
 		key += 7;
 		klen -= 7;
 	}
-	if (klen == 10 && strncmp(key, "quota_rule", 10) == 0) {
+	if (quota_rule_key(key, klen)) {
 		if (vlen > 10 && strncmp(val, "*:storage=", 10) == 0) {
 			attr = "quota_bytes";
 			val += 10;
@@ -275,10 +313,8 @@ extra_field(struct imp *im, struct irec *r, size_t *k, const char *f,
 		attr = "gid";
 	else if (klen == 4 && strncmp(key, "home", 4) == 0)
 		attr = "home";
-	if (attr == NULL) {
-		warn_once(im, lineno, f, klen + (size_t)(key - f));
-		return 0;
-	}
+	if (attr == NULL)
+		return unknown_field(im, lineno, f, klen + (size_t)(key - f));
 	if (*k / 2 == MAXATTR - 1)
 		return bad(im, "too many fields");
 	r->attrs[(*k)++] = attr;
@@ -405,6 +441,21 @@ parse_virtual(struct imp *im, const char *line, size_t len, struct irec *r)
 		*o++ = *p++;
 	}
 	*o = '\0';
+	if (r->name[0] == '@' && dest[0] == '@' && strchr(dest, ',') ==
+	    NULL) {
+		/*
+		 * "@alias.example @target.example": Postfix maps
+		 * local@alias to local@target, an alias domain
+		 */
+		if ((why = vudb_name_error(VUDB_DOMAIN, dest + 1)) != NULL)
+			return bad(im, "%s: %s", dest, why);
+		r->type = VUDB_DOMAIN;
+		r->name++;
+		r->attrs[0] = "target";
+		r->attrs[1] = dest + 1;
+		r->attrs[2] = NULL;
+		return 0;
+	}
 	r->attrs[0] = "dest";
 	r->attrs[1] = dest;
 	r->attrs[2] = NULL;
@@ -687,9 +738,81 @@ ensure_domain(struct imp *im)
 	return rc;
 }
 
+/* note_aliasdom - remember an alias domain of a virtual map; -1: memory */
+static int
+note_aliasdom(struct imp *im, const char *name)
+{
+	char **v, *norm;
+
+	if (vudb_normalize(VUDB_DOMAIN, name, &norm) != VUDB_OK)
+		return 0;	/* pass 2 names the problem */
+	if ((v = realloc(im->aliasdoms, (im->naliasdoms + 1) *
+	    sizeof(*v))) == NULL) {
+		vudb_free(norm);
+		return -1;
+	}
+	im->aliasdoms = v;
+	v[im->naliasdoms++] = norm;
+	return 0;
+}
+
+/* is_aliasdom - whether the normalized domain is an alias domain */
+static int
+is_aliasdom(const struct imp *im, const char *norm)
+{
+	size_t i;
+
+	for (i = 0; i < im->naliasdoms; i++)
+		if (strcmp(im->aliasdoms[i], norm) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * add_existing - add r; an entry that exists already is a conflict, or
+ * with --skip-existing left as it is, or with --update given r's
+ * attributes (the others it has are kept; the time stamps are the
+ * library's)
+ */
+static int
+add_existing(struct imp *im, const struct irec *r)
+{
+	const char *attrs[2 * MAXATTR + 1];
+	size_t i, k = 0;
+	int rc;
+
+	rc = vudb_add(im->c->db, r->type, r->name, r->attrs);
+	if (rc != VUDB_EEXIST || im->existing == 0)
+		return rc;
+	if (im->existing == 's') {
+		im->skipped_now = 1;
+		im->nskipped++;
+		return VUDB_OK;
+	}
+	for (i = 0; r->attrs[i] != NULL; i += 2)
+		if (strcmp(r->attrs[i], "created") != 0 &&
+		    strcmp(r->attrs[i], "updated") != 0) {
+			attrs[k++] = r->attrs[i];
+			attrs[k++] = r->attrs[i + 1];
+		}
+	attrs[k] = NULL;
+	if (k == 0) {
+		im->skipped_now = 1;	/* nothing to change */
+		im->nskipped++;
+		return VUDB_OK;
+	}
+	if ((rc = vudb_update(im->c->db, r->type, r->name, attrs)) ==
+	    VUDB_OK) {
+		im->skipped_now = 1;	/* counted as updated */
+		im->nupdated++;
+	}
+	return rc;
+}
+
 static int
 apply(struct imp *im, const struct irec *r)
 {
+	char *norm;
 	int rc;
 
 	if (r->type == T_SETTING) {
@@ -701,19 +824,27 @@ apply(struct imp *im, const struct irec *r)
 			return VUDB_OK;
 		return vudb_setting_set(im->c->db, r->name, r->value);
 	}
+	/* "alias.example anything" of an alias domain: its "@alias.example
+	 * @target.example" line makes it */
+	if (r->type == T_DECL && im->naliasdoms > 0 &&
+	    vudb_normalize(VUDB_DOMAIN, r->name, &norm) == VUDB_OK) {
+		rc = is_aliasdom(im, norm);
+		vudb_free(norm);
+		if (rc)
+			return VUDB_OK;
+	}
 	if ((rc = batch_for(im, r)) != VUDB_OK)
 		return rc;
 	if (r->type == T_DECL)
 		return ensure_domain(im);
 	if (r->type == VUDB_DOMAIN) {
-		if ((rc = vudb_add(im->c->db, VUDB_DOMAIN, r->name,
-		    r->attrs)) == VUDB_OK)
+		if ((rc = add_existing(im, r)) == VUDB_OK)
 			im->dom_ready = 1;
 		return rc;
 	}
 	if ((rc = ensure_domain(im)) != VUDB_OK)
 		return rc;
-	return vudb_add(im->c->db, r->type, r->name, r->attrs);
+	return add_existing(im, r);
 }
 
 static void
@@ -730,15 +861,25 @@ summary(struct imp *im)
 		jw_kvu(&c->jw, "aliases", im->n[VUDB_ALIAS]);
 		jw_kvu(&c->jw, "relocated", im->n[VUDB_RELOCATED]);
 		jw_kvu(&c->jw, "senders", im->n[VUDB_SENDER]);
+		if (im->existing == 's')
+			jw_kvu(&c->jw, "skipped", im->nskipped);
+		if (im->existing == 'u')
+			jw_kvu(&c->jw, "updated", im->nupdated);
 		jw_obj_end(&c->jw);
 		jw_end(&c->jw);
 		return;
 	}
 	printf("%s %zu settings, %zu domains, %zu users, %zu aliases, "
-	    "%zu relocated, %zu send-as grants\n", im->dry ? "would import" :
+	    "%zu relocated, %zu send-as grants", im->dry ? "would import" :
 	    "imported", im->n[T_SETTING], im->n[VUDB_DOMAIN] + im->n[6],
 	    im->n[VUDB_USER], im->n[VUDB_ALIAS], im->n[VUDB_RELOCATED],
 	    im->n[VUDB_SENDER]);
+	if (im->existing == 's')
+		printf("; %zu existing entries skipped", im->nskipped);
+	if (im->existing == 'u')
+		printf("; %zu existing entries %supdated", im->nupdated,
+		    im->dry ? "would be " : "");
+	putchar('\n');
 }
 
 /*
@@ -844,8 +985,9 @@ run(struct imp *im)
 	struct irec r;
 	const char *line;
 	char *joined;
-	size_t pos = 0, lineno = 0, len, off;
+	size_t pos = 0, lineno = 0, len, off, nbad = 0;
 	int rc, got = 0, ex = EX_OK;
+	char pending[1024];
 
 	/* pass 1: check every line before anything changes */
 	clock_gettime(CLOCK_MONOTONIC, &im->last);
@@ -859,13 +1001,20 @@ run(struct imp *im)
 		free(joined);
 		im->pos = pos;
 		if (rc != 0) {
+			/* every bad line is named, then nothing is done;
+			 * one alone in one line, as it always was */
 			irec_free(&r);
 			clear_line(im);
-			ex = fail_msg(im->c, EX_DATAERR, "%s:%zu: %s; "
-			    "nothing imported", im->file != NULL ? im->file :
-			    "stdin", lineno, im->err);
-			goto out;
+			if (nbad++ > 0)
+				fail_msg(im->c, EX_DATAERR, "%s", pending);
+			snprintf(pending, sizeof(pending), "%s:%zu: %s",
+			    im->file != NULL ? im->file : "stdin", lineno,
+			    im->err);
+			continue;
 		}
+		if (im->fmt == F_VIRTUAL && r.type == VUDB_DOMAIN &&
+		    note_aliasdom(im, r.name) != 0)
+			got = -1;
 		if (r.type != T_SKIP) {
 			im->total++;
 			if (store_rec(&st, &r, lineno) != 0)
@@ -882,6 +1031,17 @@ run(struct imp *im)
 	}
 	if (interrupted() != 0) {
 		ex = EX_TEMPFAIL;
+		goto out;
+	}
+	if (nbad == 1) {
+		ex = fail_msg(im->c, EX_DATAERR, "%s; nothing imported",
+		    pending);
+		goto out;
+	}
+	if (nbad > 1) {
+		fail_msg(im->c, EX_DATAERR, "%s", pending);
+		ex = fail_msg(im->c, EX_DATAERR, "%zu bad lines; nothing "
+		    "imported", nbad);
 		goto out;
 	}
 	/* pass 2: apply, one batch per run of a domain's records */
@@ -903,7 +1063,23 @@ run(struct imp *im)
 			goto out;
 		}
 		store_get(&st, &off, &r, &lineno);
-		if ((rc = apply(im, &r)) != VUDB_OK) {
+		im->skipped_now = 0;
+		rc = apply(im, &r);
+		if (rc != VUDB_OK && im->dry && im->in_batch &&
+		    (rc == VUDB_EEXIST || rc == VUDB_ENOTFOUND ||
+		    rc == VUDB_EINVAL || rc == VUDB_ELIMIT)) {
+			/* a refusal leaves the batch usable: a dry run
+			 * names it and goes on, to name every one */
+			clear_line(im);
+			ex = fail_msg(im->c, exit_code(rc), "%s:%zu: %s",
+			    im->file != NULL ? im->file : "stdin", lineno,
+			    vudb_errmsg(im->c->db)[0] ?
+			    vudb_errmsg(im->c->db) : vudb_strerror(rc));
+			im->nbad++;
+			im->done++;
+			continue;
+		}
+		if (rc != VUDB_OK) {
 			clear_line(im);
 			ex = fail_msg(im->c, exit_code(rc), "%s:%zu: %s",
 			    im->file != NULL ? im->file : "stdin", lineno,
@@ -924,8 +1100,8 @@ run(struct imp *im)
 				    vudb_errmsg(im->c->db));
 			goto out;
 		}
-		if (r.type != T_DECL && (r.type != T_SETTING ||
-		    strcmp(r.name, "backend") != 0))
+		if (r.type != T_DECL && !im->skipped_now &&
+		    (r.type != T_SETTING || strcmp(r.name, "backend") != 0))
 			im->n[r.type]++;
 		im->done++;
 		progress(im, 0);
@@ -942,6 +1118,9 @@ run(struct imp *im)
 	if (im->tty && im->total > 0)
 		progress(im, 1);
 	summary(im);
+	if (im->nbad > 0)
+		ex = fail_msg(im->c, ex, "%zu record%s would be refused",
+		    im->nbad, im->nbad == 1 ? "" : "s");
 out:
 	if (st.buf != NULL) {
 		explicit_bzero(st.buf, st.len);
@@ -956,12 +1135,15 @@ cmd_import(struct ctx *c, int argc, char **argv)
 	const char *format = "jsonl";
 	struct imp im;
 	char *pos[1];
-	int n, rc, dry = 0;
+	int n, rc, dry = 0, ign = 0, skip = 0, upd = 0;
 	struct opt opts[] = {
 		{ "--format", 1, &format, NULL },
 		{ "-f", 1, &format, NULL },
 		{ "--dry-run", 0, NULL, &dry },
 		{ "-n", 0, NULL, &dry },
+		{ "--ignore-unknown", 0, NULL, &ign },
+		{ "--skip-existing", 0, NULL, &skip },
+		{ "--update", 0, NULL, &upd },
 		{ NULL, 0, NULL, NULL }
 	};
 
@@ -970,6 +1152,11 @@ cmd_import(struct ctx *c, int argc, char **argv)
 	memset(&im, 0, sizeof(im));
 	im.c = c;
 	im.dry = dry;
+	im.ignore_unknown = ign;
+	if (skip && upd)
+		return usage_error(c, "--skip-existing and --update exclude "
+		    "each other");
+	im.existing = skip ? 's' : upd ? 'u' : 0;
 	im.file = n == 1 ? pos[0] : NULL;
 	if (strcmp(format, "jsonl") == 0 || strcmp(format, "json") == 0)
 		im.fmt = F_JSONL;
@@ -993,11 +1180,15 @@ cmd_import(struct ctx *c, int argc, char **argv)
 		free(im.buf);
 	}
 	vudb_free(im.cur);
+	for (n = 0; n < (int)im.naliasdoms; n++)
+		vudb_free(im.aliasdoms[n]);
+	free(im.aliasdoms);
 	return rc;
 }
 
 const struct cmd cmds_import[] = {
 	{ NULL, "import", cmd_import, "[--format jsonl|passwd-file|"
-	    "postfix-virtual] [--dry-run] [file]" },
+	    "postfix-virtual] [--dry-run] [--skip-existing | --update] "
+	    "[--ignore-unknown] [file]" },
 	{ NULL, NULL, NULL, NULL }
 };

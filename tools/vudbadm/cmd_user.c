@@ -31,14 +31,18 @@ static const struct aopt user_aopts[] = {
 	{ NULL, NULL, NULL }
 };
 
-/* pw_how - which password option was given: 0 none, 's', 'r', 'h' */
+/*
+ * pw_how - which password option was given: 0 none, 's', 'r', 'h', or
+ * 'n' (--no-password, user add only)
+ */
 static int
-pw_how(struct ctx *c, int in, int rnd, const char *hash)
+pw_how(struct ctx *c, int in, int rnd, const char *hash, int none)
 {
-	if (in + rnd + (hash != NULL) > 1)
-		return usage_error(c, "--password-stdin, --password-hash and "
-		    "--random-password exclude each other"), -1;
-	return in ? 's' : rnd ? 'r' : hash != NULL ? 'h' : 0;
+	if (in + rnd + (hash != NULL) + none > 1)
+		return usage_error(c, "--password-stdin, --password-hash, "
+		    "--random-password and --no-password exclude each "
+		    "other"), -1;
+	return in ? 's' : rnd ? 'r' : hash != NULL ? 'h' : none ? 'n' : 0;
 }
 
 /* check_name - a usage-level check of a name before the store is used */
@@ -49,6 +53,32 @@ check_name(struct ctx *c, int type, const char *name)
 
 	if ((why = vudb_name_error(type, name)) != NULL)
 		return fail_msg(c, EX_DATAERR, "%s: %s", name, why);
+	return EX_OK;
+}
+
+/*
+ * check_hash - a prepared hash (--password-hash) must be one a login can
+ * use: the library is asked whether it can verify the scheme.  A clear-
+ * text scheme is stored, with a warning.  Only the scheme is named in
+ * messages, never the hash.
+ */
+static int
+check_hash(struct ctx *c, const char *addr, const char *hash)
+{
+	int clear, n;
+
+	n = hash[0] == '{' ? (int)strcspn(hash + 1, "}") : 0;
+	if (n > 40)
+		n = 40;
+	if (vudb_password_usable(hash, &clear) != VUDB_OK)
+		return fail_msg(c, EX_DATAERR, "%s: password scheme {%.*s} "
+		    "cannot be checked at login: use a scheme of "
+		    "vudb_password_hash(3), such as {ARGON2ID}, "
+		    "{SHA512-CRYPT} or {BLF-CRYPT}", addr, n, hash + 1);
+	if (clear)
+		warn_msg(c, "warning: %s: password scheme {%.*s} stores the "
+		    "password in clear text, readable by anyone who can read "
+		    "the store", addr, n, hash + 1);
 	return EX_OK;
 }
 
@@ -73,12 +103,13 @@ cmd_add(struct ctx *c, int argc, char **argv)
 	const char *attrs[2 * NELEM(user_aopts) + 3], *hash_arg = NULL;
 	struct vudb_obj *o;
 	char pw[PW_MAX + 1], *pos[1];
-	int n, rc, in = 0, rnd = 0, how;
+	int n, rc, in = 0, rnd = 0, none = 0, how;
 	size_t k;
 	struct opt extra[] = {
 		{ "--password-stdin", 0, NULL, &in },
 		{ "--password-hash", 1, &hash_arg, NULL },
 		{ "--random-password", 0, NULL, &rnd },
+		{ "--no-password", 0, NULL, &none },
 		{ NULL, 0, NULL, NULL }
 	};
 
@@ -87,11 +118,21 @@ cmd_add(struct ctx *c, int argc, char **argv)
 		return EX_USAGE;
 	if (n != 1)
 		return usage_error(c, "address missing");
-	if ((how = pw_how(c, in, rnd, hash_arg)) < 0)
+	if ((how = pw_how(c, in, rnd, hash_arg, none)) < 0)
 		return EX_USAGE;
-	if (how == 0 && isatty(STDIN_FILENO))
-		how = 't';
 	if ((rc = check_name(c, VUDB_USER, pos[0])) != EX_OK)
+		return rc;
+	/*
+	 * No option and no terminal (a script, cron): a user that nobody
+	 * can log in as is made only when asked for by name.
+	 */
+	if (how == 0 && !isatty(STDIN_FILENO))
+		return usage_error(c, "no password given and standard input "
+		    "is not a terminal: use --password-stdin, --password-hash, "
+		    "--random-password or --no-password");
+	if (how == 0)
+		how = 't';
+	if (how == 'h' && (rc = check_hash(c, pos[0], hash_arg)) != EX_OK)
 		return rc;
 	if ((rc = open_store(c, 0)) != EX_OK)
 		return rc;
@@ -103,7 +144,7 @@ cmd_add(struct ctx *c, int argc, char **argv)
 		attrs[k++] = hash_arg;
 		attrs[k] = NULL;
 	}
-	if (how == 0 || how == 'h') {
+	if (how == 'n' || how == 'h') {
 		if ((rc = vudb_add(c->db, VUDB_USER, pos[0], attrs)) !=
 		    VUDB_OK)
 			return fail(c, rc, pos[0]);
@@ -153,9 +194,11 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
 		return EX_USAGE;
 	if (n != 1)
 		return usage_error(c, "address missing");
-	if ((how = pw_how(c, in, rnd, hash_arg)) < 0)
+	if ((how = pw_how(c, in, rnd, hash_arg, 0)) < 0)
 		return EX_USAGE;
 	if ((rc = check_name(c, VUDB_USER, pos[0])) != EX_OK)
+		return rc;
+	if (how == 'h' && (rc = check_hash(c, pos[0], hash_arg)) != EX_OK)
 		return rc;
 	if ((rc = open_store(c, 0)) != EX_OK)
 		return rc;
@@ -237,8 +280,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
 
 const struct cmd cmds_user[] = {
 	{ "user", "add", cmd_add, "[--password-stdin | --password-hash hash "
-	    "| --random-password] [--quota size] [--quota-messages n] "
-	    "[--services list] [--name text] [--uid id] [--gid id] "
+	    "| --random-password | --no-password] [--quota size] "
+	    "[--quota-messages n] [--services list] [--name text] "
+	    "[--uid id] [--gid id] "
 	    "[--home path] [--maildir path] [--disabled] [--no-receive] "
 	    "address" },
 	{ "user", "del", cmd_del, "address" },

@@ -3,8 +3,9 @@
  *
  * format.c - small pure helpers of vudbadm, kept apart from the library
  * so that the unit tests reach them alone: the human form of a size in
- * bytes ("10G"), and the attribute name behind what a user typed
- * ("max-users", "quota").
+ * bytes ("10G"), the attribute name behind what a user typed
+ * ("max-users", "quota"), and how far a mistyped word is from a command
+ * ("lst" from "list").
  */
 #include "config.h"
 
@@ -67,4 +68,34 @@ attr_name(const char *k, char *buf, size_t size)
 		if (*p == '-')
 			*p = '_';
 	return buf;
+}
+
+/*
+ * edit_distance - the Levenshtein distance of a and b (insertions,
+ * deletions, substitutions of bytes), for "did you mean"; words longer
+ * than 63 bytes are never a command and count as far away (64).
+ */
+size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, row[64];
+
+	if (la > 63 || lb > 63)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];		/* row[i - 1][j - 1] */
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (cur + 1 < row[j])
+				row[j] = cur + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			prev = cur;
+		}
+	}
+	return row[lb];
 }

@@ -10,5 +10,6 @@
 
 int		 fmt_size(const char *, char *, size_t);
 const char	*attr_name(const char *, char *, size_t);
+size_t		 edit_distance(const char *, const char *);
 
 #endif /* VUDBADM_FORMAT_H */

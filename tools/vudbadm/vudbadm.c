@@ -675,6 +675,103 @@ group_known(const char *word)
 	return 0;
 }
 
+/*
+ * Help and "did you mean".  "vudbadm help [WORD [WORD]]", "vudbadm GROUP
+ * --help" and "vudbadm GROUP NAME --help" print the usage of the commands
+ * named on stdout; words that name no command are named in the error, with
+ * the nearest command when one is at most 2 edits away.
+ */
+
+/* usage_of - print the usage of the commands w1 [w2] name; how many */
+static int
+usage_of(FILE *fp, const char *w1, const char *w2)
+{
+	const struct cmd *t;
+	size_t g;
+	int n = 0;
+
+	for (g = 0; g < NELEM(groups); g++)
+		for (t = groups[g]; t->name != NULL; t++) {
+			if (t->group == NULL ? strcmp(w1, t->name) != 0 ||
+			    w2 != NULL : strcmp(w1, t->group) != 0 ||
+			    (w2 != NULL && strcmp(w2, t->name) != 0))
+				continue;
+			if (n++ == 0)
+				fputs("usage:", fp);
+			usage_line(fp, t);
+		}
+	return n;
+}
+
+/* suggest - the command nearest to what w1 [w2] spell, or NULL */
+static const struct cmd *
+suggest(const char *w1, const char *w2)
+{
+	const struct cmd *t, *best = NULL;
+	size_t g, d, bestd = 3;
+
+	for (g = 0; g < NELEM(groups); g++)
+		for (t = groups[g]; t->name != NULL; t++) {
+			if (t->group == NULL)
+				d = edit_distance(w1, t->name);
+			else if (w2 == NULL)
+				d = edit_distance(w1, t->group);
+			else
+				d = edit_distance(w1, t->group) +
+				    edit_distance(w2, t->name);
+			if (d < bestd) {
+				bestd = d;
+				best = t;
+			}
+		}
+	return best;
+}
+
+/*
+ * unknown - the error for words that name no command: the words, the
+ * nearest command, and the usage of the group when the group is known;
+ * returns 64
+ */
+static int
+unknown(const char *w1, const char *w2)
+{
+	const struct cmd *s;
+	int known = group_known(w1);
+
+	if (known && w2 == NULL)
+		fprintf(stderr, "vudbadm: %s: subcommand missing\n", w1);
+	else if (known)
+		fprintf(stderr, "vudbadm: %s %s: unknown subcommand\n", w1,
+		    w2);
+	else
+		fprintf(stderr, "vudbadm: %s: unknown command\n", w1);
+	s = known && w2 == NULL ? NULL : suggest(w1, w2);
+	if (s == NULL && !known && w2 != NULL)
+		s = suggest(w1, w2 = NULL);	/* at least the group */
+	if (s != NULL && s->group == NULL)
+		fprintf(stderr, "vudbadm: did you mean '%s'?\n", s->name);
+	else if (s != NULL && w2 == NULL)
+		fprintf(stderr, "vudbadm: did you mean '%s'?\n", s->group);
+	else if (s != NULL)
+		fprintf(stderr, "vudbadm: did you mean '%s %s'?\n", s->group,
+		    s->name);
+	if (!known || usage_of(stderr, w1, NULL) == 0)
+		fputs("vudbadm: 'vudbadm help' lists the commands\n", stderr);
+	return EX_USAGE;
+}
+
+/* help_asked - whether args, up to "--", hold --help */
+static int
+help_asked(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
 static const struct option global_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
@@ -730,23 +827,33 @@ main(int argc, char **argv)
 	}
 	i = optind;
 	if (i < argc && strcmp(argv[i], "help") == 0) {
-		usage_all(stdout);
-		return EX_OK;
+		if (i + 1 >= argc) {
+			usage_all(stdout);
+			return EX_OK;
+		}
+		if (i + 3 < argc)
+			return usage_all(stderr), EX_USAGE;
+		if (usage_of(stdout, argv[i + 1], i + 2 < argc ?
+		    argv[i + 2] : NULL) > 0)
+			return EX_OK;
+		return unknown(argv[i + 1], i + 2 < argc ? argv[i + 2] :
+		    NULL);
 	}
 	if (i >= argc) {
 		usage_all(stderr);
 		return EX_USAGE;
 	}
 	if ((t = find(argc - i, argv + i, &used)) == NULL) {
-		if (group_known(argv[i]))
-			fprintf(stderr, "vudbadm: %s: %s\n", argv[i],
-			    i + 1 < argc ? "unknown subcommand" :
-			    "subcommand missing");
-		else
-			fprintf(stderr, "vudbadm: %s: unknown command\n",
-			    argv[i]);
-		usage_all(stderr);
-		return EX_USAGE;
+		/* "vudbadm user --help" */
+		if (group_known(argv[i]) && help_asked(argc - i - 1,
+		    argv + i + 1) && usage_of(stdout, argv[i], NULL) > 0)
+			return EX_OK;
+		return unknown(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+	}
+	if (help_asked(argc - i - used, argv + i + used)) {
+		fputs("usage:", stdout);
+		usage_line(stdout, t);
+		return EX_OK;
 	}
 	current = t;
 	snprintf(cmdname, sizeof(cmdname), "%s%s%s",

@@ -12,7 +12,7 @@ v domain add pc1.example
 v domain add pc2.example
 printf 'secret1\n' | v user add matsui@pc1.example --password-stdin
 printf 'secret2\n' | v user add matsui@pc2.example --password-stdin
-v user add postmaster@pc2.example
+v user add --no-password postmaster@pc2.example
 
 # ---- aliases
 t 0 -d "$S" alias add info@pc1.example matsui@pc1.example,Matsui@PC2.example

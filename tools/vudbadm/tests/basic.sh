@@ -23,6 +23,38 @@ out_has "vudbadm [-d store] [--json] user add"
 t 0 --version
 out_has "vudbadm "
 
+# ---- help per command, and "did you mean" for a typo
+t 0 help user add
+out_has "user add [--password-stdin"
+grep -q "user del" "$T/out" && fail_check "help user add: more than user add"
+t 0 -d "$S" user add --help
+out_has "user add [--password-stdin"
+t 0 -d "$S" user --help
+out_has "user passwd"
+out_has "user rename"
+grep -q "domain add" "$T/out" && fail_check "user --help: not only user"
+t 0 help domain
+out_has "domain del [--force] domain"
+t 0 help lookup
+out_has "vudbadm [-d store] [--json] lookup map key"
+t 0 -d "$S" lookup --help
+out_has "lookup map key"
+t 64 -d "$S" domain lst
+err_has "vudbadm: domain lst: unknown subcommand"
+err_has "did you mean 'domain list'?"
+t 64 -d "$S" domian list
+err_has "vudbadm: domian: unknown command"
+err_has "did you mean 'domain list'?"
+t 64 -d "$S" lokup mailbox a@b.example
+err_has "did you mean 'lookup'?"
+t 64 -d "$S" usr
+err_has "did you mean 'user'?"
+t 64 help domain lst
+err_has "did you mean 'domain list'?"
+t 64 -d "$S" xyzzy
+grep -q "did you mean" "$T/err" && fail_check "xyzzy: a suggestion"
+err_has "'vudbadm help' lists the commands"
+
 # ---- init, twice
 t 0 -d "$S" init
 t 0 -d "$S" --json init
@@ -131,14 +163,16 @@ jsl 'len(d) == 2'
 # international names: IDNA A-labels, UTF-8 local parts
 t 0 -d "$S" domain add "Bücher.example"
 t 73 -d "$S" domain add "xn--bcher-kva.example"
-t 0 -d "$S" user add "松井@bücher.example"
+t 0 -d "$S" user add --no-password "松井@bücher.example"
 t 0 -d "$S" --json user show "松井@XN--BCHER-KVA.example"
 js 'd["name"] == "松井@xn--bcher-kva.example"'
 t 0 -d "$S" lookup mailbox "松井+x@BÜCHER.example"
 out_is "xn--bcher-kva.example/松井/Maildir/"
 t 0 -d "$S" user list xn--bcher-kva.example
 out_has "松井@xn--bcher-kva.example  yes"
-t 0 -d "$S" domain del bücher.example
+t 65 -d "$S" domain del bücher.example
+err_has "bücher.example: holds 1 user: add --force"
+t 0 -d "$S" domain del --force bücher.example
 
 # set, unset, enable, disable
 t 0 -d "$S" domain set pc1.example quota 5G
@@ -168,15 +202,15 @@ js 'd["effective"]["enabled"] == "yes"'
 t 67 -d "$S" domain enable nosuch.example
 
 # limits: max_users 2 on pc2.example
-t 0 -d "$S" user add a@pc2.example
-t 0 -d "$S" user add b@pc2.example
-t 77 -d "$S" user add c@pc2.example
+t 0 -d "$S" user add --no-password a@pc2.example
+t 0 -d "$S" user add --no-password b@pc2.example
+t 77 -d "$S" user add --no-password c@pc2.example
 err_has "limit of 2 users reached"
 t 0 -d "$S" domain set pc2.example max_aliases 1
 t 0 -d "$S" alias add x@pc2.example a@pc2.example
 t 77 -d "$S" alias add y@pc2.example a@pc2.example
 t 0 -d "$S" domain set pc2.example max_users 3
-t 0 -d "$S" user add c@pc2.example
+t 0 -d "$S" user add --no-password c@pc2.example
 
 # alias domains
 t 0 -d "$S" domain alias add alias.example pc2.example
@@ -214,8 +248,16 @@ t 67 -d "$S" domain rename pc2.example pc4.example
 t 65 -d "$S" domain rename pc3.example "bad_name"
 t 64 -d "$S" domain rename pc3.example
 
-# delete
-t 0 -d "$S" domain del pc3.example
+# delete: a domain with entries only with --force; an empty one as before
+t 65 -d "$S" domain del pc3.example
+err_has "pc3.example: holds "
+err_has "3 users, 1 alias"
+err_has "add --force to delete the domain with all of them"
+t 0 -d "$S" lookup alias x@pc3.example
+t 0 -d "$S" domain del pc3.example --force
+t 0 -d "$S" domain add empty.example
+t 0 -d "$S" domain del empty.example
+t 67 -d "$S" domain del --force empty.example
 t 67 -d "$S" domain del pc3.example
 t 1 -d "$S" lookup mailbox a@pc3.example
 t 0 -d "$S" --json domain list

@@ -76,7 +76,7 @@ esac
 t 0 -d "$S" user list a.example
 nchecks=$((nchecks + 1))
 grep -q new@a.example "$T/out" && fail_check "the stalled import committed"
-t 0 -d "$S" user add after@a.example
+t 0 -d "$S" user add --no-password after@a.example
 t 0 -d "$S" verify
 
 done_testing

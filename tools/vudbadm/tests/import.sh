@@ -18,7 +18,7 @@ v domain alias add alias.example pc1.example
 printf 'secret1\n' | v user add matsui@pc1.example --password-stdin \
     --quota 1G --name "松井 太郎" --services imap
 printf 'secret2\n' | v user add matsui@pc2.example --password-stdin --disabled
-v user add nopass@pc2.example --uid 2000 --gid 2001 --home /home/np \
+v user add --no-password nopass@pc2.example --uid 2000 --gid 2001 --home /home/np \
     --maildir np/Maildir/
 v alias add info@pc1.example matsui@pc1.example,matsui@pc2.example
 v alias add @pc2.example matsui@pc2.example
@@ -149,6 +149,65 @@ t 65 -d "$S4" import --dry-run "$T/partial2"
 err_has "$T/partial2:5: quota_bytes"
 t 0 -d "$S4" export
 same "$T/before" "$T/out"
+# every bad line is named, not just the first; then nothing is done
+printf '%s\n' '{"type":"domain","name":"m.example","attrs":{}}' 'not json' \
+    '{"type":"user","name":"a b@m.example"}' \
+    '{"type":"user","name":"ok@m.example","attrs":{}}' >"$T/manybad"
+t 65 -d "$S4" import --dry-run "$T/manybad"
+err_has "$T/manybad:2: "
+err_has "$T/manybad:3: "
+err_has "2 bad lines; nothing imported"
+t 65 -d "$S4" import "$T/manybad"
+err_has "$T/manybad:3: "
+t 67 -d "$S4" domain show m.example
+# and a dry run names every record the library would refuse
+cat >"$T/refused" <<'JL'
+{"type":"domain","name":"r.example","attrs":{}}
+{"type":"user","name":"u@r.example","attrs":{"quota_bytes":"lots"}}
+{"type":"user","name":"v@r.example","attrs":{}}
+{"type":"user","name":"w@r.example","attrs":{"uid":"many"}}
+JL
+t 65 -d "$S4" import --dry-run "$T/refused"
+err_has "$T/refused:2: quota_bytes"
+err_has "$T/refused:4: uid"
+err_has "2 records would be refused"
+out_has "would import 0 settings, 1 domains, 1 users"
+t 67 -d "$S4" domain show r.example
+t 0 -d "$S4" export
+same "$T/before" "$T/out"
+
+# ---- an import run again: a conflict, unless --skip-existing (what
+# exists is left as it is) or --update (it gets the line's attributes)
+S9=$T/store9
+t 0 -d "$S9" init
+cat >"$T/again" <<'JL'
+{"type":"domain","name":"again.example","attrs":{}}
+{"type":"user","name":"u@again.example","attrs":{"quota_bytes":"1G"}}
+{"type":"alias","name":"x@again.example","attrs":{"dest":"u@again.example"}}
+JL
+t 0 -d "$S9" import "$T/again"
+{ sed 's/1G/2G/; s/"dest":"u@/"dest":"v@/' "$T/again"
+  echo '{"type":"user","name":"v@again.example","attrs":{}}'; } >"$T/again2"
+t 73 -d "$S9" import "$T/again2"
+t 67 -d "$S9" user show v@again.example
+t 64 -d "$S9" import --skip-existing --update "$T/again2"
+t 0 -d "$S9" import --skip-existing "$T/again2"
+out_has "imported 0 settings, 0 domains, 1 users, 0 aliases"
+out_has "; 3 existing entries skipped"
+t 0 -d "$S9" --json user show u@again.example
+js 'd["attrs"]["quota_bytes"] == str(1 << 30)'
+t 0 -d "$S9" lookup alias x@again.example
+out_is "u@again.example"
+t 0 -d "$S9" import --update --dry-run "$T/again2"
+out_has "2 existing entries would be updated"
+t 0 -d "$S9" --json user show u@again.example
+js 'd["attrs"]["quota_bytes"] == str(1 << 30)'
+t 0 -d "$S9" --json import --update "$T/again2"
+js 'd["updated"] == 2' 'd["users"] == 0'
+t 0 -d "$S9" --json user show u@again.example
+js 'd["attrs"]["quota_bytes"] == str(2 << 30)'
+t 0 -d "$S9" lookup alias x@again.example
+out_is "v@again.example"
 # entries whose domain is missing create it
 echo '{"type":"alias","name":"x@new.example","attrs":{"dest":"a@b.example"}}' >"$T/nodom"
 t 0 -d "$S4" import "$T/nodom"
@@ -189,7 +248,17 @@ Two@PF2.example:$h2::::::userdb_quota_rule=*:messages=500 nologin
 three@pf1.example:$h1
 four@pf1.example:
 PW
-t 0 -d "$S5" import --format passwd-file "$T/passwd"
+# a field vudb has no place for (nologin, allow_nets=) is an error: it
+# may be a restriction; --ignore-unknown imports without it, warning
+t 65 -d "$S5" import --format passwd-file "$T/passwd"
+err_has "passwd:4: passwd-file field nologin has no place in vudb"
+err_has "--ignore-unknown"
+t 67 -d "$S5" domain show pf1.example
+printf 'n@pf4.example:%s::::::allow_nets=10.0.0.0/8\n' "$h1" >"$T/pwnets"
+t 65 -d "$S5" import --format passwd-file "$T/pwnets"
+err_has "pwnets:1: passwd-file field allow_nets has no place in vudb"
+t 67 -d "$S5" domain show pf4.example
+t 0 -d "$S5" import --format passwd-file --ignore-unknown "$T/passwd"
 PW_OUT=$(cat "$T/out")
 case $PW_OUT in *"2 domains, 4 users"*) ;; *) fail_check "passwd-file: $PW_OUT" ;; esac
 err_has "nologin ignored"
@@ -201,7 +270,8 @@ IN=$T/pwtwo t 0 -d "$S5" auth two@pf2.example
 t 0 -d "$S5" --json user show one@pf1.example
 js 'd["attrs"]["uid"] == "3000"' 'd["attrs"]["gid"] == "3001"' \
     'd["attrs"]["home"] == "/home/one"' \
-    'd["attrs"]["quota_bytes"] == str(1 << 30)'
+    'd["attrs"]["quota_bytes"] == str(1 << 30)' \
+    'd["attrs"]["quota_messages"] == "10"'
 t 0 -d "$S5" --json user show two@pf2.example
 js 'd["attrs"]["quota_messages"] == "500"' '"uid" not in d["attrs"]'
 t 0 -d "$S5" --json user show four@pf1.example
@@ -252,6 +322,23 @@ printf 'a@vm3.example localonly\n' >"$T/vbad3"
 t 65 -d "$S6" import --format postfix-virtual "$T/vbad3"
 err_has ":1: "
 t 67 -d "$S6" domain show vm3.example
+# "@alias.example @target.example" is an alias domain (Postfix maps
+# local@alias to local@target), with or without its "alias anything"
+S6A=$T/store6a
+t 0 -d "$S6A" init
+printf '%s\n' 'vt.example anything' 'al.example anything' \
+    '@al.example @vt.example' '@al2.example   @VT.example' \
+    'info@vt.example a@elsewhere.example' >"$T/valias"
+t 0 -d "$S6A" import --format postfix-virtual "$T/valias"
+out_has "3 domains, 0 users, 1 aliases"
+t 0 -d "$S6A" --json domain alias list vt.example
+jsl 'len(d) == 2' 'd[0]["name"] == "al.example"' \
+    'd[1]["name"] == "al2.example"' 'd[0]["attrs"]["target"] == "vt.example"'
+t 0 -d "$S6A" lookup alias info@al.example
+out_is "info@vt.example"
+printf '@al3.example @a@b.example\n' >"$T/valias2"
+t 65 -d "$S6A" import --format postfix-virtual "$T/valias2"
+err_has "valias2:1: @a@b.example"
 # the map, exported and imported again
 t 0 -d "$S6" export
 cp "$T/out" "$T/e6"

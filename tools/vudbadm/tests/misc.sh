@@ -13,7 +13,7 @@ v domain add pc1.example
 v domain add pc2.example
 v domain alias add alias.example pc1.example
 printf 'secret1\n' | v user add matsui@pc1.example --password-stdin
-v user add matsui@pc2.example
+v user add --no-password matsui@pc2.example
 v alias add info@pc1.example matsui@pc1.example
 v alias add @pc2.example matsui@pc2.example
 
@@ -57,17 +57,17 @@ t 64 -d
 t 64 --bogus user list
 
 # ---- one-line errors, sysexits
-t 73 -d "$S" user add matsui@pc1.example
+t 73 -d "$S" user add --no-password matsui@pc1.example
 out_is ""
 err_line
 err_has "vudbadm: user add: matsui@pc1.example: already exists"
 t 67 -d "$S" user del nobody@pc1.example
 err_line
 err_has "vudbadm: user del: nobody@pc1.example: not found"
-t 65 -d "$S" user add "x y@pc1.example"
+t 65 -d "$S" user add --no-password "x y@pc1.example"
 err_line
 err_has "vudbadm: user add: x y@pc1.example: "
-t 65 -d "$S" user add x@pc1.example --quota 12Q
+t 65 -d "$S" user add --no-password x@pc1.example --quota 12Q
 err_line
 err_has "vudbadm: user add: quota_bytes: "
 t 65 -d "$S" alias add x@alias.example y@pc1.example
@@ -104,7 +104,7 @@ if [ "$(v get -h backend)" = bdb ]; then
 	t 0 -d "$S" lookup mailbox user0@d1099.bench.example
 	out_is "d1099.bench.example/user0/Maildir/"
 	lockers 4254		# 2 * 1103 + 1024, + 1024
-	t 0 -d "$S" domain del d1099.bench.example
+	t 0 -d "$S" domain del --force d1099.bench.example
 	count "a domain removed" 1102
 	t 0 -d "$S" domain add d1099.bench.example
 	count "a domain added" 1103
@@ -118,7 +118,7 @@ printf 'secret1\n' >"$T/pw1"
 VUDB_FAIL=get t 75 -d "fail:$S" lookup mailbox matsui@pc1.example
 VUDB_FAIL=get t 75 -d "fail:$S" lookup alias nobody@pc2.example
 VUDB_FAIL=get IN=$T/pw1 t 75 -d "fail:$S" auth matsui@pc1.example
-VUDB_FAIL=all t 75 -d "fail:$S" user add new@pc1.example
+VUDB_FAIL=all t 75 -d "fail:$S" user add --no-password new@pc1.example
 VUDB_FAIL=all t 75 -d "fail:$S" user show matsui@pc1.example
 VUDB_FAIL=put t 75 -d "fail:$S" alias add new@pc1.example matsui@pc1.example
 echo '{"type":"user","name":"imp@pc1.example","attrs":{}}' >"$T/imp"

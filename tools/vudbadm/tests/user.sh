@@ -22,7 +22,13 @@ IN=$T/pw2 t 0 -d "$S" user add Matsui@PC2.example --password-stdin
 IN=$T/pw1 t 73 -d "$S" user add matsui@pc1.example --password-stdin
 err_line
 err_has "vudbadm: user add: matsui@pc1.example: already exists"
-t 0 -d "$S" user add nopass@pc1.example
+# no password option and no terminal (a script, cron): refused, not a
+# user nobody can log in as; --no-password says it is meant
+t 64 -d "$S" user add trap@pc1.example
+err_has "--no-password"
+t 1 -d "$S" lookup mailbox trap@pc1.example
+t 64 -d "$S" user add trap@pc1.example --no-password --password-stdin
+t 0 -d "$S" user add --no-password nopass@pc1.example
 t 0 -d "$S" --json user show nopass@pc1.example
 js 'd["has_password"] == False'
 t 0 -d "$S" user add rnd@pc1.example --random-password
@@ -38,25 +44,39 @@ t 0 -d "$S" user add hashed@pc1.example --password-hash "$hash"
 printf 'hashed\n' >"$T/pwh"
 IN=$T/pwh t 0 -d "$S" auth hashed@pc1.example
 t 65 -d "$S" user add bad@pc1.example --password-hash "nobraces"
+# a hash no login can use is refused; clear text is stored with a warning
+t 65 -d "$S" user add cram@pc1.example --password-hash '{CRAM-MD5}e02d374fde0dc75a17a557039a3a5338c7743304777dccd376f332bee68d2cf6'
+err_has "{CRAM-MD5} cannot be checked at login"
+t 1 -d "$S" lookup mailbox cram@pc1.example
+t 65 -d "$S" user add cram@pc1.example --password-hash '{PLAIN-MD5}5ebe2294ecd0e0f08eab7690d2a6ee69'
+t 65 -d "$S" user add cram@pc1.example --password-hash '{SHA256.ROT13}x'
+t 0 -d "$S" user add plain@pc1.example --password-hash '{PLAIN}plainpw'
+err_has "warning: plain@pc1.example: password scheme {PLAIN} stores the password in clear text"
+printf 'plainpw\n' >"$T/pwp"
+IN=$T/pwp t 0 -d "$S" auth plain@pc1.example
+t 0 -d "$S" user add clear@pc1.example --password-hash '{CLEAR.B64}c2VjcmV0'
+err_has "in clear text"
+t 0 -d "$S" user del clear@pc1.example
+t 0 -d "$S" user del plain@pc1.example
 t 64 -d "$S" user add x@pc1.example --password-stdin --random-password
 t 64 -d "$S" user add x@pc1.example --password-hash
 IN=/dev/null t 65 -d "$S" user add x@pc1.example --password-stdin
 err_has "empty password"
-t 67 -d "$S" user add x@nosuch.example
+t 67 -d "$S" user add --no-password x@nosuch.example
 err_has "nosuch.example: no such domain"
 IN=$T/pw1 t 67 -d "$S" user add x@nosuch.example --password-stdin
-t 65 -d "$S" user add "no-at-sign"
-t 65 -d "$S" user add "@pc1.example"
-t 65 -d "$S" user add "a b@pc1.example"
-t 65 -d "$S" user add "a/b@pc1.example"
-t 65 -d "$S" user add "a..b@pc1.example"
-t 65 -d "$S" user add "$(printf 'x%.0s' $(seq 65))@pc1.example"
-t 65 -d "$S" user add q@pc1.example --quota 1.5G
-t 65 -d "$S" user add q@pc1.example --quota-messages many
-t 65 -d "$S" user add q@pc1.example --services imap,ftp
-t 65 -d "$S" user add q@pc1.example --uid 99999999999
-t 65 -d "$S" user add q@pc1.example --home relative
-t 65 -d "$S" user add q@pc1.example --maildir /abs
+t 65 -d "$S" user add --no-password "no-at-sign"
+t 65 -d "$S" user add --no-password "@pc1.example"
+t 65 -d "$S" user add --no-password "a b@pc1.example"
+t 65 -d "$S" user add --no-password "a/b@pc1.example"
+t 65 -d "$S" user add --no-password "a..b@pc1.example"
+t 65 -d "$S" user add --no-password "$(printf 'x%.0s' $(seq 65))@pc1.example"
+t 65 -d "$S" user add --no-password q@pc1.example --quota 1.5G
+t 65 -d "$S" user add --no-password q@pc1.example --quota-messages many
+t 65 -d "$S" user add --no-password q@pc1.example --services imap,ftp
+t 65 -d "$S" user add --no-password q@pc1.example --uid 99999999999
+t 65 -d "$S" user add --no-password q@pc1.example --home relative
+t 65 -d "$S" user add --no-password q@pc1.example --maildir /abs
 t 64 -d "$S" user add
 t 64 -d "$S" user add a@pc1.example b@pc1.example
 t 64 -d "$S" user add q@pc1.example --wat
@@ -152,6 +172,14 @@ IN=$T/pwr2 t 0 -d "$S" auth matsui@pc1.example
 t 0 -d "$S" user passwd matsui@pc1.example --password-hash "$hash"
 IN=$T/pwh t 0 -d "$S" auth matsui@pc1.example
 t 65 -d "$S" user passwd matsui@pc1.example --password-hash "{X"
+t 65 -d "$S" user passwd matsui@pc1.example --password-hash '{CRAM-MD5}00'
+err_has "{CRAM-MD5} cannot be checked at login"
+t 0 -d "$S" user add plain@pc1.example --no-password
+t 0 -d "$S" user passwd plain@pc1.example --password-hash '{CLEARTEXT}x2'
+err_has "in clear text"
+printf 'x2\n' >"$T/pwp"
+IN=$T/pwp t 0 -d "$S" auth plain@pc1.example
+t 0 -d "$S" user del plain@pc1.example
 t 64 -d "$S" user passwd matsui@pc1.example </dev/null
 err_has "not a terminal"
 t 0 -d "$S" domain set pc1.example password_scheme BLF-CRYPT
