@@ -235,14 +235,6 @@ void	*vudb__files_gen_map(struct vudb_bectx *, const char *root,
 	    int writer, size_t *len_r);
 void	 vudb__files_gen_unmap(void *, size_t len);
 
-#ifdef WITH_BDB
-extern const struct vudb_backend vudb__backend_bdb;
-#endif
-#ifdef WITH_LMDB
-extern const struct vudb_backend vudb__backend_lmdb;
-#endif
-extern const struct vudb_backend vudb__backend_fail;
-
 /* backend.c: the registry */
 const struct vudb_backend *vudb__backend_find(const char *name, size_t len,
 	    int *compiled_r);
