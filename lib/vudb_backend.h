@@ -28,8 +28,12 @@
  * reopen, check).  A server backend (PostgreSQL) fits the same contract:
  * store_open connects (a failure is VUDB_ETEMP), alive says whether the
  * connection is usable and reopen connects again, dom_open maps a domain
- * to its own schema, and changes/changed (ABI 5) keep the change counter
- * in the server, where the long-lived readers of every host can see it.
+ * to its own schema, changes/changed (ABI 5) keep the change counter
+ * in the server, where the long-lived readers of every host can see it,
+ * and conf_read/conf_edit (ABI 6) keep the settings text there too.  The
+ * core makes no directory step for a backend without VUDB_CAP_DIR: what a
+ * directory store has (STORE itself, vudb.conf, generation) is files.c's,
+ * used by the door only for VUDB_CAP_DIR backends.
  */
 #ifndef VUDB_BACKEND_H
 #define VUDB_BACKEND_H
