@@ -126,7 +126,7 @@ parse_line(char *line, char **name_r, char **value_r)
 }
 
 /* text_line - the next line of text at *pos, newline kept, into *line
- * (grown as getline does); -1 at the end, or out of memory */
+ * (grown as getline does); -1 at the end, -2 out of memory */
 static ssize_t
 text_line(char **line, size_t *cap, const char **pos)
 {
@@ -140,7 +140,7 @@ text_line(char **line, size_t *cap, const char **pos)
 	len = e != NULL ? (size_t)(e - p) + 1 : strlen(p);
 	if (len + 1 > *cap) {
 		if ((n = realloc(*line, len + 1)) == NULL)
-			return -1;
+			return -2;
 		*line = n;
 		*cap = len + 1;
 	}
@@ -162,6 +162,7 @@ vudb__settings_load(struct vudb *db, int strict)
 	const char *why, *pos;
 	size_t cap = 0;
 	long long stamp;
+	ssize_t n;
 	int i, lineno = 0, rc = VUDB_OK;
 
 	if (vudb__store_is_dir(db))
@@ -179,7 +180,12 @@ vudb__settings_load(struct vudb *db, int strict)
 		return rc;
 	db->conf_mtime = stamp;
 	pos = text;
-	while (text_line(&line, &cap, &pos) != -1) {
+	while ((n = text_line(&line, &cap, &pos)) != -1) {
+		if (n == -2) {
+			rc = vudb__seterr(db, VUDB_ENOMEM, "%s: out of memory",
+			    where);
+			break;
+		}
 		lineno++;
 		if (parse_line(line, &name, &value) != 0)
 			continue;
@@ -234,6 +240,7 @@ conf_edit(void *arg, const char *old, char **new_r)
 	char *line = NULL, *copy, *n, *v, *text = NULL;
 	const char *pos = old;
 	size_t cap = 0, len = 0;
+	ssize_t got;
 	int done = 0, rc = VUDB_OK;
 	FILE *out;
 
@@ -241,8 +248,8 @@ conf_edit(void *arg, const char *old, char **new_r)
 	if ((out = open_memstream(&text, &len)) == NULL)
 		return VUDB_ENOMEM;
 	if (old != NULL) {
-		while (text_line(&line, &cap, &pos) != -1) {
-			if ((copy = strdup(line)) == NULL) {
+		while ((got = text_line(&line, &cap, &pos)) != -1) {
+			if (got == -2 || (copy = strdup(line)) == NULL) {
 				rc = VUDB_ENOMEM;
 				break;
 			}
