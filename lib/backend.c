@@ -2,7 +2,8 @@
  * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
  *
  * backend.c - the static registry of storage backends: the one list a new
- * backend joins (one row, under its configure conditional).  A backend that
+ * backend joins (one row, under its configure conditional, beside the
+ * declaration of its vtable).  A backend that
  * was compiled out keeps its name here, so that a store URL naming it gets
  * "not compiled in" rather than "unknown backend".  The registry also asks
  * the backends which of them a store directory belongs to (probe).
@@ -13,6 +14,16 @@
 #include <string.h>
 
 #include "vudb_backend.h"
+
+/* Each backend's vtable, defined in its backend_NAME.c. */
+#ifdef WITH_BDB
+extern const struct vudb_backend vudb__backend_bdb;
+#endif
+#ifdef WITH_LMDB
+extern const struct vudb_backend vudb__backend_lmdb;
+#endif
+extern const struct vudb_backend vudb__backend_fail;
+extern const struct vudb_backend vudb__backend_mem;
 
 static const struct {
 	const char			*name;
@@ -29,6 +40,7 @@ static const struct {
 	{ "lmdb",	NULL },
 #endif
 	{ "fail",	&vudb__backend_fail },
+	{ "mem",	&vudb__backend_mem },
 };
 
 /* vudb__backend_find - backend by URL scheme; NULL if unknown or absent */

@@ -8,22 +8,20 @@
  * re-read as they are next used.
  *
  * The generation is a 64-bit counter in the shared file STORE/generation,
- * mapped by every opener, unless the backend keeps the store's change
+ * mapped by every opener of a directory store (files.c), unless the backend keeps the store's change
  * counter itself (its changes method).  A writer bumps it after changing a
  * domain record or a setting; a reader compares it with the value it last
  * saw at the start of each call (one memory load) and, when it moved,
- * re-reads vudb.conf and the domain records it cached.  Ordinary user and
+ * re-reads the settings (vudb.conf, through the door) and the domain
+ * records it cached.  Ordinary user and
  * alias changes need no bump: they are read from the database on every
  * lookup.
  */
 #include "config.h"
 
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,83 +29,20 @@
 
 #include "vudb_private.h"
 
-#define GEN_FILE	"generation"
-
-#define GEN_SIZE	4096
-
 /* ------------------------------------------------------------ generation */
 
-/*
- * gen_usable - whether the generation file can be mapped without a fault:
- * a page without a block on a full file system is a SIGBUS at the first
- * touch, not an error (tmpfs allocates even for a read).  A writer
- * allocates the page; a reader takes a sparse file only while the file
- * system has room.
- */
-static int
-gen_usable(int fd, int writer)
-{
-	struct statvfs vfs;
-	struct stat sb;
-	int ret;
-
-	if (writer) {
-		do
-			ret = posix_fallocate(fd, 0, GEN_SIZE);
-		while (ret == EINTR);
-		/* a file system that cannot allocate ahead: as before */
-		return ret == 0 || ret == EOPNOTSUPP || ret == EINVAL;
-	}
-	if (fstat(fd, &sb) != 0 || sb.st_size < GEN_SIZE)
-		return 0;
-	return (unsigned long long)sb.st_blocks * 512 >= GEN_SIZE ||
-	    (fstatvfs(fd, &vfs) == 0 &&
-	    (unsigned long long)vfs.f_bavail * vfs.f_frsize >= 1024 * 1024);
-}
-
+/* vudb__gen_map - the shared change counter, for a directory store whose
+ * backend keeps none (files.c maps STORE/generation) */
 void
 vudb__gen_map(struct vudb *db)
 {
-	char path[4096];
 	void *p;
-	int fd, prot = PROT_READ;
+	size_t len;
 
-	if (vudb__store_counts_changes(db))
-		return;
-	snprintf(path, sizeof(path), "%s/%s", db->root, GEN_FILE);
-	fd = -1;
-	if (!(db->flags & VUDB_RDONLY)) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
-		if (fd != -1) {
-			struct stat sb;
-
-			if (fstat(fd, &sb) == 0 && sb.st_size < GEN_SIZE) {
-				/* a file still short is refused by
-				 * gen_usable below */
-				if (ftruncate(fd, GEN_SIZE) != 0)
-					sb.st_size = 0;
-				(void)fchmod(fd, 0660);
-			}
-			prot |= PROT_WRITE;
-		}
-	}
-	if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		vudb__log(db, VUDB_LOG_WARNING, "%s: %s: every call re-reads "
-		    "domain records", path, strerror(errno));
-		return;
-	}
-	if (!gen_usable(fd, prot & PROT_WRITE)) {
-		close(fd);
-		vudb__log(db, VUDB_LOG_WARNING, "%s: the file system is full: "
-		    "every call re-reads domain records", path);
-		return;
-	}
-	p = mmap(NULL, GEN_SIZE, prot, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
+	if ((p = vudb__store_gen_map(db, &len)) == NULL)
 		return;
 	db->genp = p;
-	db->genlen = GEN_SIZE;
+	db->genlen = len;
 	db->gen = __atomic_load_n(db->genp, __ATOMIC_ACQUIRE);
 }
 
@@ -115,8 +50,7 @@ vudb__gen_map(struct vudb *db)
 void
 vudb__gen_unmap(struct vudb *db)
 {
-	if (db->genp != NULL)
-		munmap(db->genp, db->genlen);
+	vudb__store_gen_unmap(db->genp, db->genlen);
 	db->genp = NULL;
 }
 
@@ -141,8 +75,7 @@ int
 vudb__refresh(struct vudb *db)
 {
 	struct timespec ts;
-	struct stat sb;
-	char path[4096];
+	long long stamp;
 	unsigned long long sg = 0;
 	uint64_t g;
 	int rc;
@@ -169,12 +102,11 @@ vudb__refresh(struct vudb *db)
 			    ts.tv_sec == db->conf_checked)
 				return VUDB_OK;
 			db->conf_checked = ts.tv_sec;
-			snprintf(path, sizeof(path), "%s/%s", db->root,
-			    VUDB__CONF_FILE);
-			if (stat(path, &sb) != 0 ||
-			    (long long)sb.st_mtim.tv_sec * 1000000000LL +
-			    sb.st_mtim.tv_nsec == db->conf_mtime)
+			if (vudb__store_conf_read(db, NULL, &stamp) !=
+			    VUDB_OK || stamp == db->conf_mtime) {
+				vudb__clearerr(db);
 				return VUDB_OK;
+			}
 			db->localgen++;	/* cached domain records too */
 			db->gen++;
 			return vudb__settings_load(db, 0);
@@ -182,9 +114,9 @@ vudb__refresh(struct vudb *db)
 		db->gen = g;
 	} else
 		db->gen++;
-	snprintf(path, sizeof(path), "%s/%s", db->root, VUDB__CONF_FILE);
-	if (stat(path, &sb) == 0 && (long long)sb.st_mtim.tv_sec *
-	    1000000000LL + sb.st_mtim.tv_nsec == db->conf_mtime)
+	rc = vudb__store_conf_read(db, NULL, &stamp);
+	vudb__clearerr(db);
+	if (rc == VUDB_OK && stamp != 0 && stamp == db->conf_mtime)
 		return VUDB_OK;
 	return vudb__settings_load(db, 0);
 }

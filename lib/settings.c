@@ -1,9 +1,11 @@
 /*
  * Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
  *
- * settings.c - the store-wide settings of STORE/vudb.conf (vudb.conf(5)):
- * their names, kinds and defaults, reading the file (strict at open,
- * forgiving later) and rewriting one line of it atomically under a lock.
+ * settings.c - the store-wide settings of vudb.conf(5): their names, kinds
+ * and defaults, parsing their text (strict at open, forgiving later) and
+ * rewriting one line of it.  The text is kept where the backend keeps it
+ * (the door, store.c): the file STORE/vudb.conf of a directory store,
+ * replaced atomically under a lock (files.c), or a server's table.
  * The public calls (vudb_setting_get, _set) are in vudb.c, since a change
  * moves the store's generation (current.c).
  */
@@ -123,6 +125,31 @@ parse_line(char *line, char **name_r, char **value_r)
 	return 0;
 }
 
+/* text_line - the next line of text at *pos, newline kept, into *line
+ * (grown as getline does); -1 at the end, -2 out of memory */
+static ssize_t
+text_line(char **line, size_t *cap, const char **pos)
+{
+	const char *p = *pos, *e;
+	size_t len;
+	char *n;
+
+	if (*p == '\0')
+		return -1;
+	e = strchr(p, '\n');
+	len = e != NULL ? (size_t)(e - p) + 1 : strlen(p);
+	if (len + 1 > *cap) {
+		if ((n = realloc(*line, len + 1)) == NULL)
+			return -2;
+		*line = n;
+		*cap = len + 1;
+	}
+	memcpy(*line, p, len);
+	(*line)[len] = '\0';
+	*pos = p + len;
+	return (ssize_t)len;
+}
+
 /*
  * vudb__settings_load - (re)read vudb.conf.  strict: a bad value fails
  * (at open); otherwise it is logged and the previous values stay.
@@ -131,37 +158,46 @@ int
 vudb__settings_load(struct vudb *db, int strict)
 {
 	char *newset[VUDB__S_COUNT] = { NULL };
-	char path[4096], *line = NULL, *name, *value, *norm;
-	const char *why;
+	char where[4096], *text = NULL, *line = NULL, *name, *value, *norm;
+	const char *why, *pos;
 	size_t cap = 0;
-	struct stat sb;
+	long long stamp;
+	ssize_t n;
 	int i, lineno = 0, rc = VUDB_OK;
-	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", db->root, VUDB__CONF_FILE);
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno != ENOENT)
-			return vudb__seterr(db, VUDB_ESYS, "%s: %s", path,
-			    strerror(errno));
+	if (vudb__store_is_dir(db))
+		snprintf(where, sizeof(where), "%s/%s", db->root,
+		    VUDB__CONF_FILE);
+	else
+		snprintf(where, sizeof(where), "%s settings",
+		    vudb__store_name(db));
+	rc = vudb__store_conf_read(db, &text, &stamp);
+	if (rc == VUDB_ENOTFOUND) {
 		db->conf_mtime = 0;
 		goto install;
 	}
-	if (fstat(fileno(fp), &sb) == 0)
-		db->conf_mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL +
-		    sb.st_mtim.tv_nsec;
-	while (getline(&line, &cap, fp) != -1) {
+	if (rc != VUDB_OK)
+		return rc;
+	db->conf_mtime = stamp;
+	pos = text;
+	while ((n = text_line(&line, &cap, &pos)) != -1) {
+		if (n == -2) {
+			rc = vudb__seterr(db, VUDB_ENOMEM, "%s: out of memory",
+			    where);
+			break;
+		}
 		lineno++;
 		if (parse_line(line, &name, &value) != 0)
 			continue;
 		if ((i = vudb__setting_index(name)) < 0) {
 			vudb__log(db, VUDB_LOG_WARNING,
-			    "%s:%d: unknown setting %s ignored", path, lineno,
+			    "%s:%d: unknown setting %s ignored", where, lineno,
 			    name);
 			continue;
 		}
 		rc = vudb__value_norm(settings[i].kind, value, &norm, &why);
 		if (rc != VUDB_OK) {
-			rc = vudb__seterr(db, rc, "%s:%d: %s: %s", path,
+			rc = vudb__seterr(db, rc, "%s:%d: %s: %s", where,
 			    lineno, name, why != NULL ? why : "out of memory");
 			break;
 		}
@@ -169,7 +205,7 @@ vudb__settings_load(struct vudb *db, int strict)
 		newset[i] = norm;
 	}
 	free(line);
-	fclose(fp);
+	free(text);
 	if (rc != VUDB_OK) {
 		for (i = 0; i < VUDB__S_COUNT; i++)
 			free(newset[i]);
@@ -190,75 +226,69 @@ install:
 	return VUDB_OK;
 }
 
-/* vudb__conf_write - replace or remove the line of name in vudb.conf */
-int
-vudb__conf_write(struct vudb *db, const char *name, const char *value)
-{
-	char path[4096], tmp[4096], *line = NULL, *copy, *n, *v;
-	size_t cap = 0;
-	int fd = -1, lockfd, done = 0, rc = VUDB_OK;
-	FILE *in, *out;
+struct conf_change {
+	const char	*name;
+	const char	*value;		/* NULL: the line goes */
+};
 
-	snprintf(path, sizeof(path), "%s/%s", db->root, VUDB__CONF_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.lock", db->root, VUDB__CONF_FILE);
-	/* one writer at a time: read, change and replace under a lock */
-	if ((lockfd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) == -1 ||
-	    flock(lockfd, LOCK_EX) == -1) {
-		rc = vudb__seterr(db, VUDB_ESYS, "%s: %s", tmp,
-		    strerror(errno));
-		if (lockfd != -1)
-			close(lockfd);
-		return rc;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", db->root, VUDB__CONF_FILE);
-	if ((fd = mkstemp(tmp)) == -1 || (out = fdopen(fd, "w")) == NULL) {
-		rc = vudb__seterr(db, VUDB_ESYS, "%s: %s", tmp,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		close(lockfd);
-		return rc;
-	}
-	if ((in = fopen(path, "r")) != NULL) {
-		while (getline(&line, &cap, in) != -1) {
-			if ((copy = strdup(line)) == NULL) {
+/* conf_edit - the settings text with the line of one name replaced or
+ * removed (the first kept, later ones dropped), other lines as they are */
+static int
+conf_edit(void *arg, const char *old, char **new_r)
+{
+	const struct conf_change *ch = arg;
+	char *line = NULL, *copy, *n, *v, *text = NULL;
+	const char *pos = old;
+	size_t cap = 0, len = 0;
+	ssize_t got;
+	int done = 0, rc = VUDB_OK;
+	FILE *out;
+
+	*new_r = NULL;
+	if ((out = open_memstream(&text, &len)) == NULL)
+		return VUDB_ENOMEM;
+	if (old != NULL) {
+		while ((got = text_line(&line, &cap, &pos)) != -1) {
+			if (got == -2 || (copy = strdup(line)) == NULL) {
 				rc = VUDB_ENOMEM;
 				break;
 			}
 			if (parse_line(copy, &n, &v) == 0 &&
-			    strcmp(n, name) == 0) {
-				if (value != NULL && !done)
-					fprintf(out, "%s = %s\n", name, value);
+			    strcmp(n, ch->name) == 0) {
+				if (ch->value != NULL && !done)
+					fprintf(out, "%s = %s\n", ch->name,
+					    ch->value);
 				done = 1;
 			} else
 				fputs(line, out);
 			free(copy);
 		}
 		free(line);
-		fclose(in);
 	} else
 		fputs("# vudb.conf - store-wide settings; see vudb.conf(5).\n"
 		    "# Change with: vudbadm set NAME VALUE\n", out);
-	if (!done && value != NULL)
-		fprintf(out, "%s = %s\n", name, value);
-	if (fflush(out) != 0 || fsync(fileno(out)) != 0) {
-		if (rc == VUDB_OK)
-			rc = vudb__seterr(db, VUDB_ESYS, "%s: %s", tmp,
-			    strerror(errno));
+	if (!done && ch->value != NULL)
+		fprintf(out, "%s = %s\n", ch->name, ch->value);
+	if (fclose(out) != 0 && rc == VUDB_OK)
+		rc = VUDB_ENOMEM;
+	if (rc != VUDB_OK) {
+		free(text);
+		return rc;
 	}
-	(void)fchmod(fileno(out), 0660);
-	fclose(out);
-	if (rc == VUDB_OK && rename(tmp, path) != 0)
-		rc = vudb__seterr(db, VUDB_ESYS, "%s: %s", path,
-		    strerror(errno));
-	if (rc != VUDB_OK)
-		(void)unlink(tmp);
-	else if ((fd = open(db->root, O_RDONLY | O_DIRECTORY)) != -1) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	close(lockfd);
-	return rc;
+	*new_r = text;
+	return VUDB_OK;
+}
+
+/* vudb__conf_write - replace or remove the line of name in the store's
+ * settings (STORE/vudb.conf, or the backend's own place) */
+int
+vudb__conf_write(struct vudb *db, const char *name, const char *value)
+{
+	struct conf_change ch;
+
+	ch.name = name;
+	ch.value = value;
+	return vudb__store_conf_edit(db, conf_edit, &ch);
 }
 
 /*

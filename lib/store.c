@@ -494,6 +494,83 @@ vudb__store_changed(struct vudb *db)
 		db->be->changed(&db->ctx, db->st);
 }
 
+/* ------------------------------------------------------------ its place */
+
+/*
+ * vudb__store_is_dir - whether the store is a directory of this host: a
+ * VUDB_CAP_DIR backend's, or one whose backend is not chosen yet (a plain
+ * path, or a URL whose scheme names no server backend)
+ */
+int
+vudb__store_is_dir(const struct vudb *db)
+{
+	return db->be == NULL || (db->be->caps & VUDB_CAP_DIR);
+}
+
+/* vudb__store_place - a directory store made (VUDB_CREATE) or found */
+int
+vudb__store_place(struct vudb *db, const char *path, int flags)
+{
+	if (!vudb__store_is_dir(db))
+		return VUDB_OK;		/* store_open's business */
+	return vudb__files_place(&db->ctx, path, flags);
+}
+
+/*
+ * vudb__store_conf_read - the text of the store's settings (text_r NULL:
+ * only its stamp); VUDB_ENOTFOUND when it has none.  A directory store's
+ * are STORE/vudb.conf, also before the store is open.
+ */
+int
+vudb__store_conf_read(struct vudb *db, char **text_r, long long *stamp_r)
+{
+	if (text_r != NULL)
+		*text_r = NULL;
+	*stamp_r = 0;
+	if (db->be != NULL && db->be->conf_read != NULL && db->st != NULL)
+		return result(db, db->be->conf_read(&db->ctx, db->st, text_r,
+		    stamp_r), "conf_read");
+	if (!vudb__store_is_dir(db))
+		return db->be->conf_read == NULL ? missing(db, "conf_read") :
+		    vudb__seterr(db, VUDB_ETEMP, "store not open");
+	return vudb__files_conf_read(&db->ctx, db->root, text_r, stamp_r);
+}
+
+/* vudb__store_conf_edit - the text of the store's settings replaced by
+ * what edit makes of it, one writer at a time */
+int
+vudb__store_conf_edit(struct vudb *db, vudb_text_cb edit, void *arg)
+{
+	if (db->be != NULL && db->be->conf_edit != NULL && db->st != NULL)
+		return result(db, db->be->conf_edit(&db->ctx, db->st, edit,
+		    arg), "conf_edit");
+	if (!vudb__store_is_dir(db))
+		return db->be->conf_edit == NULL ? missing(db, "conf_edit") :
+		    vudb__seterr(db, VUDB_ETEMP, "store not open");
+	return vudb__files_conf_edit(&db->ctx, db->root, edit, arg);
+}
+
+/*
+ * vudb__store_gen_map - the shared change counter STORE/generation of a
+ * directory store whose backend keeps none itself (changes); NULL when
+ * the backend keeps it, or the file cannot be mapped
+ */
+void *
+vudb__store_gen_map(struct vudb *db, size_t *len_r)
+{
+	*len_r = 0;
+	if (vudb__store_counts_changes(db) || !vudb__store_is_dir(db))
+		return NULL;
+	return vudb__files_gen_map(&db->ctx, db->root,
+	    !(db->flags & VUDB_RDONLY), len_r);
+}
+
+void
+vudb__store_gen_unmap(void *p, size_t len)
+{
+	vudb__files_gen_unmap(p, len);
+}
+
 /* vudb__store_name - the backend's name, its URL scheme */
 const char *
 vudb__store_name(const struct vudb *db)

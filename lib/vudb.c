@@ -273,11 +273,10 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 {
 	struct vudb *db = NULL;
 	const char *path, *why;
-	char sub[4096], scheme[16];
+	char scheme[16];
 	struct rlimit rl;
-	struct stat sb;
 	unsigned int fds;
-	int rc;
+	int rc, compiled;
 
 	vudb__open_seterr("%s", "");
 	if (db_r == NULL)
@@ -303,31 +302,28 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	}
 	db->flags = flags;
 	db->ctx.db = db;
-	/* The store: a directory with a domains/ directory. */
-	if (flags & VUDB_CREATE) {
-		if (mkdir(path, 02770) == 0)
-			(void)chmod(path, 02770);
-		else if (errno != EEXIST) {
-			vudb__open_seterr("%s: %s", path, strerror(errno));
-			rc = errno == ENOENT ? VUDB_ENOSTORE : VUDB_ESYS;
+	if (scheme[0] != '\0')
+		db->be = vudb__backend_find(scheme, strlen(scheme), &compiled);
+	if (!vudb__store_is_dir(db)) {
+		/* a server's store: its settings are in it, so connect
+		 * first (with the default settings) and read them then */
+		if ((rc = vudb__store_open(db, path, flags)) != VUDB_OK ||
+		    (rc = vudb__settings_load(db, 1)) != VUDB_OK ||
+		    (rc = choose_backend(db, scheme)) != VUDB_OK) {
+			vudb__open_seterr("%s", db->errmsg[0] ? db->errmsg :
+			    vudb_strerror(rc));
 			goto fail;
 		}
-	}
-	snprintf(sub, sizeof(sub), "%s/domains", path);
-	if (!(flags & VUDB_CREATE) && stat(sub, &sb) != 0) {
-		vudb__open_seterr("%s: %s", path, errno == ENOENT ?
-		    "no store here (vudbadm init makes one)" :
-		    strerror(errno));
-		rc = errno == ENOENT ? VUDB_ENOSTORE : VUDB_ESYS;
-		goto fail;
-	}
-	if ((rc = vudb__settings_load(db, 1)) != VUDB_OK) {
-		vudb__open_seterr("%s", db->errmsg);
-		goto fail;
-	}
-	if ((rc = choose_backend(db, scheme)) != VUDB_OK) {
-		vudb__open_seterr("%s", db->errmsg);
-		goto fail;
+	} else {
+		/* a directory: made or found, its vudb.conf read, and the
+		 * backend chosen from both before the store is opened */
+		db->be = NULL;
+		if ((rc = vudb__store_place(db, path, flags)) != VUDB_OK ||
+		    (rc = vudb__settings_load(db, 1)) != VUDB_OK ||
+		    (rc = choose_backend(db, scheme)) != VUDB_OK) {
+			vudb__open_seterr("%s", db->errmsg);
+			goto fail;
+		}
 	}
 	/* a new store records its backend */
 	if ((flags & VUDB_CREATE) && db->set[VUDB__S_BACKEND] == NULL &&
@@ -358,7 +354,8 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		goto fail;
 	}
 	vudb__gen_map(db);
-	if ((rc = vudb__store_open(db, path, flags)) != VUDB_OK) {
+	if (db->st == NULL && (rc = vudb__store_open(db, path, flags)) !=
+	    VUDB_OK) {
 		vudb__open_seterr("%s", db->errmsg[0] ? db->errmsg :
 		    vudb_strerror(rc));
 		goto fail;
@@ -366,6 +363,8 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	*db_r = db;
 	return VUDB_OK;
 fail:
+	if (db->be != NULL)
+		vudb__store_close(db);
 	db->be = NULL;
 	vudb_close(db);
 	return rc;

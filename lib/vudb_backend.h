@@ -28,8 +28,12 @@
  * reopen, check).  A server backend (PostgreSQL) fits the same contract:
  * store_open connects (a failure is VUDB_ETEMP), alive says whether the
  * connection is usable and reopen connects again, dom_open maps a domain
- * to its own schema, and changes/changed (ABI 5) keep the change counter
- * in the server, where the long-lived readers of every host can see it.
+ * to its own schema, changes/changed (ABI 5) keep the change counter
+ * in the server, where the long-lived readers of every host can see it,
+ * and conf_read/conf_edit (ABI 6) keep the settings text there too.  The
+ * core makes no directory step for a backend without VUDB_CAP_DIR: what a
+ * directory store has (STORE itself, vudb.conf, generation) is files.c's,
+ * used by the door only for VUDB_CAP_DIR backends.
  */
 #ifndef VUDB_BACKEND_H
 #define VUDB_BACKEND_H
@@ -41,7 +45,7 @@
 /* The core's side of every backend call (opaque to backends). */
 struct vudb_bectx;
 
-#define VUDB_BACKEND_ABI	5
+#define VUDB_BACKEND_ABI	6
 
 #define VUDB_CAP_WRITE		0x1
 #define VUDB_CAP_TXN		0x2
@@ -66,6 +70,9 @@ struct vudb_buf {
 typedef int (*vudb_iter_cb)(void *arg, const void *key, size_t klen,
     const void *val, size_t vlen);
 typedef int (*vudb_name_cb)(void *arg, const char *domain);
+/* conf_edit's editor: the new settings text (malloc'd) from the old one
+ * (NULL when the store has none yet); VUDB_OK or a failure. */
+typedef int (*vudb_text_cb)(void *arg, const char *old, char **new_r);
 
 struct vudb_backend {
 	unsigned int	 abi;		/* first member, always */
@@ -168,6 +175,22 @@ struct vudb_backend {
 	int	(*changes)(struct vudb_bectx *, void *st,
 		    unsigned long long *gen_r);
 	void	(*changed)(struct vudb_bectx *, void *st);
+	/* ABI 6.  Where the store keeps its settings, for a store that is
+	 * not a directory of this host (a server's table).  The core parses
+	 * and checks them (settings.c); the backend keeps their text, in
+	 * vudb.conf(5)'s form.  Both are called only on an open store; a
+	 * server backend's store_open runs with the default settings.
+	 * conf_read: the text (*text_r, malloc'd; text_r may be NULL to ask
+	 * only for the stamp) and a stamp that changes whenever the text
+	 * does (0: unknown); VUDB_ENOTFOUND when the store has none yet.
+	 * conf_edit: replace the text with what edit makes of it, one
+	 * writer at a time, atomically and durably.
+	 * NULL: a VUDB_CAP_DIR backend keeps them in the file
+	 * STORE/vudb.conf (files.c); any other has none (VUDB_ENOTSUP). */
+	int	(*conf_read)(struct vudb_bectx *, void *st, char **text_r,
+		    long long *stamp_r);
+	int	(*conf_edit)(struct vudb_bectx *, void *st, vudb_text_cb edit,
+		    void *arg);
 };
 
 /*
@@ -201,14 +224,20 @@ int	 vudb__files_dom_size(struct vudb_bectx *, const char *root,
 	    unsigned long long *bytes_r);
 int	 vudb__files_store_size(struct vudb_bectx *, const char *root,
 	    unsigned long long *bytes_r);
-
-#ifdef WITH_BDB
-extern const struct vudb_backend vudb__backend_bdb;
-#endif
-#ifdef WITH_LMDB
-extern const struct vudb_backend vudb__backend_lmdb;
-#endif
-extern const struct vudb_backend vudb__backend_fail;
+/* The directory steps every VUDB_CAP_DIR store shares (the core makes
+ * them; a backend need not): the store directory made (VUDB_CREATE) or
+ * found (VUDB_ENOSTORE if it holds no store); the settings file
+ * STORE/vudb.conf read and edited (the conf_read/conf_edit contract); the
+ * change counter STORE/generation mapped (NULL: it cannot be, and every
+ * call then re-reads) and let go. */
+int	 vudb__files_place(struct vudb_bectx *, const char *root, int flags);
+int	 vudb__files_conf_read(struct vudb_bectx *, const char *root,
+	    char **text_r, long long *stamp_r);
+int	 vudb__files_conf_edit(struct vudb_bectx *, const char *root,
+	    vudb_text_cb edit, void *arg);
+void	*vudb__files_gen_map(struct vudb_bectx *, const char *root,
+	    int writer, size_t *len_r);
+void	 vudb__files_gen_unmap(void *, size_t len);
 
 /* backend.c: the registry */
 const struct vudb_backend *vudb__backend_find(const char *name, size_t len,

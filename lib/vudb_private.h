@@ -381,6 +381,13 @@ int	 vudb__store_reopen(struct vudb *);
 int	 vudb__store_check(struct vudb *);
 int	 vudb__store_sync(struct vudb *);
 int	 vudb__store_counts_changes(const struct vudb *);
+int	 vudb__store_is_dir(const struct vudb *);
+int	 vudb__store_place(struct vudb *, const char *path, int flags);
+int	 vudb__store_conf_read(struct vudb *, char **text_r,
+	    long long *stamp_r);
+int	 vudb__store_conf_edit(struct vudb *, vudb_text_cb edit, void *arg);
+void	*vudb__store_gen_map(struct vudb *, size_t *len_r);
+void	 vudb__store_gen_unmap(void *, size_t len);
 int	 vudb__store_changes(struct vudb *, unsigned long long *gen_r);
 void	 vudb__store_changed(struct vudb *);
 const char *vudb__store_note(const struct vudb *, const char *setting);

@@ -7,7 +7,9 @@
  * key order, transactions that commit or vanish, reopening, listing and
  * removing domains, and close(NULL).  Then the test-only "fail" backend
  * injects failures, and every caller must report them as failures, never
- * as "not found" or "wrong password".
+ * as "not found" or "wrong password".  Last, a store that is not a
+ * directory (the test-only "mem" backend) reaches its settings and its
+ * change counter through the door alone.
  */
 #include "config.h"
 
@@ -407,6 +409,56 @@ START_TEST(test_fail_file_toggles)
 }
 END_TEST
 
+/* ------------------------------------------------------------ the door */
+
+/*
+ * A store that is not a directory (the test-only "mem" backend, as a
+ * server's will be) opens, takes settings and moves its generation
+ * through the door alone: no directory, no vudb.conf, no generation file,
+ * and a second handle (another host) sees a change at its next call.
+ */
+START_TEST(test_door_store_not_a_directory)
+{
+	struct vudb *a, *b;
+	const char *v;
+	char *cwd, *name;
+
+	cwd = getcwd(NULL, 0);
+	ck_assert_ptr_nonnull(cwd);
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert(asprintf(&name, "mem:door%ld", (long)getpid()) > 0);
+	ck_assert_int_eq(vudb_open(name, 0, &a), VUDB_ENOSTORE);
+	ck_assert_ptr_null(a);
+	ck_assert_int_eq(vudb_open(name, VUDB_CREATE, &a), VUDB_OK);
+	ck_assert_str_eq(vudb_store_backend(a), "mem");
+	ck_assert_int_eq(vudb_setting_get(a, "backend", &v), VUDB_OK);
+	ck_assert_str_eq(v, "mem");
+	ck_assert_int_eq(vudb_setting_set(a, "mail_base", "/srv/mail"),
+	    VUDB_OK);
+	/* nothing of a directory store was made, here or anywhere */
+	ck_assert_int_ne(access(name + 4, F_OK), 0);
+	ck_assert_int_ne(access("vudb.conf", F_OK), 0);
+	ck_assert_int_ne(access("generation", F_OK), 0);
+
+	ck_assert_int_eq(vudb_open(name, VUDB_RDONLY, &b), VUDB_OK);
+	ck_assert_int_eq(vudb_setting_get(b, "mail_base", &v), VUDB_OK);
+	ck_assert_str_eq(v, "/srv/mail");
+	/* a's change moves the backend's counter: b's next call sees it */
+	ck_assert_int_eq(vudb_setting_set(a, "mail_base", "/srv/vmail"),
+	    VUDB_OK);
+	ck_assert_int_eq(vudb_setting_get(b, "mail_base", &v), VUDB_OK);
+	ck_assert_str_eq(v, "/srv/vmail");
+	ck_assert_int_eq(vudb_setting_set(a, "mail_base", NULL), VUDB_OK);
+	ck_assert_int_eq(vudb_setting_get(b, "mail_base", &v), VUDB_OK);
+	ck_assert_str_eq(v, "/var/vmail");
+	vudb_close(b);
+	vudb_close(a);
+	ck_assert_int_eq(chdir(cwd), 0);
+	free(cwd);
+	free(name);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -427,6 +479,10 @@ check_suite(void)
 	tcase_add_loop_test(tc, test_fail_writes_leave_nothing, 0,
 	    (int)(sizeof(write_ops) / sizeof(write_ops[0])));
 	tcase_add_test(tc, test_fail_file_toggles);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("door");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_door_store_not_a_directory);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <uniwidth.h>
+
 #include "vudbadm.h"
 
 struct table {
@@ -74,36 +76,13 @@ table_add(struct table *t, ...)
 	return 0;
 }
 
-/* wide - whether a code point takes two columns (East Asian wide) */
-static int
-wide(unsigned int c)
-{
-	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
-	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-	    (c >= 0x20000 && c <= 0x3fffd);
-}
-
-/* width - display columns of a UTF-8 string, whatever the locale */
+/* width - display columns of a UTF-8 string, whatever the locale (the
+ * one UTF-8 routine of the tree: libunistring's, as lib/name.c uses) */
 static size_t
 width(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned int c;
-	size_t n = 0;
-	int k;
-
-	while (p != NULL && *p != '\0') {
-		c = *p++;
-		k = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-		if (k > 0)
-			c &= 0x3fu >> k;
-		for (; k > 0 && (*p & 0xc0) == 0x80; k--)
-			c = c << 6 | (*p++ & 0x3fu);
-		n += wide(c) ? 2 : 1;
-	}
-	return n;
+	return s != NULL ? (size_t)u8_strwidth((const uint8_t *)s, "UTF-8") :
+	    0;
 }
 
 void
