@@ -454,6 +454,35 @@ lock_alloc(const char *lock)
 	return 0;	/* EOPNOTSUPP and kin: as LMDB alone */
 }
 
+/*
+ * file_make - a new domain file, made whole or not at all: LMDB writes a
+ * new file's two meta pages after it has made it, and a writer killed in
+ * between left an empty file that every later opener took for a domain
+ * file cut short (damaged: verify failed, stats failed, domain add could
+ * not reuse it).  The file is made under a name no listing takes
+ * (PATH.new.PID, without a lock file: MDB_NOLOCK, nobody else sees it),
+ * then linked into place; a file already there (another writer's) wins.
+ * 0 or an errno value.
+ */
+static int
+file_make(const char *path)
+{
+	char tmp[4200];
+	MDB_env *t;
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.new.%ld", path, (long)getpid());
+	(void)unlink(tmp);
+	if ((ret = mdb_env_create(&t)) != 0)
+		return ret;
+	ret = mdb_env_open(t, tmp, MDB_NOSUBDIR | MDB_NOLOCK, FILE_MODE);
+	mdb_env_close(t);
+	if (ret == 0 && link(tmp, path) != 0 && errno != EEXIST)
+		ret = errno;
+	(void)unlink(tmp);
+	return ret;
+}
+
 /* env_get - the shared environment of a domain file, opened if need be */
 static int
 env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
@@ -506,6 +535,11 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 		    "damaged: truncated to %lld bytes; its lookups fail "
 		    "temporarily until it is restored", path,
 		    (long long)sb.st_size);
+	}
+	if (create && stat(path, &sb) != 0 && errno == ENOENT &&
+	    (ret = file_make(path)) != 0) {
+		pthread_mutex_unlock(&lm_lock);
+		return lm_status(ctx, ret, path);
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->path = strdup(path)) == NULL) {

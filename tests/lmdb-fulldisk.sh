@@ -5,7 +5,8 @@
 # writes the lock file's header through a map of a file it made sparse);
 # every failure must be a temporary one (exit 75) saying that the file
 # system is full, reads must go on, and everything works once there is
-# room again.  Skipped (77) without LMDB or where mounting is not allowed.
+# room again.  And a half-made domain file (a writer killed while making
+# it) is neither a domain nor damage.  Skipped (77) without LMDB or where mounting is not allowed.
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
 set -u
 builddir=${top_builddir:-.}
@@ -62,5 +63,20 @@ t 0 "" import --format passwd-file
 : >"$T/in"
 t 0 "" lookup mailbox v@b.example
 t 0 "" verify
+# a domain file is made under another name and linked into place: what a
+# writer killed while making one leaves is no domain, and no damage
+printf 'half' >"$S/domains/c.example.mdb.new.99999"
+t 0 "" verify
+t 0 "" domain list
+checks=$((checks + 1))
+if grep -q c.example "$T/out"; then
+	failed=$((failed + 1)); echo "FAIL: a half-made file listed as a domain"
+fi
+t 0 "" domain add c.example
+checks=$((checks + 1))
+if ls "$S/domains" | grep -v '^c\.example\.mdb\.new\.99999$' | grep -q '\.new\.'; then
+	failed=$((failed + 1)); echo "FAIL: domain add left a .new file"
+	ls -l "$S/domains"
+fi
 echo "lmdb-fulldisk: $checks checks, $failed failed"
 [ $failed -eq 0 ]
