@@ -384,6 +384,52 @@ env_short_guarded(struct lm_env *e, long long *size_r, long long *need_r)
 	return sig != 0 || a.is_short;
 }
 
+/* stat_fn, dbi_fn - the first reads of a newly opened file, under the
+ * guard (env_get): mdb_env_stat, and the unnamed database opened in a
+ * read transaction (without waiting for a writer) */
+struct stat_arg {
+	MDB_env		*env;
+	MDB_stat	 ms;
+	int		 ret;
+};
+
+static int
+stat_fn(void *arg)
+{
+	struct stat_arg *a = arg;
+
+	a->ret = mdb_env_stat(a->env, &a->ms);
+	return VUDB_OK;
+}
+
+struct dbi_arg {
+	struct lm_env	*e;
+	int		 ret;
+};
+
+static int
+dbi_fn(void *arg)
+{
+	struct dbi_arg *a = arg;
+	struct lm_env *e = a->e;
+	MDB_txn *txn;
+	int ret;
+
+	if (e->fit)
+		map_fit(e);
+	ret = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn);
+	if (ret == MDB_MAP_RESIZED) {
+		map_adopt(e);
+		ret = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn);
+	}
+	if (ret == 0 && (ret = mdb_dbi_open(txn, NULL, 0, &e->dbi)) != 0)
+		mdb_txn_abort(txn);
+	else if (ret == 0)
+		ret = mdb_txn_commit(txn);
+	a->ret = ret;
+	return VUDB_OK;
+}
+
 /* ------------------------------------------------------------ environments */
 
 static void	env_put(struct lm_env *);
@@ -492,7 +538,6 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 	struct lm_env *e;
 	struct stat sb;
 	char path[4096], lock[4200];
-	MDB_txn *txn;
 	MDB_stat ms;
 	unsigned int eflags;
 	long long size, need;
@@ -576,10 +621,22 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 		if (stat(lock, &sb) == 0 && sb.st_uid == geteuid())
 			(void)chmod(lock, FILE_MODE);
 	}
-	if (mdb_env_get_fd(e->env, &e->fd) != 0 ||
-	    mdb_env_stat(e->env, &ms) != 0) {
+	if (mdb_env_get_fd(e->env, &e->fd) != 0) {
 		ret = EIO;
 		goto fail_listed;
+	}
+	/* the meta pages are read through the map: a file cut short
+	 * meanwhile is a fault, which the guard turns into a failure */
+	{
+		struct stat_arg sa = { e->env, { 0 }, 0 };
+		int sig;
+
+		(void)guarded(stat_fn, &sa, &sig);
+		if (sig != 0 || sa.ret != 0) {
+			ret = sig != 0 ? EIO : sa.ret;
+			goto fail_listed;
+		}
+		ms = sa.ms;
 	}
 	e->psize = ms.ms_psize;
 	if (!create && env_short_guarded(e, &size, &need)) {
@@ -592,21 +649,16 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 	}
 	/* the unnamed database: a read transaction opens it without
 	 * waiting for a writer */
-	if (e->fit)
-		map_fit(e);
-	ret = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn);
-	if (ret == MDB_MAP_RESIZED) {
-		map_adopt(e);
-		ret = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn);
+	{
+		struct dbi_arg da = { e, 0 };
+		int sig;
+
+		(void)guarded(dbi_fn, &da, &sig);
+		if (sig != 0 || da.ret != 0) {
+			ret = sig != 0 ? EIO : da.ret;
+			goto fail_listed;
+		}
 	}
-	if (ret != 0)
-		goto fail_listed;
-	if ((ret = mdb_dbi_open(txn, NULL, 0, &e->dbi)) != 0) {
-		mdb_txn_abort(txn);
-		goto fail_listed;
-	}
-	if ((ret = mdb_txn_commit(txn)) != 0)
-		goto fail_listed;
 	if (stat(path, &sb) == 0) {
 		e->dev = sb.st_dev;
 		e->ino = sb.st_ino;
