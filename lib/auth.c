@@ -188,6 +188,25 @@ allowed(struct vudb *db, const struct vudb_obj *user, const char *service,
 	return VUDB_OK;
 }
 
+/* hand_over - user, if allowed for service (allowed), to *user_r (or
+ * freed); freed and the refusal otherwise */
+static int
+hand_over(struct vudb *db, struct vudb_obj *user, const char *service,
+    int lookup, struct vudb_obj **user_r)
+{
+	int rc;
+
+	if ((rc = allowed(db, user, service, lookup)) != VUDB_OK) {
+		vudb_obj_free(user);
+		return rc;
+	}
+	if (user_r != NULL)
+		*user_r = user;
+	else
+		vudb_obj_free(user);
+	return VUDB_OK;
+}
+
 int
 vudb_auth(struct vudb *db, const char *address, const char *password,
     const char *service, struct vudb_obj **user_r)
@@ -255,15 +274,7 @@ vudb_auth(struct vudb *db, const char *address, const char *password,
 		    address);
 	}
 	/* only a right password learns that the account is disabled */
-	if ((rc = allowed(db, user, service, 0)) != VUDB_OK) {
-		vudb_obj_free(user);
-		return rc;
-	}
-	if (user_r != NULL)
-		*user_r = user;
-	else
-		vudb_obj_free(user);
-	return VUDB_OK;
+	return hand_over(db, user, service, 0, user_r);
 }
 
 int
@@ -283,13 +294,5 @@ vudb_authorize(struct vudb *db, const char *address, const char *service,
 		    address != NULL ? address : "(null)");
 	if ((rc = vudb_get(db, VUDB_USER, address, &user)) != VUDB_OK)
 		return rc;
-	if ((rc = allowed(db, user, service, 1)) != VUDB_OK) {
-		vudb_obj_free(user);
-		return rc;
-	}
-	if (user_r != NULL)
-		*user_r = user;
-	else
-		vudb_obj_free(user);
-	return VUDB_OK;
+	return hand_over(db, user, service, 1, user_r);
 }

@@ -721,9 +721,9 @@ lm_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
 	return VUDB_OK;
 }
 
-/* dom_release - let go of d's environment (and its read transaction) */
+/* dom_drop_read - close d's cursor and abort its read transaction */
 static void
-dom_release(struct lm_dom *d)
+dom_drop_read(struct lm_dom *d)
 {
 	if (d->cur != NULL) {
 		mdb_cursor_close(d->cur);
@@ -733,6 +733,13 @@ dom_release(struct lm_dom *d)
 		mdb_txn_abort(d->rtxn);
 		d->rtxn = NULL;
 	}
+}
+
+/* dom_release - let go of d's environment (and its read transaction) */
+static void
+dom_release(struct lm_dom *d)
+{
+	dom_drop_read(d);
 	if (d->e != NULL) {
 		env_put(d->e);
 		d->e = NULL;
@@ -925,18 +932,12 @@ read_txn(struct vudb_bectx *ctx, struct lm_dom *d, MDB_txn **txn_r)
 		ret = mdb_txn_begin(d->e->env, NULL, MDB_RDONLY, &d->rtxn);
 	if (ret == MDB_MAP_RESIZED) {
 		/* another process grew the file */
-		if (d->rtxn != NULL) {
-			mdb_txn_abort(d->rtxn);
-			d->rtxn = NULL;
-		}
+		dom_drop_read(d);
 		map_adopt(d->e);
 		ret = mdb_txn_begin(d->e->env, NULL, MDB_RDONLY, &d->rtxn);
 	}
 	if (ret != 0) {
-		if (d->rtxn != NULL) {
-			mdb_txn_abort(d->rtxn);
-			d->rtxn = NULL;
-		}
+		dom_drop_read(d);
 		return lm_status(ctx, ret, "read");
 	}
 	*txn_r = d->rtxn;
@@ -1032,14 +1033,7 @@ run_read(struct lm_read *r)
 	if (sig != 0) {
 		/* a file cut short is given up and reopened; a damaged page
 		 * in a whole file fails the reads that meet it, no more */
-		if (d->cur != NULL) {
-			mdb_cursor_close(d->cur);
-			d->cur = NULL;
-		}
-		if (d->rtxn != NULL) {
-			mdb_txn_abort(d->rtxn);
-			d->rtxn = NULL;
-		}
+		dom_drop_read(d);
 		if (!env_short_guarded(d->e, &r->size, &r->need))
 			return vudb__ctx_seterr(r->ctx, VUDB_ETEMP, "lmdb: %s: "
 			    "domain file damaged: %s in a read; lookups that "
