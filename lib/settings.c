@@ -55,6 +55,13 @@ vudb_setting_name(size_t i)
 	return i < VUDB__S_COUNT ? settings[i].name : NULL;
 }
 
+/* vudb__setting_kind - the kind of value of setting idx */
+int
+vudb__setting_kind(int idx)
+{
+	return idx >= 0 && idx < VUDB__S_COUNT ? (int)settings[idx].kind : -1;
+}
+
 int
 vudb__setting_index(const char *name)
 {

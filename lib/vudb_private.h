@@ -334,6 +334,8 @@ void	 vudb__open_seterr(const char *fmt, ...)
 #define VUDB__CONF_FILE		"vudb.conf"
 const char *vudb__setting(const struct vudb *, int idx);
 int	 vudb__setting_index(const char *name);
+int	 vudb__setting_kind(int idx);	/* enum vudb__kind, or -1 */
+int	 vudb__map_kind(const char *map);	/* enum vudb__kind, or -1 */
 unsigned long long vudb__setting_u64(const struct vudb *, int idx);
 int	 vudb__settings_load(struct vudb *, int strict);
 int	 vudb__setting_write(struct vudb *, int idx, const char *value);

@@ -88,14 +88,14 @@ out_has "{SHA512-CRYPT} (set)"
 out_has "10G"
 t 0 -d "$S" --json user show MATSUI@pc1.example
 js 'd["type"] == "user"' 'd["name"] == "matsui@pc1.example"' \
-    'd["attrs"]["quota_bytes"] == str(10 << 30)' \
-    'd["attrs"]["quota_messages"] == "1000"' \
-    'd["attrs"]["services"] == "imap,submission"' \
+    'd["attrs"]["quota_bytes"] == (10 << 30)' \
+    'd["attrs"]["quota_messages"] == 1000' \
+    'd["attrs"]["services"] == ["imap", "submission"]' \
     'd["attrs"]["name"] == "Matsui Taro"' '"password" not in d["attrs"]' \
-    'd["has_password"] == True' 'd["effective"]["uid"] == "5000"' \
+    'd["has_password"] == True' 'd["effective"]["uid"] == 5000' \
     'd["effective"]["home"] == "/var/vmail/pc1.example/matsui"' \
     'd["effective"]["maildir"] == "pc1.example/matsui/Maildir/"' \
-    'd["effective"]["enabled"] == "yes"' 'int(d["attrs"]["created"]) > 0'
+    'd["effective"]["enabled"] is True' 'd["attrs"]["created"] > 0'
 t 67 -d "$S" user show nobody@pc1.example
 err_has "nobody@pc1.example: not found"
 t 67 -d "$S" user show nobody@nosuch.example
@@ -119,8 +119,8 @@ t 0 -d "$S" user set matsui@pc1.example quota 20G
 t 0 -d "$S" user set matsui@pc1.example uid 3000
 t 0 -d "$S" user set matsui@pc1.example name "T. Matsui"
 t 0 -d "$S" --json user show matsui@pc1.example
-js 'd["attrs"]["quota_bytes"] == str(20 << 30)' \
-    'd["effective"]["uid"] == "3000"' 'd["attrs"]["name"] == "T. Matsui"'
+js 'd["attrs"]["quota_bytes"] == (20 << 30)' \
+    'd["effective"]["uid"] == 3000' 'd["attrs"]["name"] == "T. Matsui"'
 t 0 -d "$S" lookup uid matsui@pc1.example
 out_is "3000"
 t 0 -d "$S" user unset matsui@pc1.example uid
