@@ -29,6 +29,20 @@ err_has "--no-password"
 t 1 -d "$S" lookup mailbox trap@pc1.example
 t 64 -d "$S" user add trap@pc1.example --no-password --password-stdin
 t 0 -d "$S" user add --no-password nopass@pc1.example
+# --opt=value is an option with its value (the trap: "--quota=10G" was
+# refused); a flag given a value is a usage error naming it
+t 0 -d "$S" user add --no-password --quota=10G --quota-messages=500 \
+    --services=imap,pop3 eq@pc1.example
+t 0 -d "$S" --json user show eq@pc1.example
+js 'd["attrs"]["quota_bytes"] == 10 << 30' \
+    'd["attrs"]["quota_messages"] == 500' \
+    'd["attrs"]["services"] == ["imap", "pop3"]'
+t 64 -d "$S" user add --no-password=yes eq2@pc1.example
+err_has "--no-password takes no argument"
+t 65 -d "$S" user add --no-password --quota=lots eq2@pc1.example
+err_has "quota"
+t 67 -d "$S" user show eq2@pc1.example
+v user del eq@pc1.example
 t 0 -d "$S" --json user show nopass@pc1.example
 js 'd["has_password"] == False'
 t 0 -d "$S" user add rnd@pc1.example --random-password
