@@ -314,13 +314,13 @@ const char	*vudb_effective_name(int type, size_t i);
  * VUDB_SETTING), or the answer of the map name (type VUDB_MAP).  Returns
  * a VUDB_KIND_* value, or 0 for a name it does not know.
  */
-#define VUDB_SETTING	16	/* vudb_value_kind: a store-wide setting */
+#define VUDB_SETTING	16	/* vudb_value_kind: a store setting */
 #define VUDB_MAP	17	/* vudb_value_kind: a map's answer */
 #define VUDB_KIND_TEXT	1	/* a string */
 #define VUDB_KIND_NUMBER 2	/* a decimal integer: id, bytes, count, or
 				 * time (seconds since 1970, UTC) */
 #define VUDB_KIND_BOOL	3	/* "yes" or "no" */
-#define VUDB_KIND_LIST	4	/* items separated by ","; "none": no item */
+#define VUDB_KIND_LIST	4	/* items between ","; "none": no item */
 int		 vudb_value_kind(int type, const char *name);
 /*
  * vudb_obj_attr - the i-th stored attribute (0, 1, ...) in a fixed order;

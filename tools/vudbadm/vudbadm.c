@@ -87,7 +87,7 @@ static char	*errs[MAXERRS];
 static size_t	 nerrs, lost_errs;
 static char	*usage_lines[128];
 static size_t	 nusage;
-static int	 err_rc;		/* library status of the failure, or 0 */
+static int	 err_rc;	/* library status of the failure, or 0 */
 static char	 err_cmd[64];
 static char	*suggestion;
 
@@ -802,8 +802,8 @@ watchdog(void *arg)
 			jw_obj_begin(&w);
 			jw_kv(&w, "status", "temp");
 			jw_kv(&w, "message", m);
-			jw_kvu(&w, "exit", caught != 0 ? 128 + (unsigned)caught :
-			    EX_TEMPFAIL);
+			jw_kvu(&w, "exit", caught != 0 ?
+			    128 + (unsigned)caught : EX_TEMPFAIL);
 			jw_kv(&w, "command", c->cmd != NULL ? c->cmd : "");
 			jw_obj_end(&w);
 			jw_obj_end(&w);
