@@ -136,12 +136,20 @@ exit_word(int ex)
 	return "error";
 }
 
-/* keep - a copy of a message line in v (of max), or counted as lost */
+/*
+ * keep - a copy of a message line in v (of max); when errs is full, the
+ * one before s is dropped and counted, so that the last message (a
+ * summary, say) is always kept
+ */
 static void
 keep(char **v, size_t *n, size_t max, const char *s)
 {
 	char *copy;
 
+	if (v == errs && *n == max) {
+		free(v[--(*n)]);
+		lost_errs++;
+	}
 	if (*n < max && (copy = strdup(s)) != NULL)
 		v[(*n)++] = copy;
 	else if (v == errs)

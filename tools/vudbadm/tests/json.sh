@@ -184,6 +184,13 @@ IN=$T/twobad t 65 -d "$S" --json import
 jerr 'len(d) == 1' 'd[0]["error"]["message"] == "2 bad lines; nothing imported"' \
     'len(d[0]["error"]["details"]) == 2' \
     'd[0]["error"]["details"][0].startswith("stdin:1: invalid JSON")'
+# many: the first ones, a count of the rest, and the summary
+python3 -c 'for i in range(100): print("{\"type\":\"nosuch\"}")' >"$T/manybad"
+IN=$T/manybad t 65 -d "$S" --json import
+jerr 'len(d) == 1' 'd[0]["error"]["message"] == "100 bad lines; nothing imported"' \
+    'len(d[0]["error"]["details"]) == 63' \
+    'd[0]["error"]["details_left_out"] == 37' \
+    'd[0]["error"]["details"][62].startswith("stdin:63: ")'
 # a warning of a command that succeeds: an object of its own
 t 0 -d "$S" --json set cache_size 32M
 jerr 'len(d) == 1' 'd[0]["warning"]["command"] == "set"' \
