@@ -9,8 +9,8 @@
  * a secret: attributes of the secret kind (password hashes) are named,
  * never valued.  The log is STORE/audit.log, next to vudb.conf, so it is
  * backed up with the store; each line is one write(2) to a file opened
- * O_APPEND, so writers in several processes never mix lines; past
- * VUDB_AUDIT_MAX bytes (environment; default 8 MiB) it moves to
+ * O_APPEND, so writers in several processes never mix lines; past the
+ * store setting audit_max (default 8 MiB; 0: never) it moves to
  * audit.log.1 under a lock.  Writing the log never fails a change: a
  * failure is a warning through the log hook.  A backend that keeps no
  * files (a server database) would keep these lines in a table behind the
@@ -38,7 +38,6 @@
 
 #define AUDIT_FILE	"audit.log"
 #define AUDIT_OLD	"audit.log.1"
-#define AUDIT_MAX	(8ULL * 1024 * 1024)
 #define AUDIT_LINE	2048	/* longest line written; details are cut */
 #define QUEUE_MAX	1000	/* lines a batch keeps; the rest are counted */
 
@@ -145,16 +144,11 @@ audit_path(const struct vudb *db, const char *file, char *out, size_t size)
 	return 0;
 }
 
+/* audit_max - the size past which the log moves aside; 0: never */
 static unsigned long long
-audit_max(void)
+audit_max(const struct vudb *db)
 {
-	unsigned long long v;
-	const char *s;
-
-	if ((s = getenv("VUDB_AUDIT_MAX")) != NULL &&
-	    vudb__parse_u64(s, ULLONG_MAX, &v) == VUDB_OK && v > 0)
-		return v;
-	return AUDIT_MAX;
+	return vudb__setting_u64(db, VUDB__S_AUDIT_MAX);
 }
 
 /* audit_open - the log, opened for appending; moved aside to audit.log.1
@@ -177,7 +171,8 @@ audit_open(struct vudb *db, const char *path)
 		if (sb.st_size == 0 && sb.st_uid == geteuid() &&
 		    (sb.st_mode & 0660) != 0660)
 			(void)fchmod(fd, 0660);	/* through umask */
-		if ((unsigned long long)sb.st_size < audit_max())
+		if (audit_max(db) == 0 ||
+		    (unsigned long long)sb.st_size < audit_max(db))
 			return fd;
 		if (flock(fd, LOCK_EX) == -1 ||
 		    audit_path(db, AUDIT_OLD, old, sizeof(old)) == -1)

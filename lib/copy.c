@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,15 @@ vudb_convert(struct vudb *src, struct vudb *dst, const char *domain,
 		else if (rc != VUDB_OK && src->err == rc && dst->errmsg[0] ==
 		    '\0')
 			vudb__seterr(dst, rc, "%s", src->errmsg);
+		if (rc == VUDB_OK) {
+			char det[4200];
+
+			/* the copy is a change of dst: its audit line */
+			snprintf(det, sizeof(det), "from %s:%s, %llu records",
+			    vudb__store_name(src), src->root, n);
+			vudb__audit(dst, "convert", VUDB_DOMAIN, NULL, nm.v[i],
+			    NULL, det);
+		}
 		if (rc == VUDB_OK && progress != NULL)
 			progress(arg, nm.v[i], n);
 	}

@@ -77,6 +77,21 @@ vudb_map_valid(const char *map)
 	return map_id(map) >= 0;
 }
 
+/* vudb__map_kind - the kind of value a map answers; -1 for no map */
+int
+vudb__map_kind(const char *map)
+{
+	static const enum vudb__kind kinds[] = {
+		[M_DOMAIN] = VUDB__K_DOMAIN, [M_MAILBOX] = VUDB__K_RELPATH,
+		[M_ALIAS] = VUDB__K_ADDRLIST, [M_SENDER] = VUDB__K_ADDRLIST,
+		[M_UID] = VUDB__K_ID, [M_GID] = VUDB__K_ID,
+		[M_RELOCATED] = VUDB__K_DEST,
+	};
+	int m = map_id(map);
+
+	return m >= 0 ? (int)kinds[m] : -1;
+}
+
 /* find_domain - an existing domain's database, else VUDB_ENOTFOUND */
 static int
 find_domain(struct vudb *db, const char *domain, struct vudb__dom **d_r)

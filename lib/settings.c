@@ -44,6 +44,7 @@ static const struct {
 	[VUDB__S_SHA_ROUNDS] =		{ "sha_rounds", VUDB__K_COUNT, "5000" },
 	[VUDB__S_CACHE_SIZE] =		{ "cache_size", VUDB__K_SIZE, "67108864" },
 	[VUDB__S_MAX_OPEN_DOMAINS] =	{ "max_open_domains", VUDB__K_COUNT, "100000" },
+	[VUDB__S_AUDIT_MAX] =		{ "audit_max", VUDB__K_SIZE, "8388608" },
 	[VUDB__S_BACKEND] =		{ "backend", VUDB__K_TEXT, "bdb" },
 };
 
@@ -53,6 +54,13 @@ const char *
 vudb_setting_name(size_t i)
 {
 	return i < VUDB__S_COUNT ? settings[i].name : NULL;
+}
+
+/* vudb__setting_kind - the kind of value of setting idx */
+int
+vudb__setting_kind(int idx)
+{
+	return idx >= 0 && idx < VUDB__S_COUNT ? (int)settings[idx].kind : -1;
 }
 
 int

@@ -276,7 +276,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	char scheme[16];
 	struct rlimit rl;
 	unsigned int fds;
-	int rc, compiled;
+	int rc, compiled, made = 0;
 
 	vudb__open_seterr("%s", "");
 	if (db_r == NULL)
@@ -328,6 +328,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	/* a new store records its backend */
 	if ((flags & VUDB_CREATE) && db->set[VUDB__S_BACKEND] == NULL &&
 	    strcmp(vudb__store_name(db), "fail") != 0) {
+		made = 1;
 		if ((rc = vudb__conf_write(db, "backend",
 		    vudb__store_name(db))) !=
 		    VUDB_OK || (db->set[VUDB__S_BACKEND] =
@@ -359,6 +360,14 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		vudb__open_seterr("%s", db->errmsg[0] ? db->errmsg :
 		    vudb_strerror(rc));
 		goto fail;
+	}
+	if (made) {
+		/* the store's first line: who made it, with which backend */
+		char det[64];
+
+		snprintf(det, sizeof(det), "backend=%s",
+		    vudb__store_name(db));
+		vudb__audit(db, "init", 0, "store", db->root, NULL, det);
 	}
 	*db_r = db;
 	return VUDB_OK;

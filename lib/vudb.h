@@ -307,6 +307,22 @@ const char	*vudb_obj_effective(const struct vudb_obj *obj,
  */
 const char	*vudb_effective_name(int type, size_t i);
 /*
+ * vudb_value_kind - what the text of a value stands for, so that a program
+ * can show it typed (vudbadm --json) without a list of its own: the value
+ * of attribute name of entries of type (stored, or in force as
+ * vudb_obj_effective() gives it), of the store setting name (type
+ * VUDB_SETTING), or the answer of the map name (type VUDB_MAP).  Returns
+ * a VUDB_KIND_* value, or 0 for a name it does not know.
+ */
+#define VUDB_SETTING	16	/* vudb_value_kind: a store setting */
+#define VUDB_MAP	17	/* vudb_value_kind: a map's answer */
+#define VUDB_KIND_TEXT	1	/* a string */
+#define VUDB_KIND_NUMBER 2	/* a decimal integer: id, bytes, count, or
+				 * time (seconds since 1970, UTC) */
+#define VUDB_KIND_BOOL	3	/* "yes" or "no" */
+#define VUDB_KIND_LIST	4	/* items between ","; "none": no item */
+int		 vudb_value_kind(int type, const char *name);
+/*
  * vudb_obj_attr - the i-th stored attribute (0, 1, ...) in a fixed order;
  * VUDB_OK with borrowed name and value, VUDB_ENOTFOUND past the end.
  */

@@ -227,7 +227,8 @@ enum {
 	VUDB__S_DELIM, VUDB__S_SERVICES, VUDB__S_QUOTA_BYTES,
 	VUDB__S_QUOTA_MESSAGES, VUDB__S_ARGON2_MEMORY, VUDB__S_ARGON2_TIME,
 	VUDB__S_ARGON2_THREADS, VUDB__S_BLF_COST, VUDB__S_SHA_ROUNDS,
-	VUDB__S_CACHE_SIZE, VUDB__S_MAX_OPEN_DOMAINS, VUDB__S_BACKEND,
+	VUDB__S_CACHE_SIZE, VUDB__S_MAX_OPEN_DOMAINS, VUDB__S_AUDIT_MAX,
+	VUDB__S_BACKEND,
 	VUDB__S_COUNT
 };
 
@@ -334,6 +335,8 @@ void	 vudb__open_seterr(const char *fmt, ...)
 #define VUDB__CONF_FILE		"vudb.conf"
 const char *vudb__setting(const struct vudb *, int idx);
 int	 vudb__setting_index(const char *name);
+int	 vudb__setting_kind(int idx);	/* enum vudb__kind, or -1 */
+int	 vudb__map_kind(const char *map);	/* enum vudb__kind, or -1 */
 unsigned long long vudb__setting_u64(const struct vudb *, int idx);
 int	 vudb__settings_load(struct vudb *, int strict);
 int	 vudb__setting_write(struct vudb *, int idx, const char *value);

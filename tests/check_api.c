@@ -1155,6 +1155,69 @@ START_TEST(test_effective_names)
 }
 END_TEST
 
+/* every attribute, value in force, setting and map has a kind */
+START_TEST(test_value_kind)
+{
+	static const int types[] = { VUDB_DOMAIN, VUDB_USER, VUDB_ALIAS,
+	    VUDB_RELOCATED, VUDB_SENDER };
+	struct vudb_obj *o;
+	const char *n, *v;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(vudb_get(db, types[1 - k], k == 0 ?
+		    "matsui@pc1.example" : "pc1.example", &o), VUDB_OK);
+		for (i = 0; vudb_obj_attr(o, i, &n, &v) == VUDB_OK; i++)
+			ck_assert_msg(vudb_value_kind(types[1 - k], n) != 0,
+			    "%s", n);
+		for (i = 0; (n = vudb_effective_name(types[1 - k], i)) !=
+		    NULL; i++)
+			ck_assert_msg(vudb_value_kind(types[1 - k], n) != 0,
+			    "%s", n);
+		vudb_obj_free(o);
+	}
+	for (i = 0; (n = vudb_setting_name(i)) != NULL; i++)
+		ck_assert_msg(vudb_value_kind(VUDB_SETTING, n) != 0, "%s", n);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "uid"), VUDB_KIND_NUMBER);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "quota_bytes"),
+	    VUDB_KIND_NUMBER);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "created"),
+	    VUDB_KIND_NUMBER);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "enabled"),
+	    VUDB_KIND_BOOL);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "services"),
+	    VUDB_KIND_LIST);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "home"), VUDB_KIND_TEXT);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "password_scheme"),
+	    VUDB_KIND_TEXT);
+	ck_assert_int_eq(vudb_value_kind(VUDB_DOMAIN, "users"),
+	    VUDB_KIND_NUMBER);
+	ck_assert_int_eq(vudb_value_kind(VUDB_DOMAIN, "catchall"),
+	    VUDB_KIND_BOOL);
+	ck_assert_int_eq(vudb_value_kind(VUDB_ALIAS, "dest"), VUDB_KIND_LIST);
+	ck_assert_int_eq(vudb_value_kind(VUDB_RELOCATED, "dest"),
+	    VUDB_KIND_TEXT);
+	ck_assert_int_eq(vudb_value_kind(VUDB_SENDER, "logins"),
+	    VUDB_KIND_LIST);
+	ck_assert_int_eq(vudb_value_kind(VUDB_SETTING, "gid"),
+	    VUDB_KIND_NUMBER);
+	ck_assert_int_eq(vudb_value_kind(VUDB_SETTING, "mail_base"),
+	    VUDB_KIND_TEXT);
+	ck_assert_int_eq(vudb_value_kind(VUDB_MAP, "uid"), VUDB_KIND_NUMBER);
+	ck_assert_int_eq(vudb_value_kind(VUDB_MAP, "alias"), VUDB_KIND_LIST);
+	ck_assert_int_eq(vudb_value_kind(VUDB_MAP, "mailbox"),
+	    VUDB_KIND_TEXT);
+	/* unknown, hidden, or no name */
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "nosuch"), 0);
+	ck_assert_int_eq(vudb_value_kind(VUDB_DOMAIN, "deleted"), 0);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, "users"), 0);
+	ck_assert_int_eq(vudb_value_kind(VUDB_MAP, "nosuch"), 0);
+	ck_assert_int_eq(vudb_value_kind(VUDB_SETTING, "nosuch"), 0);
+	ck_assert_int_eq(vudb_value_kind(0, "uid"), 0);
+	ck_assert_int_eq(vudb_value_kind(VUDB_USER, NULL), 0);
+}
+END_TEST
+
 START_TEST(test_auth)
 {
 	struct vudb_obj *o;
@@ -2287,6 +2350,7 @@ check_suite(void)
 	tcase_add_test(tc, test_open_domains_bounded);
 	tcase_add_test(tc, test_settings);
 	tcase_add_test(tc, test_effective_names);
+	tcase_add_test(tc, test_value_kind);
 	tcase_add_test(tc, test_audit_log);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("grants");

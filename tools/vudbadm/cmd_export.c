@@ -73,7 +73,8 @@ export_all(struct ctx *c, int times)
 		jw_obj_begin(&c->jw);
 		jw_kv(&c->jw, "type", "setting");
 		jw_kv(&c->jw, "name", name);
-		jw_kv(&c->jw, "value", value);
+		json_kv(&c->jw, "value", vudb_value_kind(VUDB_SETTING, name),
+		    value);
 		jw_obj_end(&c->jw);
 		jw_end(&c->jw);
 	}
@@ -148,12 +149,12 @@ cmd_convert(struct ctx *c, int argc, char **argv)
 	if ((rc = open_store(c, VUDB_RDONLY)) != EX_OK)
 		return rc;
 	if ((rc = vudb_open(to, VUDB_CREATE, &dst)) != VUDB_OK)
-		return fail_msg(c, exit_code(rc), "%s: %s", to,
+		return fail_rc(c, rc, "%s: %s", to,
 		    vudb_open_errmsg()[0] != '\0' ? vudb_open_errmsg() :
 		    vudb_strerror(rc));
 	rc = vudb_convert(c->db, dst, NULL, convert_progress, c);
 	if (rc != VUDB_OK) {
-		n = fail_msg(c, exit_code(rc), "%s", vudb_errmsg(dst)[0] ?
+		n = fail_rc(c, rc, "%s", vudb_errmsg(dst)[0] ?
 		    vudb_errmsg(dst) : vudb_strerror(rc));
 		vudb_close(dst);
 		return n;

@@ -159,6 +159,71 @@ jstr(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/*
+ * jtext - the text of a value of an export line: a string as it is (the
+ * form of exports before values were typed), or the typed form that
+ * vudbadm --json writes for the kind the library gives (a number, true or
+ * false, an array of strings).  NULL after bad() when it is neither.
+ */
+static const char *
+jtext(struct imp *im, struct irec *r, const json_t *v, int kind,
+    const char *what)
+{
+	char buf[64], *list, *p;
+	const json_t *item;
+	size_t i, len = 0;
+	const char *s;
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	switch (kind) {
+	case VUDB_KIND_NUMBER:
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			break;
+		snprintf(buf, sizeof(buf), "%lld",
+		    (long long)json_integer_value(v));
+		return own(r, buf, strlen(buf));
+	case VUDB_KIND_BOOL:
+		if (!json_is_boolean(v))
+			break;
+		return json_is_true(v) ? "yes" : "no";
+	case VUDB_KIND_LIST:
+		if (!json_is_array(v))
+			break;
+		json_array_foreach(v, i, item) {
+			if ((s = json_string_value(item)) == NULL ||
+			    s[0] == '\0' || strchr(s, ',') != NULL) {
+				bad(im, "%s: item %zu: expected a string "
+				    "without a comma", what, i);
+				return NULL;
+			}
+			len += strlen(s) + 1;
+		}
+		if (json_array_size(v) == 0)
+			return "none";
+		if ((list = malloc(len)) == NULL) {
+			bad(im, "out of memory");
+			return NULL;
+		}
+		for (p = list, i = 0; i < json_array_size(v); i++) {
+			s = json_string_value(json_array_get(v, i));
+			p = stpcpy(p, s);
+			*p++ = ',';
+		}
+		p[-1] = '\0';
+		s = own(r, list, strlen(list));
+		free(list);
+		if (s == NULL)
+			bad(im, "out of memory");
+		return s;
+	}
+	bad(im, "%s: expected %s", what, kind == VUDB_KIND_NUMBER ?
+	    "a number (or a string)" : kind == VUDB_KIND_BOOL ?
+	    "true or false (or a string)" : kind == VUDB_KIND_LIST ?
+	    "an array of strings (or a string)" : "a string");
+	return NULL;
+}
+
 /* parse_jsonl - one line of an export */
 static int
 parse_jsonl(struct imp *im, const char *line, size_t len, struct irec *r)
@@ -191,12 +256,15 @@ parse_jsonl(struct imp *im, const char *line, size_t len, struct irec *r)
 	v = json_object_get(r->jv, "value");
 	attrs = json_object_get(r->jv, "attrs");
 	if (r->type == T_SETTING) {
-		if ((r->value = json_string_value(v)) == NULL)
-			return bad(im, "\"value\" missing or not a string");
+		if (v == NULL)
+			return bad(im, "\"value\" missing");
 		if (attrs != NULL)
 			return bad(im, "a setting has no \"attrs\"");
 		if (!known_setting(r->name))
 			return bad(im, "%s: unknown setting", r->name);
+		if ((r->value = jtext(im, r, v, vudb_value_kind(VUDB_SETTING,
+		    r->name), "value")) == NULL)
+			return -1;
 		return 0;
 	}
 	if (v != NULL)
@@ -207,8 +275,10 @@ parse_jsonl(struct imp *im, const char *line, size_t len, struct irec *r)
 		return bad(im, "\"attrs\" is not an object");
 	/* jansson keeps an object's members in the order they came */
 	json_object_foreach(attrs, key, val) {
-		if (!json_is_string(val))
-			return bad(im, "attrs.%s: not a string", key);
+		snprintf(msg, sizeof(msg), "attrs.%s", key);
+		if ((t = jtext(im, r, val, vudb_value_kind(r->type, key),
+		    msg)) == NULL)
+			return -1;
 		/* derived or set by the library itself */
 		if (strcmp(key, "created") == 0 ||
 		    strcmp(key, "updated") == 0 ||
@@ -217,7 +287,7 @@ parse_jsonl(struct imp *im, const char *line, size_t len, struct irec *r)
 		if (k / 2 == MAXATTR)
 			return bad(im, "too many attributes");
 		r->attrs[k++] = key;
-		r->attrs[k++] = json_string_value(val);
+		r->attrs[k++] = t;
 	}
 	r->attrs[k] = NULL;
 	if ((r->type == VUDB_ALIAS || r->type == VUDB_RELOCATED) &&
@@ -1071,7 +1141,7 @@ run(struct imp *im)
 			/* a refusal leaves the batch usable: a dry run
 			 * names it and goes on, to name every one */
 			clear_line(im);
-			ex = fail_msg(im->c, exit_code(rc), "%s:%zu: %s",
+			ex = fail_rc(im->c, rc, "%s:%zu: %s",
 			    im->file != NULL ? im->file : "stdin", lineno,
 			    vudb_errmsg(im->c->db)[0] ?
 			    vudb_errmsg(im->c->db) : vudb_strerror(rc));
@@ -1081,7 +1151,7 @@ run(struct imp *im)
 		}
 		if (rc != VUDB_OK) {
 			clear_line(im);
-			ex = fail_msg(im->c, exit_code(rc), "%s:%zu: %s",
+			ex = fail_rc(im->c, rc, "%s:%zu: %s",
 			    im->file != NULL ? im->file : "stdin", lineno,
 			    vudb_errmsg(im->c->db)[0] ?
 			    vudb_errmsg(im->c->db) : vudb_strerror(rc));

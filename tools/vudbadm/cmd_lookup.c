@@ -41,8 +41,14 @@ cmd_lookup(struct ctx *c, int argc, char **argv)
 		jw_kv(&c->jw, "map", pos[0]);
 		jw_kv(&c->jw, "key", pos[1]);
 		jw_kvb(&c->jw, "found", rc == VUDB_OK);
+		/* the answer typed as its map's values are (uid: a number,
+		 * alias: a list); null when not found */
 		jw_key(&c->jw, "answer");
-		jw_str(&c->jw, answer);
+		if (answer != NULL)
+			json_value(&c->jw, vudb_value_kind(VUDB_MAP, pos[0]),
+			    answer);
+		else
+			jw_null(&c->jw);
 		jw_obj_end(&c->jw);
 		jw_end(&c->jw);
 	} else if (rc == VUDB_OK)
@@ -152,7 +158,7 @@ cmd_pw(struct ctx *c, int argc, char **argv)
 		}
 		if (rc == VUDB_EAUTH)
 			return fail_msg(c, EX_NOTFOUND, "password mismatch");
-		return fail_msg(c, exit_code(rc), "%s", vudb_strerror(rc));
+		return fail_rc(c, rc, "%s", vudb_strerror(rc));
 	}
 	rc = vudb_password_hash(c->db, scheme, pw, &hash);
 	pw_wipe(pw, sizeof(pw));

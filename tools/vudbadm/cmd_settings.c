@@ -90,10 +90,13 @@ cmd_recover(struct ctx *c, int argc, char **argv)
 	if (c->json) {
 		jw_obj_begin(&c->jw);
 		if (vudb_setting_get(c->db, "cache_size", &v) == VUDB_OK)
-			jw_kv(&c->jw, "cache_size", v);
+			json_kv(&c->jw, "cache_size", vudb_value_kind(
+			    VUDB_SETTING, "cache_size"), v);
 		if (vudb_setting_get(c->db, "max_open_domains", &v) ==
 		    VUDB_OK)
-			jw_kv(&c->jw, "max_open_domains", v);
+			json_kv(&c->jw, "max_open_domains",
+			    vudb_value_kind(VUDB_SETTING, "max_open_domains"),
+			    v);
 		jw_obj_end(&c->jw);
 		jw_end(&c->jw);
 	}
@@ -147,7 +150,8 @@ cmd_get(struct ctx *c, int argc, char **argv)
 		if ((rc = vudb_setting_get(c->db, name, &value)) != VUDB_OK)
 			return fail(c, rc, name);
 		if (c->json)
-			jw_kv(&c->jw, name, value);
+			json_kv(&c->jw, name, vudb_value_kind(VUDB_SETTING,
+			    name), value);
 		else if (bare)
 			printf("%s\n", value);
 		else

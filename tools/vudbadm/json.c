@@ -49,10 +49,17 @@ jw_sep(struct jw *w)
 void
 jw_escape(FILE *fp, const char *s)
 {
-	const unsigned char *p;
+	jw_escapen(fp, s, strlen(s));
+}
+
+/* jw_escapen - the n bytes at s as a JSON string */
+void
+jw_escapen(FILE *fp, const char *s, size_t n)
+{
+	const unsigned char *p, *end = (const unsigned char *)s + n;
 
 	putc('"', fp);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+	for (p = (const unsigned char *)s; p < end; p++) {
 		switch (*p) {
 		case '"':	fputs("\\\"", fp); break;
 		case '\\':	fputs("\\\\", fp); break;
@@ -130,6 +137,13 @@ jw_str(struct jw *w, const char *s)
 		fputs("null", w->fp);
 	else
 		jw_escape(w->fp, s);
+}
+
+void
+jw_strn(struct jw *w, const char *s, size_t n)
+{
+	jw_sep(w);
+	jw_escapen(w->fp, s, n);
 }
 
 void

@@ -31,6 +31,7 @@ void	jw_arr_begin(struct jw *);
 void	jw_arr_end(struct jw *);
 void	jw_key(struct jw *, const char *);
 void	jw_str(struct jw *, const char *);
+void	jw_strn(struct jw *, const char *, size_t);
 void	jw_u64(struct jw *, unsigned long long);
 void	jw_bool(struct jw *, int);
 void	jw_null(struct jw *);
@@ -39,6 +40,7 @@ void	jw_kvu(struct jw *, const char *, unsigned long long);
 void	jw_kvb(struct jw *, const char *, int);
 void	jw_end(struct jw *);
 void	jw_escape(FILE *, const char *);
+void	jw_escapen(FILE *, const char *, size_t);
 
 int	 jr_parse(const char *, size_t, json_t **, char *, size_t);
 

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,66 @@ type_name(int type)
 	return "unknown";
 }
 
+/*
+ * Typed values.  The library says what each value's text stands for
+ * (vudb_value_kind), and --json writes it so: a number as a JSON number,
+ * a yes/no flag as true/false, a list ("a@x,b@y"; "none" for no item) as
+ * an array of strings, the rest as strings.  A number beyond 2^53 - 1 is
+ * written as a string: RFC 8259 (section 6) warns that readers keeping
+ * numbers as doubles (JavaScript, jq) would round it.  A text that is not
+ * what its kind says (a newer library's value) is written as a string.
+ */
+#define JSON_SAFE_MAX	9007199254740991ULL	/* 2^53 - 1 */
+
+/* json_value - the value v of the given kind */
+void
+json_value(struct jw *w, int kind, const char *v)
+{
+	unsigned long long n;
+	const char *p, *e;
+	char *end;
+
+	switch (kind) {
+	case VUDB_KIND_NUMBER:
+		if (v[0] >= '0' && v[0] <= '9' && (v[0] != '0' || v[1] ==
+		    '\0')) {
+			errno = 0;
+			n = strtoull(v, &end, 10);
+			if (*end == '\0' && errno == 0 && n <= JSON_SAFE_MAX) {
+				jw_u64(w, n);
+				return;
+			}
+		}
+		break;
+	case VUDB_KIND_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+			jw_bool(w, v[0] == 'y');
+			return;
+		}
+		break;
+	case VUDB_KIND_LIST:
+		jw_arr_begin(w);
+		if (strcmp(v, "none") != 0 && v[0] != '\0')
+			for (p = v; ; p = e + 1) {
+				e = p + strcspn(p, ",");
+				jw_strn(w, p, (size_t)(e - p));
+				if (*e == '\0')
+					break;
+			}
+		jw_arr_end(w);
+		return;
+	}
+	jw_str(w, v);
+}
+
+/* json_kv - "key": value, typed by its kind */
+void
+json_kv(struct jw *w, const char *key, int kind, const char *v)
+{
+	jw_key(w, key);
+	json_value(w, kind, v);
+}
+
 /* attr_shown - whether obj_json writes the stored attribute n */
 static int
 attr_shown(const struct vudb_obj *o, const char *n, int how)
@@ -174,7 +235,8 @@ obj_json(struct ctx *c, const struct vudb_obj *o, int how)
 	jw_obj_begin(&c->jw);
 	for (i = 0; vudb_obj_attr(o, i, &n, &v) == VUDB_OK; i++)
 		if (attr_shown(o, n, how))
-			jw_kv(&c->jw, n, v);
+			json_kv(&c->jw, n, vudb_value_kind(vudb_obj_type(o),
+			    n), v);
 	jw_obj_end(&c->jw);
 	if ((how & OBJ_SHOW) && vudb_obj_type(o) != VUDB_ALIAS &&
 	    vudb_obj_type(o) != VUDB_RELOCATED &&
@@ -184,7 +246,8 @@ obj_json(struct ctx *c, const struct vudb_obj *o, int how)
 		for (i = 0; (e = vudb_effective_name(vudb_obj_type(o), i)) !=
 		    NULL; i++)
 			if ((v = vudb_obj_effective(o, e)) != NULL)
-				jw_kv(&c->jw, e, v);
+				json_kv(&c->jw, e, vudb_value_kind(
+				    vudb_obj_type(o), e), v);
 		jw_obj_end(&c->jw);
 	}
 	if ((how & OBJ_SHOW) && vudb_obj_type(o) == VUDB_USER)

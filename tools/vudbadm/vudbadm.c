@@ -6,6 +6,10 @@
  * opening the store, and the rules every command follows for errors: one
  * line on stderr, "vudbadm: user add: matsui@pc1.example: already exists",
  * and a sysexits(3) exit status mapped from the library's status code.
+ * Under --json, stderr holds JSON instead: each warning one object as it
+ * comes, and a failure's messages gathered into one object written as
+ * vudbadm ends, {"error":{"status":...,"message":...,"exit":...}} (the
+ * shape is in vudbadm(8), JSON OUTPUT).
  */
 #include "config.h"
 
@@ -68,13 +72,193 @@ exit_code(int rc)
 	return EX_TEMPFAIL;
 }
 
+/*
+ * JSON errors.  json_errors is set when --json is among the words before
+ * "--" (so that a usage error, found before the command parses its
+ * options, is JSON too).  Messages of a failure wait in errs (the last
+ * one is the "message", the ones before it "details"), the usage lines in
+ * usage_lines, and err_finish() writes the one object once the exit status
+ * is known.  The status word is the library's status when a library call
+ * failed (fail, fail_rc), else the word of the exit status.
+ */
+#define MAXERRS		64
+static int	 json_errors;
+static char	*errs[MAXERRS];
+static size_t	 nerrs, lost_errs;
+static char	*usage_lines[128];
+static size_t	 nusage;
+static int	 err_rc;	/* library status of the failure, or 0 */
+static char	 err_cmd[64];
+static char	*suggestion;
+
+/* status_word - the word of a library status (JSON errors) */
+static const char *
+status_word(int rc)
+{
+	switch (rc) {
+	case VUDB_ENOTFOUND:	return "notfound";
+	case VUDB_ETEMP:	return "temp";
+	case VUDB_EINVAL:	return "invalid";
+	case VUDB_EEXIST:	return "exists";
+	case VUDB_ENOMEM:	return "nomem";
+	case VUDB_ECORRUPT:	return "corrupt";
+	case VUDB_ENOTSUP:	return "notsup";
+	case VUDB_EVERSION:	return "version";
+	case VUDB_ESYS:		return "system";
+	case VUDB_EAUTH:	return "auth";
+	case VUDB_EDISABLED:	return "disabled";
+	case VUDB_ELIMIT:	return "limit";
+	case VUDB_ENOMAP:	return "nomap";
+	case VUDB_ERDONLY:	return "readonly";
+	case VUDB_ENOSTORE:	return "nostore";
+	}
+	return NULL;
+}
+
+/* exit_word - the word of an exit status (JSON errors) */
+static const char *
+exit_word(int ex)
+{
+	switch (ex) {
+	case EX_NOTFOUND:	return "refused";
+	case EX_USAGE:		return "usage";
+	case EX_DATAERR:	return "invalid";
+	case EX_NOINPUT:	return "noinput";
+	case EX_NOUSER:		return "notfound";
+	case EX_UNAVAILABLE:	return "notsup";
+	case EX_SOFTWARE:	return "software";
+	case EX_OSERR:		return "system";
+	case EX_CANTCREAT:	return "exists";
+	case EX_IOERR:		return "io";
+	case EX_TEMPFAIL:	return "temp";
+	case EX_NOPERM:		return "denied";
+	}
+	return "error";
+}
+
+/*
+ * keep - a copy of a message line in v (of max); when errs is full, the
+ * one before s is dropped and counted, so that the last message (a
+ * summary, say) is always kept
+ */
 static void
-vmsg(struct ctx *, const char *, va_list)
-    __attribute__((format(printf, 2, 0)));
+keep(char **v, size_t *n, size_t max, const char *s)
+{
+	char *copy;
+
+	if (v == errs && *n == max) {
+		free(v[--(*n)]);
+		lost_errs++;
+	}
+	if (*n < max && (copy = strdup(s)) != NULL)
+		v[(*n)++] = copy;
+	else if (v == errs)
+		lost_errs++;
+}
+
+/* jmsg - one {"warning":{...}} object on stderr */
+static void
+jmsg(const char *kind, const char *msg)
+{
+	struct jw w;
+
+	jw_init(&w, stderr);
+	jw_obj_begin(&w);
+	jw_key(&w, kind);
+	jw_obj_begin(&w);
+	if (err_cmd[0] != '\0')
+		jw_kv(&w, "command", err_cmd);
+	jw_kv(&w, "message", msg);
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	jw_end(&w);
+}
+
+/*
+ * err_finish - under --json, the one error object of a failure (exit
+ * status ex, not 0), or the messages as warnings when the command ended
+ * well after all; returns ex
+ */
+static int
+err_finish(int ex)
+{
+	struct jw w;
+	const char *st;
+	size_t i;
+
+	if (!json_errors || (nerrs == 0 && nusage == 0))
+		goto out;
+	fflush(stdout);
+	if (ex == EX_OK) {
+		for (i = 0; i < nerrs; i++)
+			jmsg("warning", errs[i]);
+		goto out;
+	}
+	st = err_rc != 0 && status_word(err_rc) != NULL ?
+	    status_word(err_rc) : exit_word(ex);
+	jw_init(&w, stderr);
+	jw_obj_begin(&w);
+	jw_key(&w, "error");
+	jw_obj_begin(&w);
+	jw_kv(&w, "status", st);
+	jw_kv(&w, "message", nerrs > 0 ? errs[nerrs - 1] :
+	    "usage");
+	jw_kvu(&w, "exit", (unsigned long long)ex);
+	if (err_cmd[0] != '\0')
+		jw_kv(&w, "command", err_cmd);
+	if (nerrs > 1 || lost_errs > 0) {
+		jw_key(&w, "details");
+		jw_arr_begin(&w);
+		for (i = 0; i + 1 < nerrs; i++)
+			jw_str(&w, errs[i]);
+		jw_arr_end(&w);
+		if (lost_errs > 0)
+			jw_kvu(&w, "details_left_out", lost_errs);
+	}
+	if (suggestion != NULL)
+		jw_kv(&w, "suggestion", suggestion);
+	if (nusage > 0) {
+		jw_key(&w, "usage");
+		jw_arr_begin(&w);
+		for (i = 0; i < nusage; i++)
+			jw_str(&w, usage_lines[i]);
+		jw_arr_end(&w);
+	}
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	jw_end(&w);
+out:
+	for (i = 0; i < nerrs; i++)
+		free(errs[i]);
+	for (i = 0; i < nusage; i++)
+		free(usage_lines[i]);
+	free(suggestion);
+	nerrs = nusage = 0;
+	suggestion = NULL;
+	return ex;
+}
 
 static void
-vmsg(struct ctx *c, const char *fmt, va_list ap)
+vmsg(struct ctx *, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
+/* vmsg - a message line: an error (err) or a warning */
+static void
+vmsg(struct ctx *c, int err, const char *fmt, va_list ap)
 {
+	char buf[2048];
+
+	if (json_errors || (c != NULL && c->json)) {
+		json_errors = 1;
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		if (c != NULL && c->cmd != NULL)
+			snprintf(err_cmd, sizeof(err_cmd), "%s", c->cmd);
+		if (err)
+			keep(errs, &nerrs, MAXERRS, buf);
+		else
+			jmsg("warning", buf);
+		return;
+	}
 	fflush(stdout);
 	fputs("vudbadm: ", stderr);
 	if (c != NULL && c->cmd != NULL)
@@ -83,13 +267,28 @@ vmsg(struct ctx *c, const char *fmt, va_list ap)
 	putc('\n', stderr);
 }
 
+/* emsg - an error line outside a command (words, global options) */
+static void
+emsg(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void
+emsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, 1, fmt, ap);
+	va_end(ap);
+}
+
 void
 warn_msg(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(c, fmt, ap);
+	vmsg(c, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -102,10 +301,26 @@ fail_msg(struct ctx *c, int code, const char *fmt, ...)
 	/* stopping for a signal: what that stopped is no failure */
 	if (caught != 0)
 		return code;
+	err_rc = 0;
 	va_start(ap, fmt);
-	vmsg(c, fmt, ap);
+	vmsg(c, 1, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+/* fail_rc - fail_msg for the library status rc: its exit status */
+int
+fail_rc(struct ctx *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (caught != 0)
+		return exit_code(rc);
+	err_rc = rc;
+	va_start(ap, fmt);
+	vmsg(c, 1, fmt, ap);
+	va_end(ap);
+	return exit_code(rc);
 }
 
 /*
@@ -118,19 +333,34 @@ fail(struct ctx *c, int rc, const char *what)
 	const char *m = vudb_errmsg(c->db);
 
 	if (m[0] != '\0')
-		return fail_msg(c, exit_code(rc), "%s", m);
+		return fail_rc(c, rc, "%s", m);
 	if (what != NULL)
-		return fail_msg(c, exit_code(rc), "%s: %s", what,
-		    vudb_strerror(rc));
-	return fail_msg(c, exit_code(rc), "%s", vudb_strerror(rc));
+		return fail_rc(c, rc, "%s: %s", what, vudb_strerror(rc));
+	return fail_rc(c, rc, "%s", vudb_strerror(rc));
 }
 
+/* usage_line - one command's usage; on stderr under --json, kept for
+ * the error object */
 static void
 usage_line(FILE *fp, const struct cmd *t)
 {
-	fprintf(fp, "       vudbadm [-d store] [--json] %s%s%s%s%s\n",
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "vudbadm [-d store] [--json] %s%s%s%s%s",
 	    t->group != NULL ? t->group : "", t->group != NULL ? " " : "",
 	    t->name, t->usage[0] != '\0' ? " " : "", t->usage);
+	if (fp == stderr && json_errors)
+		keep(usage_lines, &nusage, NELEM(usage_lines), buf);
+	else
+		fprintf(fp, "       %s\n", buf);
+}
+
+/* usage_start - the first words of a usage text on fp */
+static void
+usage_start(FILE *fp)
+{
+	if (fp != stderr || !json_errors)
+		fputs("usage:", fp);
 }
 
 static void
@@ -139,7 +369,12 @@ usage_all(FILE *fp)
 	const struct cmd *t;
 	size_t g;
 
-	fputs("usage: vudbadm [-d store] [--json] command [arguments]\n", fp);
+	if (fp == stderr && json_errors)
+		keep(usage_lines, &nusage, NELEM(usage_lines),
+		    "vudbadm [-d store] [--json] command [arguments]");
+	else
+		fputs("usage: vudbadm [-d store] [--json] command "
+		    "[arguments]\n", fp);
 	for (g = 0; g < NELEM(groups); g++)
 		for (t = groups[g]; t->name != NULL; t++)
 			usage_line(fp, t);
@@ -153,11 +388,12 @@ usage_error(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
+	err_rc = 0;
 	va_start(ap, fmt);
-	vmsg(c, fmt, ap);
+	vmsg(c, 1, fmt, ap);
 	va_end(ap);
 	if (current != NULL) {
-		fputs("usage:", stderr);
+		usage_start(stderr);
 		usage_line(stderr, current);
 	}
 	return EX_USAGE;
@@ -465,6 +701,7 @@ die_of_signal(int sig)
 {
 	sigset_t set;
 
+	(void)err_finish(128 + sig);
 	fflush(stderr);
 	(void)signal(sig, SIG_DFL);
 	sigemptyset(&set);
@@ -557,11 +794,34 @@ watchdog(void *arg)
 		if (vudb_check(wd_db) == VUDB_OK)
 			continue;
 		fflush(stdout);
-		fprintf(stderr, "vudbadm: %s: the store was lost while this "
-		    "command waited for a process that died holding what it "
-		    "waited for (%s); what it had not committed is not done: "
-		    "run it again\n", c->cmd != NULL ? c->cmd : "",
-		    vudb_errmsg(wd_db));
+		if (json_errors) {
+			/* the main thread is stuck: its messages are lost */
+			char m[1024];
+			struct jw w;
+
+			snprintf(m, sizeof(m), "the store was lost while this "
+			    "command waited for a process that died holding "
+			    "what it waited for (%s); what it had not "
+			    "committed is not done: run it again",
+			    vudb_errmsg(wd_db));
+			jw_init(&w, stderr);
+			jw_obj_begin(&w);
+			jw_key(&w, "error");
+			jw_obj_begin(&w);
+			jw_kv(&w, "status", "temp");
+			jw_kv(&w, "message", m);
+			jw_kvu(&w, "exit", caught != 0 ?
+			    128 + (unsigned)caught : EX_TEMPFAIL);
+			jw_kv(&w, "command", c->cmd != NULL ? c->cmd : "");
+			jw_obj_end(&w);
+			jw_obj_end(&w);
+			jw_end(&w);
+		} else
+			fprintf(stderr, "vudbadm: %s: the store was lost "
+			    "while this command waited for a process that "
+			    "died holding what it waited for (%s); what it "
+			    "had not committed is not done: run it again\n",
+			    c->cmd != NULL ? c->cmd : "", vudb_errmsg(wd_db));
 		if (caught != 0)
 			die_of_signal(caught);
 		_exit(EX_TEMPFAIL);
@@ -625,7 +885,7 @@ open_store(struct ctx *c, int flags)
 	if ((rc = vudb_open(c->store, flags, &c->db)) != VUDB_OK) {
 		const char *m = vudb_open_errmsg();
 
-		rc = fail_msg(c, exit_code(rc), "%s", m[0] != '\0' ? m :
+		rc = fail_rc(c, rc, "%s", m[0] != '\0' ? m :
 		    vudb_strerror(rc));
 		if (caught != 0)
 			die_of_signal(caught);
@@ -697,7 +957,7 @@ usage_of(FILE *fp, const char *w1, const char *w2)
 			    (w2 != NULL && strcmp(w2, t->name) != 0))
 				continue;
 			if (n++ == 0)
-				fputs("usage:", fp);
+				usage_start(fp);
 			usage_line(fp, t);
 		}
 	return n;
@@ -738,26 +998,46 @@ unknown(const char *w1, const char *w2)
 	const struct cmd *s;
 	int known = group_known(w1);
 
+	char sug[128];
+
 	if (known && w2 == NULL)
-		fprintf(stderr, "vudbadm: %s: subcommand missing\n", w1);
+		emsg("%s: subcommand missing", w1);
 	else if (known)
-		fprintf(stderr, "vudbadm: %s %s: unknown subcommand\n", w1,
-		    w2);
+		emsg("%s %s: unknown subcommand", w1, w2);
 	else
-		fprintf(stderr, "vudbadm: %s: unknown command\n", w1);
+		emsg("%s: unknown command", w1);
 	s = known && w2 == NULL ? NULL : suggest(w1, w2);
 	if (s == NULL && !known && w2 != NULL)
 		s = suggest(w1, w2 = NULL);	/* at least the group */
+	sug[0] = '\0';
 	if (s != NULL && s->group == NULL)
-		fprintf(stderr, "vudbadm: did you mean '%s'?\n", s->name);
+		snprintf(sug, sizeof(sug), "%s", s->name);
 	else if (s != NULL && w2 == NULL)
-		fprintf(stderr, "vudbadm: did you mean '%s'?\n", s->group);
+		snprintf(sug, sizeof(sug), "%s", s->group);
 	else if (s != NULL)
-		fprintf(stderr, "vudbadm: did you mean '%s %s'?\n", s->group,
-		    s->name);
-	if (!known || usage_of(stderr, w1, NULL) == 0)
+		snprintf(sug, sizeof(sug), "%s %s", s->group, s->name);
+	if (sug[0] != '\0' && json_errors)
+		suggestion = strdup(sug);
+	else if (sug[0] != '\0')
+		fprintf(stderr, "vudbadm: did you mean '%s'?\n", sug);
+	if ((!known || usage_of(stderr, w1, NULL) == 0) && !json_errors)
 		fputs("vudbadm: 'vudbadm help' lists the commands\n", stderr);
 	return EX_USAGE;
+}
+
+/* list_commands - "help --commands": every command, one a line, as its
+ * words ("user add", "lookup"), for completion scripts */
+static int
+list_commands(void)
+{
+	const struct cmd *t;
+	size_t g;
+
+	for (g = 0; g < NELEM(groups); g++)
+		for (t = groups[g]; t->name != NULL; t++)
+			printf("%s%s%s\n", t->group != NULL ? t->group : "",
+			    t->group != NULL ? " " : "", t->name);
+	return EX_OK;
 }
 
 /* help_asked - whether args, up to "--", hold --help */
@@ -779,14 +1059,18 @@ static const struct option global_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-int
-main(int argc, char **argv)
+/* run - vudbadm; returns the exit status */
+static int
+run(int argc, char **argv)
 {
 	struct ctx c;
 	const struct cmd *t;
 	char cmdname[64];
 	int i, ch, used, rc;
 
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			json_errors = 1;
 	/* passwords pass through this process: no core file may keep one */
 	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -811,14 +1095,14 @@ main(int argc, char **argv)
 			printf("vudbadm %s\n", vudb_version(NULL, NULL, NULL));
 			return EX_OK;
 		case ':':
+			emsg("%s needs an argument", argv[optind - 1]);
 			usage_all(stderr);
 			return EX_USAGE;
 		default:
 			if (optopt != 0 && optopt != 'V')
-				fprintf(stderr, "vudbadm: unknown option -%c\n",
-				    optopt);
+				emsg("unknown option -%c", optopt);
 			else
-				fprintf(stderr, "vudbadm: unknown option %.*s\n",
+				emsg("unknown option %.*s",
 				    (int)strcspn(argv[optind - 1], "="),
 				    argv[optind - 1]);
 			usage_all(stderr);
@@ -827,12 +1111,16 @@ main(int argc, char **argv)
 	}
 	i = optind;
 	if (i < argc && strcmp(argv[i], "help") == 0) {
+		if (i + 2 == argc && strcmp(argv[i + 1], "--commands") == 0)
+			return list_commands();
 		if (i + 1 >= argc) {
 			usage_all(stdout);
 			return EX_OK;
 		}
-		if (i + 3 < argc)
+		if (i + 3 < argc) {
+			emsg("help: too many arguments");
 			return usage_all(stderr), EX_USAGE;
+		}
 		if (usage_of(stdout, argv[i + 1], i + 2 < argc ?
 		    argv[i + 2] : NULL) > 0)
 			return EX_OK;
@@ -840,6 +1128,7 @@ main(int argc, char **argv)
 		    NULL);
 	}
 	if (i >= argc) {
+		emsg("command missing");
 		usage_all(stderr);
 		return EX_USAGE;
 	}
@@ -876,4 +1165,10 @@ main(int argc, char **argv)
 		die_of_signal(caught);
 	store_busy = 0;
 	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	return err_finish(run(argc, argv));
 }

@@ -67,6 +67,8 @@ int	 usage_error(struct ctx *, const char *, ...)
 int	 fail(struct ctx *, int, const char *);
 int	 fail_msg(struct ctx *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+int	 fail_rc(struct ctx *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
 int	 exit_code(int);
 void	 warn_msg(struct ctx *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -108,6 +110,8 @@ const char *type_name(int);
 #define OBJ_SHOW	0x1	/* obj_json: show and list */
 #define OBJ_EXPORT	0x2	/* obj_json: export */
 #define OBJ_TIMES	0x4	/* obj_json: export with created, updated */
+void	 json_value(struct jw *, int, const char *);
+void	 json_kv(struct jw *, const char *, int, const char *);
 void	 obj_json(struct ctx *, const struct vudb_obj *, int);
 void	 obj_show(struct ctx *, const struct vudb_obj *);
 int	 list_domains(struct ctx *, char ***, size_t *, int);

@@ -29,7 +29,7 @@ t 64 -d "$S" alias add lonely@pc1.example
 t 0 -d "$S" alias show info@pc1.example
 out_has "matsui@pc1.example,matsui@pc2.example"
 t 0 -d "$S" --json alias show info@pc1.example
-js 'd["type"] == "alias"' 'd["attrs"]["dest"] == "matsui@pc1.example,matsui@pc2.example"'
+js 'd["type"] == "alias"' 'd["attrs"]["dest"] == ["matsui@pc1.example", "matsui@pc2.example"]'
 t 0 -d "$S" alias list pc1.example
 out_has "SOURCE"
 out_has "sales@pc1.example  matsui@pc1.example,postmaster@pc2.example"
@@ -108,7 +108,7 @@ t 0 -d "$S" sender list
 out_has "info@pc1.example    matsui@pc2.example,postmaster@pc2.example"
 t 0 -d "$S" --json sender list pc1.example
 jsl 'len(d) == 2' 'd[0]["type"] == "sender"' \
-    'd[0]["attrs"]["logins"] == "matsui@pc2.example,postmaster@pc2.example"'
+    'd[0]["attrs"]["logins"] == ["matsui@pc2.example", "postmaster@pc2.example"]'
 t 0 -d "$S" --json sender list info@pc1.example
 js 'd["name"] == "info@pc1.example"'
 t 65 -d "$S" sender grant info@pc1.example "bad login"

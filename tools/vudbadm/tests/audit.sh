@@ -2,8 +2,9 @@
 # audit.sh - the audit log (issue 15, item 7).  Every change through the
 # library appends one line to STORE/audit.log: time, uid and user,
 # program, operation, object; never a password or a hash.  vudbadm log
-# shows it (--since, a domain, --json); it moves to audit.log.1 past
-# VUDB_AUDIT_MAX bytes; a log that cannot be written fails no change.
+# shows it (--since, a domain, --json); it moves to audit.log.1 past the
+# store setting audit_max (0: never); a log that cannot be written fails
+# no change.  init and convert write theirs too.
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
 
 . "${top_srcdir:-.}/tools/vudbadm/tests/common.sh"
@@ -46,6 +47,7 @@ printf '%s\n' '{"type":"domain","name":"pc5.example","attrs":{}}' \
     >"$T/in.jsonl"
 v import "$T/in.jsonl" >/dev/null
 
+has init store "$S"
 has set setting password_scheme
 has add domain pc1.example
 has add user matsui@pc1.example
@@ -127,8 +129,8 @@ nchecks=$((nchecks + 1))
 out_has "batch domain pc6.example 5 more changes not listed"
 out_has "add alias b998@pc6.example dest=kato@pc2.example"
 
-# rotation: past VUDB_AUDIT_MAX the log moves to audit.log.1
-export VUDB_AUDIT_MAX=1000
+# rotation: past audit_max the log moves to audit.log.1
+t 0 -d "$S" set audit_max 1000
 i=0
 while [ "$i" -lt 30 ]; do
 	v alias add "r$i@pc1.example" kato@pc2.example
@@ -144,7 +146,53 @@ out_has "add alias r29@pc1.example"
 nchecks=$((nchecks + 1))
 [ "$(wc -l <"$T/out")" -eq "$(cat "$S/audit.log.1" "$L" | grep -c pc1.example)" ] ||
     fail_check "log reads audit.log.1 and audit.log"
-unset VUDB_AUDIT_MAX
+# audit_max 0: the log is never moved (rotated by other means)
+t 0 -d "$S" set audit_max 0
+ino=$(stat -c %i "$L")
+i=0
+while [ "$i" -lt 10 ]; do
+	v alias add "z$i@pc1.example" kato@pc2.example
+	i=$((i + 1))
+done
+nchecks=$((nchecks + 1))
+[ "$(stat -c %i "$L")" = "$ino" ] && [ "$(stat -c %s "$L")" -gt 1300 ] ||
+    fail_check "audit_max 0: the log was moved"
+t 65 -d "$S" set audit_max lots
+t 0 -d "$S" unset audit_max
+t 0 -d "$S" get -h audit_max
+out_is 8388608
+
+# init and convert: each writes its lines, in the store it changes
+# (VUDB_BACKEND may make the stores LMDB ones: tests/lmdb-programs.sh)
+be=$(v get -h backend)
+other=lmdb
+[ "$be" = lmdb ] && other=bdb
+S2=$T/store2
+t 0 -d "$S2" init
+L2=$S2/audit.log
+nchecks=$((nchecks + 1))
+[ "$(wc -l <"$L2")" -eq 1 ] || fail_check "init: $(cat "$L2")"
+awk -F '\t' -v s="$S2" -v be="$be" '$5 == "init" && $6 == "store" && $7 == s &&
+    $8 == "backend=" be && $4 == "vudbadm" { f = 1 } END { exit !f }' "$L2" ||
+    fail_check "init line: $(cat "$L2")"
+# init again: the store exists, nothing changes, no line
+t 0 -d "$S2" init
+nchecks=$((nchecks + 1))
+[ "$(wc -l <"$L2")" -eq 1 ] || fail_check "init again wrote a line"
+S3=$T/store3
+t 0 -d "$S" convert "$other:$S3"
+L=$S3/audit.log
+has init store "$S3"
+has convert domain pc1.example
+has convert domain pc2.example
+has set setting uid
+awk -F '\t' -v s="$be:$S" '$5 == "convert" && $7 == "pc2.example" &&
+    index($8, "from " s ", ") == 1 && $8 ~ /, [0-9]+ records$/ { f = 1 }
+    END { exit !f }' "$L" ||
+    fail_check "convert line: $(grep convert "$L" | head -2)"
+t 0 -d "$other:$S3" log pc1.example
+out_has "convert domain pc1.example from $be:$S"
+L=$S/audit.log
 
 # a log that cannot be written fails no change: a warning, exit 0
 rm -f "$L"

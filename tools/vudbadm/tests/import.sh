@@ -37,7 +37,7 @@ t 0 -d "$S" export --times
 jsl 'all("created" in x["attrs"] and "updated" in x["attrs"] for x in d if x["type"] != "setting")'
 t 0 -d "$S" export pc2.example
 jsl 'len(d) == 4' 'd[0]["name"] == "pc2.example"' \
-    'd[0]["attrs"] == {"services": "imap,pop3", "max_users": "10"}'
+    'd[0]["attrs"] == {"services": ["imap", "pop3"], "max_users": 10}'
 t 67 -d "$S" export nosuch.example
 
 # ---- round trip into an empty store
@@ -100,7 +100,18 @@ not json at all
 {"type":"user","name":"a b@ok.example"}
 {"type":"domain","name":"bad..example"}
 {"type":"user","name":"b@ok.example","attrs":[]}
-{"type":"user","name":"b@ok.example","attrs":{"quota_bytes":5}}
+{"type":"user","name":"b@ok.example","attrs":{"quota_bytes":true}}
+{"type":"user","name":"b@ok.example","attrs":{"quota_bytes":-5}}
+{"type":"user","name":"b@ok.example","attrs":{"quota_bytes":1.5}}
+{"type":"user","name":"b@ok.example","attrs":{"enabled":1}}
+{"type":"user","name":"b@ok.example","attrs":{"services":[1]}}
+{"type":"user","name":"b@ok.example","attrs":{"services":["imap,pop3"]}}
+{"type":"user","name":"b@ok.example","attrs":{"services":{"imap":true}}}
+{"type":"user","name":"b@ok.example","attrs":{"name":5}}
+{"type":"user","name":"b@ok.example","attrs":{"nosuch":5}}
+{"type":"user","name":"b@ok.example","attrs":{"home":null}}
+{"type":"setting","name":"uid","value":[5000]}
+{"type":"setting","name":"mail_base","value":1}
 {"type":"user","name":"b@ok.example","extra":1}
 {"type":"alias","name":"c@ok.example","attrs":{}}
 {"type":"sender","name":"c@ok.example","attrs":{"dest":"x@ok.example"}}
@@ -127,7 +138,7 @@ t 65 -d "$S4" import "$T/partial"
 err_has "$T/partial:5: quota_bytes"
 err_has "nothing of b.example was imported"
 t 0 -d "$S4" --json domain list
-jsl 'len(d) == 2' 'd[0]["name"] == "a.example"' 'd[0]["effective"]["users"] == "1"'
+jsl 'len(d) == 2' 'd[0]["name"] == "a.example"' 'd[0]["effective"]["users"] == 1'
 t 67 -d "$S4" user show u@b.example
 # a limit
 cat >"$T/limit" <<'JL'
@@ -195,17 +206,17 @@ t 0 -d "$S9" import --skip-existing "$T/again2"
 out_has "imported 0 settings, 0 domains, 1 users, 0 aliases"
 out_has "; 3 existing entries skipped"
 t 0 -d "$S9" --json user show u@again.example
-js 'd["attrs"]["quota_bytes"] == str(1 << 30)'
+js 'd["attrs"]["quota_bytes"] == (1 << 30)'
 t 0 -d "$S9" lookup alias x@again.example
 out_is "u@again.example"
 t 0 -d "$S9" import --update --dry-run "$T/again2"
 out_has "2 existing entries would be updated"
 t 0 -d "$S9" --json user show u@again.example
-js 'd["attrs"]["quota_bytes"] == str(1 << 30)'
+js 'd["attrs"]["quota_bytes"] == (1 << 30)'
 t 0 -d "$S9" --json import --update "$T/again2"
 js 'd["updated"] == 2' 'd["users"] == 0'
 t 0 -d "$S9" --json user show u@again.example
-js 'd["attrs"]["quota_bytes"] == str(2 << 30)'
+js 'd["attrs"]["quota_bytes"] == (2 << 30)'
 t 0 -d "$S9" lookup alias x@again.example
 out_is "v@again.example"
 # entries whose domain is missing create it
@@ -268,12 +279,12 @@ IN=$T/pwone t 0 -d "$S5" auth one@pf1.example
 IN=$T/pwone t 0 -d "$S5" auth three@pf1.example
 IN=$T/pwtwo t 0 -d "$S5" auth two@pf2.example
 t 0 -d "$S5" --json user show one@pf1.example
-js 'd["attrs"]["uid"] == "3000"' 'd["attrs"]["gid"] == "3001"' \
+js 'd["attrs"]["uid"] == 3000' 'd["attrs"]["gid"] == 3001' \
     'd["attrs"]["home"] == "/home/one"' \
-    'd["attrs"]["quota_bytes"] == str(1 << 30)' \
-    'd["attrs"]["quota_messages"] == "10"'
+    'd["attrs"]["quota_bytes"] == (1 << 30)' \
+    'd["attrs"]["quota_messages"] == 10'
 t 0 -d "$S5" --json user show two@pf2.example
-js 'd["attrs"]["quota_messages"] == "500"' '"uid" not in d["attrs"]'
+js 'd["attrs"]["quota_messages"] == 500' '"uid" not in d["attrs"]'
 t 0 -d "$S5" --json user show four@pf1.example
 js 'd["has_password"] == False'
 printf 'ok@pf3.example:%s\nbad@pf3.example:plaintext\n' "$h1" >"$T/pwbad"

@@ -24,7 +24,7 @@ v sender grant info@pc1.example matsui@pc1.example
 t 0 -d "$S" user rename matsui@pc1.example taro@pc1.example
 t 67 -d "$S" user show matsui@pc1.example
 t 0 -d "$S" --json user show taro@pc1.example
-js 'd["attrs"]["quota_bytes"] == str(2 << 30)' \
+js 'd["attrs"]["quota_bytes"] == (2 << 30)' \
     'd["effective"]["maildir"] == "pc1.example/matsui/Maildir/"' \
     'd["effective"]["home"] == "/var/vmail/pc1.example/matsui"'
 t 0 -d "$S" lookup mailbox taro@pc1.example
@@ -56,9 +56,9 @@ out_is "taro@pc3.example,other@pc2.example"
 IN=$T/pw1 t 0 -d "$S" auth taro@pc3.example
 IN=$T/pw2 t 1 -d "$S" auth taro@pc3.example
 t 0 -d "$S" --json domain show pc1.example
-js 'd["effective"]["users"] == "0"'
+js 'd["effective"]["users"] == 0'
 t 0 -d "$S" --json domain show pc3.example
-js 'd["effective"]["users"] == "1"'
+js 'd["effective"]["users"] == 1'
 
 # refusals
 t 73 -d "$S" user rename taro@pc3.example matsui@pc2.example
@@ -81,6 +81,6 @@ out_is "pc2.example/matsui/Maildir/"
 t 0 -d "$S" lookup alias pm@pc4.example
 out_is "matsui@pc4.example"
 t 0 -d "$S" --json domain show pc4.example
-js 'd["attrs"]["max_users"] == "1"' 'd["effective"]["users"] == "1"'
+js 'd["attrs"]["max_users"] == 1' 'd["effective"]["users"] == 1'
 
 done_testing
