@@ -37,9 +37,11 @@
 struct shared {
 	uint64_t	ack;		/* the last acknowledged version */
 	int		stop;
+	int		wdone;		/* the writer is gone */
 	unsigned long long lookups[2], stale[2], temp[2], hits[2];
 	unsigned long long commits, wfail;
-	char		why[2][256];
+	char		why[2][256];	/* the first stale answer */
+	char		twhy[2][256];	/* the last temporary failure */
 };
 
 static struct shared *sh;
@@ -90,8 +92,10 @@ writer(const char *url)
 	uint64_t v;
 	int rc;
 
-	if (vudb_open(url, 0, &db) != VUDB_OK)
+	if (vudb_open(url, 0, &db) != VUDB_OK) {
+		__atomic_store_n(&sh->wdone, 1, __ATOMIC_RELEASE);
 		_exit(2);
+	}
 	for (v = 2; !__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE); v++) {
 		if ((rc = write_version(db, v)) != VUDB_OK) {
 			/* not acknowledged: the same version again */
@@ -105,6 +109,7 @@ writer(const char *url)
 		sh->commits++;
 	}
 	vudb_close(db);
+	__atomic_store_n(&sh->wdone, 1, __ATOMIC_RELEASE);
 	_exit(0);
 }
 
@@ -144,8 +149,9 @@ reader(const char *url, int id, unsigned long long n)
 	if (vudb_open(url, VUDB_RDONLY | VUDB_CACHE, &db) != VUDB_OK)
 		_exit(2);
 	/* n lookups, and on until the writer made MIN_VERSIONS */
-	for (i = 0; i < n || __atomic_load_n(&sh->ack, __ATOMIC_ACQUIRE) <
-	    MIN_VERSIONS; i++) {
+	for (i = 0; i < n || (__atomic_load_n(&sh->ack, __ATOMIC_ACQUIRE) <
+	    MIN_VERSIONS && !__atomic_load_n(&sh->wdone, __ATOMIC_ACQUIRE));
+	    i++) {
 		alias = i % 2 == 0;
 		a1 = __atomic_load_n(&sh->ack, __ATOMIC_ACQUIRE);
 		rc = vudb_lookup(db, alias ? "alias" : "mailbox",
@@ -154,10 +160,10 @@ reader(const char *url, int id, unsigned long long n)
 		sh->lookups[id]++;
 		if (rc != VUDB_OK && rc != VUDB_ENOTFOUND) {
 			sh->temp[id]++;
-			snprintf(sh->why[id], sizeof(sh->why[id]), "%s: %s",
+			snprintf(sh->twhy[id], sizeof(sh->twhy[id]), "%s: %s",
 			    vudb_strerror(rc), vudb_errmsg(db));
-		} else if (!fits(alias, a1, a2 + 1, rc, answer)) {
-			sh->stale[id]++;
+		} else if (!fits(alias, a1, a2 + 1, rc, answer) &&
+		    sh->stale[id]++ == 0) {
 			snprintf(sh->why[id], sizeof(sh->why[id]),
 			    "%s: %s with versions %llu..%llu acknowledged",
 			    alias ? "t@s.example" : "n@s.example",
@@ -170,9 +176,16 @@ reader(const char *url, int id, unsigned long long n)
 			rc = vudb_lookup(db, "mailbox", fixed[(i / 8) % 4],
 			    &answer);
 			sh->lookups[id]++;
-			if ((rc == VUDB_OK) != ((i / 8) % 4 < 2) ||
-			    (rc != VUDB_OK && rc != VUDB_ENOTFOUND))
-				sh->stale[id]++;
+			if (rc != VUDB_OK && rc != VUDB_ENOTFOUND) {
+				sh->temp[id]++;
+				snprintf(sh->twhy[id], sizeof(sh->twhy[id]),
+				    "%s: %s", vudb_strerror(rc),
+				    vudb_errmsg(db));
+			} else if ((rc == VUDB_OK) != ((i / 8) % 4 < 2) &&
+			    sh->stale[id]++ == 0)
+				snprintf(sh->why[id], sizeof(sh->why[id]),
+				    "%s: %s", fixed[(i / 8) % 4],
+				    rc == VUDB_OK ? answer : "not found");
 			vudb_free(answer);
 		}
 	}
@@ -234,9 +247,10 @@ main(int argc, char **argv)
 		failed += sh->stale[i] + sh->temp[i];
 		hits += sh->hits[i];
 		printf("reader %d: %llu lookups, %llu from the cache, %llu "
-		    "stale, %llu temporary failures%s%s\n", i, sh->lookups[i],
-		    sh->hits[i], sh->stale[i], sh->temp[i],
-		    sh->why[i][0] ? "; last: " : "", sh->why[i]);
+		    "stale, %llu temporary failures%s%s%s%s\n", i,
+		    sh->lookups[i], sh->hits[i], sh->stale[i], sh->temp[i],
+		    sh->why[i][0] ? "; first stale: " : "", sh->why[i],
+		    sh->twhy[i][0] ? "; last failure: " : "", sh->twhy[i]);
 	}
 	printf("writer: %llu versions committed and acknowledged, %llu "
 	    "failed commits\n", sh->commits, sh->wfail);
