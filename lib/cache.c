@@ -45,7 +45,7 @@
 #define WAYS		4
 /* what the allocation of an entry's bytes costs besides them */
 #define MALLOC_COST	16
-#define ENTRY_COST	(sizeof(struct centry) + MALLOC_COST)
+#define ENTRY_ROOM	128
 
 struct centry {
 	uint64_t	 hash;		/* 0: empty */
@@ -201,11 +201,11 @@ vudb__cache_setup(struct vudb *db)
 	if (db->acache != NULL && db->acache->limit == limit)
 		return;
 	vudb__cache_free(db);
-	/* room for the table and entries of ~64 bytes on average */
+	/* an entry for every ENTRY_ROOM bytes: its slot in the table and
+	 * the bytes of a key and answer of the usual length */
 	if (limit < 64 * 1024)
 		return;
-	for (nsets = 1; (nsets * 2) * WAYS * (ENTRY_COST * 2 + 64) <= limit;
-	    nsets *= 2)
+	for (nsets = 1; (nsets * 2) * WAYS * ENTRY_ROOM <= limit; nsets *= 2)
 		;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return;

@@ -44,7 +44,7 @@ static const struct {
 	[VUDB__S_SHA_ROUNDS] =		{ "sha_rounds", VUDB__K_COUNT, "5000" },
 	[VUDB__S_CACHE_SIZE] =		{ "cache_size", VUDB__K_SIZE, "67108864" },
 	[VUDB__S_MAX_OPEN_DOMAINS] =	{ "max_open_domains", VUDB__K_COUNT, "100000" },
-	[VUDB__S_LOOKUP_CACHE_SIZE] =	{ "lookup_cache_size", VUDB__K_SIZE, "16777216" },
+	[VUDB__S_LOOKUP_CACHE_SIZE] =	{ "lookup_cache_size", VUDB__K_SIZE, "33554432" },
 	[VUDB__S_BACKEND] =		{ "backend", VUDB__K_TEXT, "bdb" },
 };
 
