@@ -353,6 +353,14 @@ env_short(struct lm_env *e, long long *size_r, long long *need_r)
 	if (mdb_env_info(e->env, &info) != 0)
 		return 1;
 	*need_r = ((long long)info.me_last_pgno + 1) * (long long)e->psize;
+	if (*size_r >= *need_r)
+		return 0;
+	/* A writer writes its new pages, growing the file, before the meta
+	 * page that counts them: a size taken before the meta was read may
+	 * be from before that commit.  Only the size after it tells. */
+	if (fstat(e->fd, &sb) != 0)
+		return 1;
+	*size_r = (long long)sb.st_size;
 	return *size_r < *need_r;
 }
 

@@ -15,7 +15,9 @@
  * address of such a store bounces after an upgrade.
  *
  * This is the hot path: no allocation but the answer, one backend get in
- * the common case, records scanned in place.
+ * the common case, records scanned in place; a handle opened with
+ * VUDB_CACHE answers a key asked before from its answer cache (cache.c)
+ * while nothing it depends on has changed.
  */
 #include "config.h"
 
@@ -397,6 +399,7 @@ lookup_sender(struct vudb *db, struct vudb__dom *d, const struct key *k,
 			return d->target == NULL ? VUDB_ENOTFOUND : rc;
 		if (td->is_alias || !td->enabled)
 			return VUDB_ENOTFOUND;
+		vudb__lookup_dep(db, td->name);
 		tk = *k;
 		snprintf(tk.domain, sizeof(tk.domain), "%s", td->name);
 		return lookup_sender(db, td, &tk, answer_r);
@@ -537,6 +540,8 @@ lookup(struct vudb *db, int m, const char *key, char **answer_r)
 		return rc;
 	if (!d->enabled)
 		return VUDB_ENOTFOUND;
+	/* the answer depends on d's records from here on */
+	vudb__lookup_dep(db, d->name);
 	if ((rc = parse_key(db, d, key, len, at, &k)) != 0)
 		return rc == VUDB_ENOMEM ? rc : VUDB_ENOTFOUND;
 	memcpy(k.domain, d->name, d->namelen + 1);
@@ -555,10 +560,28 @@ lookup(struct vudb *db, int m, const char *key, char **answer_r)
 	return VUDB_ENOTFOUND;
 }
 
+/* lookup_again - lookup, once more if the store was recovered under it */
+static int
+lookup_again(struct vudb *db, int m, const char *key, char **answer_r)
+{
+	int rc;
+
+	rc = lookup(db, m, key, answer_r);
+	/* the store was recovered under this lookup: ask the new one */
+	if (vudb__again(db, rc)) {
+		vudb__clearerr(db);
+		db->c_nocache = 1;
+		rc = lookup(db, m, key, answer_r);
+	}
+	return rc;
+}
+
 int
 vudb_lookup(struct vudb *db, const char *map, const char *key,
     char **answer_r)
 {
+	uint64_t gen;
+	size_t len;
 	int m, rc;
 
 	if (answer_r != NULL)
@@ -572,11 +595,17 @@ vudb_lookup(struct vudb *db, const char *map, const char *key,
 		    map != NULL ? map : "(null)");
 	if ((rc = vudb__refresh(db)) != VUDB_OK)
 		return rc;
-	rc = lookup(db, m, key, answer_r);
-	/* the store was recovered under this lookup: ask the new one */
-	if (vudb__again(db, rc)) {
-		vudb__clearerr(db);
-		rc = lookup(db, m, key, answer_r);
-	}
+	if (db->acache == NULL || key == NULL ||
+	    (len = strnlen(key, VUDB__ADDR_MAX + 1)) > VUDB__ADDR_MAX)
+		return lookup_again(db, m, key, answer_r);
+	/* an answer kept from a lookup that nothing changed since */
+	if (vudb__cache_get(db, m, key, len, answer_r, &rc))
+		return rc;
+	gen = db->gen;
+	db->c_slot = -1;
+	db->c_nocache = 0;
+	rc = lookup_again(db, m, key, answer_r);
+	vudb__cache_put(db, m, key, len, gen, rc, *answer_r);
+	db->c_slot = -1;
 	return rc;
 }

@@ -45,6 +45,7 @@ static const struct {
 	[VUDB__S_CACHE_SIZE] =		{ "cache_size", VUDB__K_SIZE, "67108864" },
 	[VUDB__S_MAX_OPEN_DOMAINS] =	{ "max_open_domains", VUDB__K_COUNT, "100000" },
 	[VUDB__S_AUDIT_MAX] =		{ "audit_max", VUDB__K_SIZE, "8388608" },
+	[VUDB__S_LOOKUP_CACHE_SIZE] =	{ "lookup_cache_size", VUDB__K_SIZE, "33554432" },
 	[VUDB__S_BACKEND] =		{ "backend", VUDB__K_TEXT, "bdb" },
 };
 
@@ -231,6 +232,7 @@ install:
 		db->set[i] = newset[i];
 	}
 	vudb__pwparams_update(db);
+	vudb__cache_setup(db);
 	return VUDB_OK;
 }
 

@@ -164,6 +164,7 @@ struct near {
 	const void	*key;
 	size_t		 klen;
 	int		 n;		/* entries seen: 0 before, 1 after */
+	int		 itself;	/* the key is there now */
 	const char	*bad;
 };
 
@@ -179,6 +180,8 @@ near_cb(void *arg, const void *key, size_t klen, const void *val,
 	rc = vudb__rec_check(key, klen, val, vlen);
 	if (rc == VUDB_ECORRUPT || rc == VUDB__REC_BAD)
 		nr->bad = "a record beside a key not found fails its checksum";
+	else if (after && keycmp(key, klen, nr->key, nr->klen) == 0)
+		nr->itself = 1;	/* added since the get, by a writer */
 	else if (after ? keycmp(key, klen, nr->key, nr->klen) <= 0 :
 	    keycmp(key, klen, nr->key, nr->klen) >= 0)
 		nr->bad = "keys out of order where a key was not found";
@@ -190,29 +193,41 @@ vudb__store_get(struct vudb *db, struct vudb__dom *d, void *txn,
     const void *key, size_t klen, struct vudb_buf *val)
 {
 	struct near nr;
-	int rc;
+	int rc, tries;
 
-	rc = result(db, db->be->get(&db->ctx, d->h, txn, key, klen, val),
-	    "get");
-	if (rc == VUDB_OK) {
-		if (vudb__rec_check(key, klen, val->data, val->len) ==
-		    VUDB_ECORRUPT)
-			return damaged(db, d, "a record fails its checksum");
-		return VUDB_OK;
+	/* A reader's get and near see the data each as it is then: a key
+	 * added between them is found by near, which is no damage; the
+	 * get is made again.  Found by near twice and never by get: a
+	 * damaged path to it. */
+	for (tries = 0; ; tries++) {
+		rc = result(db, db->be->get(&db->ctx, d->h, txn, key, klen,
+		    val), "get");
+		if (rc == VUDB_OK) {
+			if (vudb__rec_check(key, klen, val->data, val->len) ==
+			    VUDB_ECORRUPT)
+				return damaged(db, d,
+				    "a record fails its checksum");
+			return VUDB_OK;
+		}
+		if (rc != VUDB_ENOTFOUND || db->be->near == NULL)
+			return rc;
+		nr.key = key;
+		nr.klen = klen;
+		nr.n = 0;
+		nr.itself = 0;
+		nr.bad = NULL;
+		rc = result(db, db->be->near(&db->ctx, d->h, txn, key, klen,
+		    near_cb, &nr), "near");
+		if (rc != VUDB_OK)
+			return rc;
+		if (nr.bad != NULL)
+			return damaged(db, d, nr.bad);
+		if (!nr.itself)
+			return VUDB_ENOTFOUND;
+		if (txn != NULL || tries == 1)
+			return damaged(db, d, "a key not found is found "
+			    "beside itself");
 	}
-	if (rc != VUDB_ENOTFOUND || db->be->near == NULL)
-		return rc;
-	nr.key = key;
-	nr.klen = klen;
-	nr.n = 0;
-	nr.bad = NULL;
-	rc = result(db, db->be->near(&db->ctx, d->h, txn, key, klen, near_cb,
-	    &nr), "near");
-	if (rc != VUDB_OK)
-		return rc;
-	if (nr.bad != NULL)
-		return damaged(db, d, nr.bad);
-	return VUDB_ENOTFOUND;
 }
 
 struct checked {

@@ -76,6 +76,10 @@ vudb__in_txn(struct vudb *db, struct vudb__dom *d, vudb__txn_fn fn,
 		return rc;
 	}
 	rc = vudb__txn_run(db, fn, arg);
+	/* before the change is acknowledged: readers' kept answers of d
+	 * go (also after a failed commit, which may have been made) */
+	if (rc == VUDB_OK || db->commit_failed)
+		vudb__slot_bump(db, d->name);
 	if (rc == VUDB_OK && meta)
 		vudb__bump_gen(db);
 	return rc;
@@ -195,9 +199,11 @@ vudb_commit(struct vudb *db)
 			return VUDB_OK;
 		}
 	}
-	if (rc == VUDB_OK)
+	if (rc == VUDB_OK) {
 		rc = vudb__txn_finish(db, 1);
-	else
+		/* made, or maybe made: readers' kept answers of it go */
+		vudb__slot_bump(db, dom);
+	} else
 		(void)vudb__txn_finish(db, 0);
 	if (rc == VUDB_OK)
 		vudb__audit_flush(db, dom);

@@ -283,7 +283,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		return VUDB_EINVAL;
 	*db_r = NULL;
 	if ((flags & ~(VUDB_RDONLY | VUDB_CREATE | VUDB_BULK |
-	    VUDB_RECOVER)) != 0 || ((flags & VUDB_RDONLY) &&
+	    VUDB_RECOVER | VUDB_CACHE)) != 0 || ((flags & VUDB_RDONLY) &&
 	    (flags & (VUDB_CREATE | VUDB_BULK | VUDB_RECOVER)))) {
 		vudb__open_seterr("invalid flags");
 		return VUDB_EINVAL;
@@ -302,6 +302,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 	}
 	db->flags = flags;
 	db->ctx.db = db;
+	db->c_slot = -1;
 	if (scheme[0] != '\0')
 		db->be = vudb__backend_find(scheme, strlen(scheme), &compiled);
 	if (!vudb__store_is_dir(db)) {
@@ -369,6 +370,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		    vudb__store_name(db));
 		vudb__audit(db, "init", 0, "store", db->root, NULL, det);
 	}
+	vudb__cache_setup(db);
 	*db_r = db;
 	return VUDB_OK;
 fail:
@@ -398,6 +400,7 @@ vudb_close(struct vudb *db)
 		vudb__store_close(db);
 	}
 	vudb__gen_unmap(db);
+	vudb__cache_free(db);
 	for (i = 0; i < VUDB__S_COUNT; i++)
 		free(db->set[i]);
 	free(db->htab);

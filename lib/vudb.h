@@ -58,6 +58,7 @@ extern "C" {
 #define VUDB_CREATE	0x2	/* create (initialize) the store if missing */
 #define VUDB_BULK	0x4	/* loading: commits made durable by vudb_sync() */
 #define VUDB_RECOVER	0x8	/* make the environment anew; no other user */
+#define VUDB_CACHE	0x10	/* keep lookup answers (long-lived readers) */
 
 /* Entry types. */
 #define VUDB_DOMAIN	1	/* "pc1.example" */

@@ -26,6 +26,8 @@
  *                stamps, counts and limits, hash schemes in use
  *   keys.c       entry names and database keys; pre-folding key forms
  *   current.c    keeping a handle current: generation, lost-store reopen
+ *   cache.c      the answer cache of long-lived readers (VUDB_CACHE) and
+ *                the per-domain change counters that keep it exact
  *   domcache.c   the cache of open domain databases and domain records
  *   settings.c   STORE/vudb.conf: names, kinds, defaults, read, write
  *   store.c      the one door to storage: every backend call, checked
@@ -228,6 +230,7 @@ enum {
 	VUDB__S_QUOTA_MESSAGES, VUDB__S_ARGON2_MEMORY, VUDB__S_ARGON2_TIME,
 	VUDB__S_ARGON2_THREADS, VUDB__S_BLF_COST, VUDB__S_SHA_ROUNDS,
 	VUDB__S_CACHE_SIZE, VUDB__S_MAX_OPEN_DOMAINS, VUDB__S_AUDIT_MAX,
+	VUDB__S_LOOKUP_CACHE_SIZE,
 	VUDB__S_BACKEND,
 	VUDB__S_COUNT
 };
@@ -279,6 +282,12 @@ struct vudb {
 	size_t			 genlen;
 	uint64_t		 gen;
 	uint64_t		 localgen;
+	/* the answer cache (cache.c, VUDB_CACHE) and the domain slot a
+	 * lookup under way noted */
+	struct vudb__acache	*acache;
+	int			 c_slot;
+	int			 c_nocache;
+	uint64_t		 c_sval;
 	long long		 conf_mtime;
 	long long		 conf_checked;	/* second of the last look */
 	/* domain handle cache */
@@ -350,6 +359,24 @@ int	 vudb__refresh(struct vudb *);
 int	 vudb__again(struct vudb *, int rc);
 int	 vudb__again_write(struct vudb *, int rc);
 void	 vudb__bump_gen(struct vudb *);
+
+/* cache.c: the answer cache and the per-domain change counters, in the
+ * shared page after the store's generation (uint64_t index SLOT0 on) */
+#define VUDB__SLOT0		8
+#define VUDB__SLOTS		504
+#define VUDB__CACHE_AGE		60	/* seconds an entry is answered */
+struct vudb__acache;
+int	 vudb__slot(const char *domain);
+void	 vudb__slot_bump(struct vudb *, const char *domain);
+void	 vudb__lookup_dep(struct vudb *, const char *domain);
+void	 vudb__cache_setup(struct vudb *);
+void	 vudb__cache_free(struct vudb *);
+int	 vudb__cache_get(struct vudb *, int map, const char *key, size_t len,
+	    char **answer_r, int *rc_r);
+void	 vudb__cache_put(struct vudb *, int map, const char *key, size_t len,
+	    uint64_t gen, int rc, const char *answer);
+void	 vudb__cache_stats(const struct vudb *, unsigned long long *hits,
+	    unsigned long long *misses, size_t *bytes);
 
 /* domcache.c */
 void	 vudb__dom_budget(size_t max);

@@ -163,7 +163,7 @@ ensure_open(lua_State *L, struct lstore *s)
 
 	if (s->db != NULL)
 		return VUDB_OK;
-	rc = vudb_open(s->store, VUDB_RDONLY, &s->db);
+	rc = vudb_open(s->store, VUDB_RDONLY | VUDB_CACHE, &s->db);
 	if (rc != VUDB_OK) {
 		s->db = NULL;
 		lua_pushstring(L, "tempfail");

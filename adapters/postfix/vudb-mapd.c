@@ -633,7 +633,8 @@ mapd_store_open(struct vudb **db_r)
 {
 	int rc;
 
-	if ((rc = vudb_open(conf.store, VUDB_RDONLY, db_r)) != VUDB_OK) {
+	if ((rc = vudb_open(conf.store, VUDB_RDONLY | VUDB_CACHE, db_r)) !=
+	    VUDB_OK) {
 		mapd_log(LOG_WARNING, "open store %s: %s: %s",
 		    conf.store ? conf.store : "(default)", vudb_strerror(rc),
 		    vudb_open_errmsg());

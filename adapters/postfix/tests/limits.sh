@@ -12,6 +12,9 @@ need "$PYTHON"
 ADM=$builddir/tools/vudbadm/vudbadm
 P=$((20500 + ${VUDB_TEST_PORT_OFFSET:-0}))
 "$MKSTORE" -t "$T/store" || exit 99
+# the failures injected below (STORE/fail) must reach the store: no
+# answer cache, which answers a key asked before without the store
+echo "lookup_cache_size = 0" >>"$T/store/vudb.conf" || exit 99
 
 # ---- the connection limit: 20, all idle, then a 21st client
 start_mapd "$T/limit.log" -d "$T/store" -c 20 -w 1 \

@@ -18,6 +18,9 @@ TSENDER=$((P + 4)); TUID=$((P + 5)); TGID=$((P + 6)); TRELOC=$((P + 7))
 SM6=$((P + 8))
 
 "$MKSTORE" -t "$T/store" || exit 99
+# the failures injected below (STORE/fail) must reach the store: no
+# answer cache, which answers a key asked before without the store
+echo "lookup_cache_size = 0" >>"$T/store/vudb.conf" || exit 99
 postfix_conf "$T/pf"
 args="-d fail:$T/store -l socketmap:inet:127.0.0.1:$SM -l socketmap:unix:$UNIX
     -l tcp:domain:inet:127.0.0.1:$TDOMAIN

@@ -25,6 +25,9 @@ SOCK=$T/mapd.sock
 PF=$T/etc
 
 "$MKSTORE" -t "$T/store" || exit 99
+# the failures injected below (STORE/fail) must reach the store: no
+# answer cache, which answers a key asked before without the store
+echo "lookup_cache_size = 0" >>"$T/store/vudb.conf" || exit 99
 start_mapd "$T/mapd.log" -d "fail:$T/store" -m 0660 -g postfix \
     -l "socketmap:unix:$SOCK" \
     -l "socketmap:inet:127.0.0.1:$SM" \
