@@ -68,6 +68,10 @@ struct imp {
 	size_t		 nbad;		/* dry run: refused records */
 	char		**aliasdoms;	/* virtual: "@alias @target" sources */
 	size_t		 naliasdoms;
+	/* dry run: the domains made so far (each batch is rolled back, so
+	 * a domain's later batches make it again: counted once) */
+	char		**drydoms;
+	size_t		 ndrydoms;
 	const char	*file;
 	char		*buf;
 	size_t		 len;
@@ -787,6 +791,28 @@ batch_for(struct imp *im, const struct irec *r)
 	return VUDB_OK;
 }
 
+/* dry_first - in a dry run, whether the domain is made for the first
+ * time (remembered from now on); always 1 otherwise, or short of memory */
+static int
+dry_first(struct imp *im, const char *name)
+{
+	char **v;
+	size_t i;
+
+	if (!im->dry)
+		return 1;
+	for (i = 0; i < im->ndrydoms; i++)
+		if (strcmp(im->drydoms[i], name) == 0)
+			return 0;
+	if ((v = realloc(im->drydoms, (im->ndrydoms + 1) * sizeof(*v))) ==
+	    NULL)
+		return 1;
+	im->drydoms = v;
+	if ((v[im->ndrydoms] = strdup(name)) != NULL)
+		im->ndrydoms++;
+	return 1;
+}
+
 /* ensure_domain - the batch's domain exists, or is created */
 static int
 ensure_domain(struct imp *im)
@@ -800,7 +826,7 @@ ensure_domain(struct imp *im)
 	vudb_obj_free(o);
 	if (rc == VUDB_ENOTFOUND) {
 		rc = vudb_add(im->c->db, VUDB_DOMAIN, im->cur, NULL);
-		if (rc == VUDB_OK)
+		if (rc == VUDB_OK && dry_first(im, im->cur))
 			im->n[6]++;
 	}
 	if (rc == VUDB_OK)
@@ -1170,6 +1196,8 @@ run(struct imp *im)
 				    vudb_errmsg(im->c->db));
 			goto out;
 		}
+		if (r.type == VUDB_DOMAIN && !im->skipped_now)
+			(void)dry_first(im, im->cur);
 		if (r.type != T_DECL && !im->skipped_now &&
 		    (r.type != T_SETTING || strcmp(r.name, "backend") != 0))
 			im->n[r.type]++;
@@ -1253,6 +1281,9 @@ cmd_import(struct ctx *c, int argc, char **argv)
 	for (n = 0; n < (int)im.naliasdoms; n++)
 		vudb_free(im.aliasdoms[n]);
 	free(im.aliasdoms);
+	for (n = 0; n < (int)im.ndrydoms; n++)
+		free(im.drydoms[n]);
+	free(im.drydoms);
 	return rc;
 }
 
