@@ -209,13 +209,10 @@ vudb__cache_setup(struct vudb *db)
 		;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return;
-	if ((c->e = calloc(nsets * WAYS, sizeof(*c->e))) == NULL) {
-		free(c);
-		return;
-	}
+	/* the table comes with the first answer kept: a handle that never
+	 * looks up (Dovecot's logins through the Lua module) pays nothing */
 	c->nsets = nsets;
 	c->limit = (size_t)limit;
-	c->bytes = nsets * WAYS * sizeof(struct centry);
 	c->seed = mix(((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c ^
 	    (uint64_t)time(NULL));
 	db->acache = c;
@@ -229,7 +226,7 @@ vudb__cache_free(struct vudb *db)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nsets * WAYS; i++)
+	for (i = 0; c->e != NULL && i < c->nsets * WAYS; i++)
 		free(c->e[i].data);
 	free(c->e);
 	free(c);
@@ -251,7 +248,7 @@ vudb__cache_get(struct vudb *db, int map, const char *key, size_t len,
 	size_t i;
 	char *a;
 
-	if (c == NULL)
+	if (c == NULL || c->e == NULL)
 		return 0;
 	h = key_hash(c, map, key, len);
 	set = c->e + (h & (c->nsets - 1)) * WAYS;
@@ -303,6 +300,11 @@ vudb__cache_put(struct vudb *db, int map, const char *key, size_t len,
 	if (c == NULL || db->c_nocache || (rc != VUDB_OK &&
 	    rc != VUDB_ENOTFOUND) || gen != db->gen)
 		return;
+	if (c->e == NULL) {
+		if ((c->e = calloc(c->nsets * WAYS, sizeof(*c->e))) == NULL)
+			return;
+		c->bytes = c->nsets * WAYS * sizeof(struct centry);
+	}
 	alen = rc == VUDB_OK ? strlen(answer) : 0;
 	if (len > 1024 || alen > 65536)
 		return;
