@@ -4,8 +4,17 @@
 # (no error, no warning), check what they hold, then install them on this
 # host, install them again over themselves, remove and purge them, and
 # check each step: the vudb and vmail users and the store directory made
-# once, nothing started or enabled, the programs working from their
-# installed paths, purge leaving no file of ours.
+# once, user dovecot put in group vudb (and taken out on purge only if
+# the package put it there), nothing started or enabled, the programs
+# working from their installed paths, purge leaving no file of ours.
+# While they are installed, tests/debian-wiring.sh does README's "Wiring
+# a mail host" with them: a store in /var/lib/vudb, vudb-mapd started by
+# socket activation as its units say, a private Postfix with Debian's
+# stock master.cf and a private Dovecot with the installed Lua module.
+# Then an upgrade: packages built from the same tree with a lower version
+# (VERSION~old1) are installed, hold a store, and the current ones are
+# installed over them: the store, its users and the administrator's
+# changes are kept, nothing is started.
 #
 # As root on Debian 12 or 13 with debhelper and lintian (install-deps.sh).
 # It installs packages on the host: run by scripts/test.sh (CI), not by
@@ -57,6 +66,18 @@ then
 	ok "dpkg-buildpackage -us -uc -b ($(since))"
 else
 	bad "dpkg-buildpackage"; tail -40 "$tmp/build.log"; exit 1
+fi
+# the same tree with a lower version, for the upgrade below
+version=$(cd "$tmp/libvudb" && dpkg-parsechangelog -S Version)
+old=$version~old1
+mkdir "$tmp/old" && cp -a "$tmp/libvudb" "$tmp/old/" &&
+    sed -i "1s/($version)/($old)/" "$tmp/old/libvudb/debian/changelog" ||
+    exit 99
+if (cd "$tmp/old/libvudb" && dpkg-buildpackage -us -uc -b) \
+    >"$tmp/build-old.log" 2>&1; then
+	ok "dpkg-buildpackage of $old ($(since))"
+else
+	bad "dpkg-buildpackage of $old"; tail -40 "$tmp/build-old.log"; exit 1
 fi
 debs=
 for p in $pkgs; do
@@ -113,6 +134,10 @@ check_installed() {	# check_installed WHEN
 	getent passwd vmail >/dev/null || bad "$1: no user vmail"
 	id -nG vmail 2>/dev/null | tr ' ' '\n' | grep -qx vudb ||
 	    bad "$1: vmail is not in group vudb"
+	if getent passwd dovecot >/dev/null; then
+		id -nG dovecot | tr ' ' '\n' | grep -qx vudb ||
+		    bad "$1: dovecot is not in group vudb"
+	fi
 	[ "$(stat -c '%U:%G %a' /var/lib/vudb 2>/dev/null)" = "vudb:vudb 2770" ] ||
 	    bad "$1: /var/lib/vudb is $(stat -c '%U:%G %a' /var/lib/vudb 2>&1)"
 	for p in $pkgs; do
@@ -130,6 +155,13 @@ check_installed() {	# check_installed WHEN
 }
 if inst; then ok "install ($(since))"; else bad "install"; tail -30 "$tmp/apt.log"; exit 1; fi
 check_installed install
+if sh "$top/tests/debian-wiring.sh" >"$tmp/wiring.log" 2>&1; then
+	ok "README's wiring with the installed packages: $(tail -1 "$tmp/wiring.log") ($(since))"
+else
+	rc=$?
+	[ $rc -eq 77 ] || bad "README's wiring with the installed packages"
+	cat "$tmp/wiring.log"
+fi
 chmod 2750 /var/lib/vudb	# an administrator's change survives
 if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall \
     --no-install-recommends $debs >>"$tmp/apt.log" 2>&1; then
@@ -152,5 +184,41 @@ for p in $pkgs; do
 done
 [ $had_store = yes ] || [ ! -e /var/lib/vudb ] ||
     bad "purge left an empty /var/lib/vudb"
+
+# -- upgrade from an older version: the store and its users kept
+olddebs=
+for p in $pkgs; do olddebs="$olddebs $(ls "$tmp"/old/${p}_*.deb)"; done
+if DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    --no-install-recommends $olddebs >>"$tmp/apt.log" 2>&1; then
+	ok "install $old"
+else
+	bad "install $old"; tail -30 "$tmp/apt.log"
+fi
+adm() { (umask 007 && /usr/sbin/vudbadm "$@"); }
+adm init >/dev/null && adm domain add pc1.example >/dev/null &&
+    printf 'password-one\n' | adm user add matsui@pc1.example \
+    --password-stdin >/dev/null || bad "$old: a store in /var/lib/vudb"
+chmod 2750 /var/lib/vudb	# an administrator's change survives
+if DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    --no-install-recommends $debs >>"$tmp/apt.log" 2>&1; then
+	ok "upgrade $old -> $version ($(since))"
+else
+	bad "upgrade $old -> $version"; tail -30 "$tmp/apt.log"
+fi
+for p in $pkgs; do
+	[ "$(dpkg-query -W -f='${Version}' $p)" = "$version" ] ||
+	    bad "upgrade: $p is $(dpkg-query -W -f='${Version}' $p)"
+done
+[ "$(stat -c %a /var/lib/vudb)" = 2750 ] ||
+    bad "the upgrade changed the mode of /var/lib/vudb"
+chmod 2770 /var/lib/vudb
+printf 'password-one\n' | adm auth matsui@pc1.example >/dev/null 2>&1 ||
+    bad "upgrade: matsui@pc1.example cannot log in"
+[ "$(adm lookup mailbox matsui@pc1.example)" = pc1.example/matsui/Maildir/ ] ||
+    bad "upgrade: the store lost matsui@pc1.example"
+check_installed upgrade
+find /var/lib/vudb -mindepth 1 -delete
+if dpkg --purge $pkgs >>"$tmp/apt.log" 2>&1; then ok "purge after the upgrade"
+else bad "purge after the upgrade"; tail -30 "$tmp/apt.log"; fi
 [ $fail -eq 0 ] && echo "debian-packages: all passed ($(since))"
 exit $fail
