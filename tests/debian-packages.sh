@@ -35,12 +35,23 @@ had_vmail=no; getent passwd vmail >/dev/null && had_vmail=yes
 had_group=no; getent group vudb >/dev/null && had_group=yes
 had_vmailg=no; getent group vmail >/dev/null && had_vmailg=yes
 had_store=no; [ -e /var/lib/vudb ] && had_store=yes
+in_vudb() { id -nG "$1" 2>/dev/null | tr ' ' '\n' | grep -qx vudb; }
+# VUDB_PKG_DOVECOT_OUT=yes (tests/debian13.sh, in a root of its own): user
+# dovecot leaves group vudb first, so that vudb-dovecot's postinst adding
+# it and purge taking it back are tested; it is put back at the end
+took_dovecot_out=no
+if [ "${VUDB_PKG_DOVECOT_OUT:-no}" = yes ] && in_vudb dovecot; then
+	gpasswd -d dovecot vudb >/dev/null && took_dovecot_out=yes
+fi
+had_dovecot_vudb=no; in_vudb dovecot && had_dovecot_vudb=yes
 had_vmaildir=no; [ -e /var/vmail ] && had_vmaildir=yes
 pkgs="libvudb0 libvudb-dev vudb-common vudb-tools vudb-mapd vudb-dovecot"
 cleanup() {
 	dpkg --purge $pkgs >/dev/null 2>&1
 	[ $had_vmail = yes ] || deluser --quiet vmail >/dev/null 2>&1
 	[ $had_vudb = yes ] || deluser --quiet vudb >/dev/null 2>&1
+	[ $took_dovecot_out = no ] || in_vudb dovecot ||
+	    gpasswd -a dovecot vudb >/dev/null
 	[ $had_vmailg = yes ] || delgroup --quiet vmail >/dev/null 2>&1
 	[ $had_group = yes ] || delgroup --quiet vudb >/dev/null 2>&1
 	[ $had_store = yes ] || rm -rf /var/lib/vudb
@@ -58,7 +69,7 @@ since() { echo "$(( $(date +%s) - t0 )) s"; }
 # -- build, from the files git knows (and new ones), not the build trees
 mkdir "$tmp/libvudb"
 (cd "$top" && git ls-files -co --exclude-standard 2>/dev/null ||
-    find . -path ./.git -prune -o -type f -print) |
+    find . -path ./.git -prune -o \( -type f -o -type l \) -print) |
     grep -v -E '^(\./)?build[^/]*/' |
     (cd "$top" && tar -cf - -T -) | tar -xf - -C "$tmp/libvudb" || exit 99
 if (cd "$tmp/libvudb" && dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1
@@ -116,7 +127,7 @@ has libvudb-dev usr/include/vudb.h "usr/lib/$ma/libvudb.so" \
 has vudb-common usr/lib/sysusers.d/vudb.conf usr/lib/tmpfiles.d/vudb.conf
 has vudb-tools usr/sbin/vudbadm
 units=lib/systemd/system
-dpkg-deb -c "$tmp"/vudb-mapd_*.deb | grep -q ' \./usr/lib/systemd/system/' &&
+dpkg-deb -c "$tmp"/vudb-mapd_*.deb | grep ' \./usr/lib/systemd/system/' >/dev/null &&
     units=usr/lib/systemd/system
 has vudb-mapd usr/sbin/vudb-mapd $units/vudb-mapd.service \
     $units/vudb-mapd.socket
@@ -194,6 +205,22 @@ for p in $pkgs; do
 done
 [ $had_store = yes ] || [ ! -e /var/lib/vudb ] ||
     bad "purge left an empty /var/lib/vudb"
+if getent passwd dovecot >/dev/null; then
+	if [ $had_dovecot_vudb = yes ]; then
+		if in_vudb dovecot; then
+			ok "dovecot was in group vudb before: purge kept it there"
+		else
+			bad "purge took dovecot out of vudb, which it was in before"
+		fi
+	else
+		if in_vudb dovecot; then
+			bad "purge left dovecot in group vudb"
+		else
+			ok "the packages put dovecot in group vudb; purge took it out"
+		fi
+	fi
+fi
+[ -e /var/lib/vudb-dovecot ] && bad "purge left /var/lib/vudb-dovecot"
 
 # -- upgrade from an older version: the store and its users kept
 olddebs=

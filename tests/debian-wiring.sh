@@ -211,6 +211,9 @@ listen = 127.0.0.1
 ssl = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+# README: "Set first_valid_uid to the vmail uid or lower" (a system user
+# made by the package may have a uid below Dovecot's default, 500)
+first_valid_uid = $(id -u vmail)
 service anvil {
   unix_listener anvil-auth-penalty {
     mode = 0
