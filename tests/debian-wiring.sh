@@ -102,13 +102,17 @@ T=$(mktemp -d /var/tmp/vudb-wiring.XXXXXX) && chmod 0711 "$T" || exit 99
 check "the package made $STORE vudb:vudb 2770" \
     test "$(stat -c '%U:%G %a' $STORE)" = "vudb:vudb 2770"
 adm() { (umask 007 && /usr/sbin/vudbadm "$@"); }
-adm init >"$T/adm.log" 2>&1 &&
-adm set uid "$(id -u vmail)" && adm set gid "$(id -g vmail)" &&
-adm domain add pc1.example && adm domain add pc2.example &&
-printf 'password-one\n' | adm user add matsui@pc1.example --password-stdin &&
-printf 'password-two\n' | adm user add matsui@pc2.example --password-stdin &&
-adm alias add info@pc1.example matsui@pc1.example &&
-adm alias add @pc2.example matsui@pc2.example >>"$T/adm.log" 2>&1
+{
+	adm init &&
+	adm set uid "$(id -u vmail)" && adm set gid "$(id -g vmail)" &&
+	adm domain add pc1.example && adm domain add pc2.example &&
+	printf 'password-one\n' |
+	    adm user add matsui@pc1.example --password-stdin &&
+	printf 'password-two\n' |
+	    adm user add matsui@pc2.example --password-stdin &&
+	adm alias add info@pc1.example matsui@pc1.example &&
+	adm alias add @pc2.example matsui@pc2.example
+} >"$T/adm.log" 2>&1
 check "vudbadm makes the store in $STORE (default path)" test $? = 0 ||
     cat "$T/adm.log"
 check "vudbadm's default store is $STORE" \
