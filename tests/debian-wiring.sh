@@ -27,6 +27,7 @@
 #    installed /usr/share/vudb/dovecot-auth.lua, the installed Lua module
 #    found by Lua's own search path, the store /var/lib/vudb;
 #    doveadm auth test, SMTP AUTH through it, LMTP delivery.
+# 5. vudb-mapd stopped: Postfix defers mail (4xx), never refuses it.
 #
 # Everything it makes is removed at the end: the store's contents and
 # the mail under /var/vmail (the directories themselves are the
@@ -309,6 +310,13 @@ check "no password in Dovecot's log" \
     sh -c "! grep -q 'password-one\|password-two' '$T/dovecot/log/dovecot.log'"
 check "vudb-mapd logged no error" \
     sh -c "! grep -i 'error\|fatal' '$T/mapd.log'"
+
+# ---- vudb-mapd gone (the service stopped, the socket unit's file left):
+# Postfix defers the mail (4xx), it never bounces it
+stop_pid "$MAPD_PID"; MAPD_PID=
+send matsui@pc1.example down --from someone@remote.example >/dev/null
+check "with vudb-mapd stopped, mail is deferred with 4xx, not refused" \
+    grep -q '<\*\* *4[0-9][0-9]' "$T/swaks.out" || tail -5 "$T/swaks.out"
 
 echo "debian-wiring (Dovecot $dv): $((PASSED + FAILED)) checks, $FAILED failed"
 [ "$FAILED" -eq 0 ]
