@@ -30,19 +30,45 @@ if dpkg-query -W -f='${Status}' vudb-common 2>/dev/null | grep -q installed; the
 	echo "SKIP: vudb packages are installed on this host already"; exit 77
 fi
 tmp=$(mktemp -d /var/tmp/vudb-pkg.XXXXXX) || exit 99
+# VUDB_PKG_FRESH=yes (tests/debian13.sh, in a root of its own, under its
+# lock): the users and groups the packages make (vudb, vmail, and with
+# the group vudb user dovecot's membership of it) are taken away first,
+# so that the packages make them as on a fresh host: vmail gets whatever
+# system uid adduser gives (often below Dovecot's default first_valid_uid),
+# vudb-dovecot puts dovecot in vudb and purge takes it out.  They are made
+# again at the end with their old ids and members.
+saved=
+if [ "${VUDB_PKG_FRESH:-no}" = yes ]; then
+	saved=$(getent passwd vudb vmail; getent group vudb vmail)
+	for u in vudb vmail; do
+		! getent passwd $u >/dev/null || userdel $u || exit 99
+	done
+	for g in vudb vmail; do
+		! getent group $g >/dev/null || groupdel $g || exit 99
+	done
+fi
+restore_ids() {	# the users and groups VUDB_PKG_FRESH took away
+	[ -n "$saved" ] || return 0
+	echo "$saved" | awk -F: 'NF == 4' | while IFS=: read -r n _ id _; do
+		getent group "$n" >/dev/null || groupadd -g "$id" "$n"
+	done
+	echo "$saved" | awk -F: 'NF == 7' |
+	    while IFS=: read -r n _ id gid _ home shell; do
+		getent passwd "$n" >/dev/null ||
+		    useradd --system -M -u "$id" -g "$gid" -d "$home" \
+		    -s "$shell" "$n"
+	done
+	echo "$saved" | awk -F: 'NF == 4 && $4 != ""' |
+	    while IFS=: read -r n _ _ members; do
+		gpasswd -M "$members" "$n" >/dev/null
+	done
+}
 had_vudb=no; getent passwd vudb >/dev/null && had_vudb=yes
 had_vmail=no; getent passwd vmail >/dev/null && had_vmail=yes
 had_group=no; getent group vudb >/dev/null && had_group=yes
 had_vmailg=no; getent group vmail >/dev/null && had_vmailg=yes
 had_store=no; [ -e /var/lib/vudb ] && had_store=yes
 in_vudb() { id -nG "$1" 2>/dev/null | tr ' ' '\n' | grep -qx vudb; }
-# VUDB_PKG_DOVECOT_OUT=yes (tests/debian13.sh, in a root of its own): user
-# dovecot leaves group vudb first, so that vudb-dovecot's postinst adding
-# it and purge taking it back are tested; it is put back at the end
-took_dovecot_out=no
-if [ "${VUDB_PKG_DOVECOT_OUT:-no}" = yes ] && in_vudb dovecot; then
-	gpasswd -d dovecot vudb >/dev/null && took_dovecot_out=yes
-fi
 had_dovecot_vudb=no; in_vudb dovecot && had_dovecot_vudb=yes
 had_vmaildir=no; [ -e /var/vmail ] && had_vmaildir=yes
 pkgs="libvudb0 libvudb-dev vudb-common vudb-tools vudb-mapd vudb-dovecot"
@@ -50,12 +76,11 @@ cleanup() {
 	dpkg --purge $pkgs >/dev/null 2>&1
 	[ $had_vmail = yes ] || deluser --quiet vmail >/dev/null 2>&1
 	[ $had_vudb = yes ] || deluser --quiet vudb >/dev/null 2>&1
-	[ $took_dovecot_out = no ] || in_vudb dovecot ||
-	    gpasswd -a dovecot vudb >/dev/null
 	[ $had_vmailg = yes ] || delgroup --quiet vmail >/dev/null 2>&1
 	[ $had_group = yes ] || delgroup --quiet vudb >/dev/null 2>&1
 	[ $had_store = yes ] || rm -rf /var/lib/vudb
 	[ $had_vmaildir = yes ] || rm -rf /var/vmail
+	restore_ids
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -176,6 +201,7 @@ check_installed() {	# check_installed WHEN
 }
 if inst; then ok "install ($(since))"; else bad "install"; tail -30 "$tmp/apt.log"; exit 1; fi
 check_installed install
+echo "users: vudb $(id vudb 2>&1); vmail $(id vmail 2>&1)"
 if sh "$top/tests/debian-wiring.sh" >"$tmp/wiring.log" 2>&1; then
 	ok "README's wiring with the installed packages: $(tail -1 "$tmp/wiring.log") ($(since))"
 else

@@ -342,8 +342,9 @@ d13_run_integration() {
 for t in $D13_INTEGRATION; do
 	# shellcheck disable=SC2046
 	d13_run_integration "$t" $(case $t in
-	    # user dovecot out of group vudb first (the root is ours)
-	    tests/debian-packages.sh) echo VUDB_PKG_DOVECOT_OUT=yes ;;
+	    # the packages make their users as on a fresh host (the
+	    # root is ours; they are put back afterwards)
+	    tests/debian-packages.sh) echo VUDB_PKG_FRESH=yes ;;
 	    esac)
 	rc=$?
 	case $rc in
