@@ -24,7 +24,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
       liblua5.4-dev lua5.4
       postfix postfix-lmdb dovecot-core dovecot-imapd dovecot-lmtpd
       dovecot-auth-lua swaks python3 procps debootstrap
-      debhelper lintian"
+      debhelper lintian systemd"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -95,13 +95,16 @@ else
 	status=1
 fi
 part "make distcheck"
-# The Debian packages: build, lintian, install, reinstall, remove, purge
-# (about 1.5 minutes; VUDB_CHECK_PACKAGES=no skips it).
+# The Debian packages: build, lintian, install, README's wiring with the
+# installed packages (tests/debian-wiring.sh: socket-activated vudb-mapd,
+# a private Postfix and Dovecot), reinstall, remove, purge, upgrade from
+# a lower version (2 to 4 minutes; VUDB_CHECK_PACKAGES=no skips it).
 pkg_ok=1
 if [ "${VUDB_CHECK_PACKAGES:-yes}" = yes ]; then
 	if sh "$top/tests/debian-packages.sh" >"$dist/debian-packages.out" 2>&1
 	then
 		echo "debian packages: ok"
+		sed 's/^/    /' "$dist/debian-packages.out"
 	else
 		rc=$?
 		if [ $rc -eq 77 ]; then

@@ -15,7 +15,13 @@
 # Then the integration scripts in D13_INTEGRATION, each run inside the
 # root by d13_run_integration as make check would run it; today the frame
 # check of tests/frame24.sh (mail in through a chrooted smtpd, LMTP to
-# Dovecot 2.4, out over IMAP).  Every part says how long it took.
+# Dovecot 2.4, out over IMAP), and tests/debian-packages.sh: the Debian
+# packages built from the distributed files with trixie's debhelper,
+# lintian clean there, installed, README's wiring done with them
+# (tests/debian-wiring.sh: Postfix 3.10, Dovecot 2.4 with the installed
+# Lua module), reinstalled, upgraded from a lower version, removed and
+# purged inside the root (VUDB_DEBIAN13_PACKAGES=no leaves them out).
+# Every part says how long it took.
 #
 # The root is kept for the next run at VUDB_TRIXIE_ROOT (default
 # /var/tmp/vudb-trixie-root, about 1.5 GB), outside any source tree.  A
@@ -61,6 +67,8 @@ tests/debian13.sh		this test
 # dovecot-auth.lua) and the Lua login matrix (dovecot-lua.sh) run in
 # make check inside, like every test that knows Dovecot 2.4.
 D13_INTEGRATION="tests/frame24-check.sh"
+[ "${VUDB_DEBIAN13_PACKAGES:-yes}" = no ] ||
+    D13_INTEGRATION="$D13_INTEGRATION tests/debian-packages.sh"
 # the host runs the same tests at the same time: other ports inside
 D13_ENV="VUDB_TEST_PORT_OFFSET=3000 F24_PORT_BASE=24500 FUZZ_SECONDS=3"
 
@@ -332,7 +340,12 @@ d13_run_integration() {
 }
 
 for t in $D13_INTEGRATION; do
-	d13_run_integration "$t"
+	# shellcheck disable=SC2046
+	d13_run_integration "$t" $(case $t in
+	    # the packages make their users as on a fresh host (the
+	    # root is ours; they are put back afterwards)
+	    tests/debian-packages.sh) echo VUDB_PKG_FRESH=yes ;;
+	    esac)
 	rc=$?
 	case $rc in
 	0)	ok "trixie: $t" ;;
