@@ -736,22 +736,35 @@ bdb_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
  * first, so the write fails with ENOSPC and Berkeley DB reports it (a
  * region that cannot grow is one that is full: the cache evicts, a new
  * environment fails to open).  Other writes are plain writes.
+ *
+ * An allocation that runs out of blocks half way leaves the file grown
+ * to what it got (ext4 does; tmpfs gives it all back), zero-filled.  A
+ * region file left so, never written, misled every later opener: the
+ * first region, __db.001, read as a region of size 0 (mmap: EINVAL), and
+ * no process could open the store after the disk had room again until a
+ * recovery removed the regions.  So a failed allocation gives the file
+ * its old size back.
  */
 static ssize_t
 bdb_write(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
+	struct stat before, after;
 	size_t done = 0;
 	ssize_t n;
 	off_t off;
 	int ret;
 
-	if (len == 1 && (off = lseek(fd, 0, SEEK_CUR)) > 0) {
+	if (len == 1 && (off = lseek(fd, 0, SEEK_CUR)) > 0 &&
+	    fstat(fd, &before) == 0) {
 		do
 			ret = posix_fallocate(fd, 0, off + 1);
 		while (ret == EINTR);
 		/* a file system that cannot allocate ahead: as before */
 		if (ret != 0 && ret != EOPNOTSUPP && ret != EINVAL) {
+			if (fstat(fd, &after) == 0 &&
+			    after.st_size > before.st_size)
+				(void)ftruncate(fd, before.st_size);
 			errno = ret;
 			return -1;
 		}
