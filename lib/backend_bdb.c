@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -905,6 +906,109 @@ regions_clear(const char *path)
 	return stat(p, &sb) != 0;
 }
 
+/*
+ * Opening the environment one process at a time.  Berkeley DB orders the
+ * making of the regions only by O_EXCL on __db.001: a process that finds
+ * a first region not finished (its maker is at work, failed, or was
+ * killed half way) waits and looks again, after 3, 6 and 9 seconds,
+ * before it gives up ("unable to join the environment").  A login, or a
+ * vudb-mapd worker and every connection it serves, was silent for up to
+ * 18 s so: the fault campaign saw readers silent for 5 s while the disk
+ * was full and writers were being killed.  So our processes open the
+ * environment under an exclusive lock of OPEN_LOCK, which a process that
+ * dies lets go of.  Under it, no process of ours is making regions, and a
+ * first region that lacks the mark its maker sets last was left half made
+ * by one that is gone: it is removed at once, with the regions after it.
+ * The lock is waited for OPEN_WAIT_MS at most (its holder may be running
+ * a recovery): then the open is a temporary failure.  Where the lock file
+ * cannot be opened (a directory we may not write to), the open goes on
+ * without it, as before.  (Berkeley DB's own utilities do not take the
+ * lock: they are for a store that no program uses.)
+ */
+#define OPEN_LOCK	".vudb-open.lock"
+#define OPEN_WAIT_MS	2500
+#define REGION_MAGIC	0x120897U	/* Berkeley DB 5.3's REGENV magic, at
+					 * offset 0: the regions are made */
+
+/* open_lock - the lock of the store's openers, in *fd_r (-1: none to be
+ * had); -1 when another process held it for OPEN_WAIT_MS */
+static int
+open_lock(const char *path, int *fd_r)
+{
+	struct timespec pause = { 0, 5000000 };
+	struct stat sb;
+	char p[4096];
+	uint64_t end;
+	int fd;
+
+	*fd_r = -1;
+	snprintf(p, sizeof(p), "%s/" OPEN_LOCK, path);
+	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE)) == -1 &&
+	    (fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	/* for the group's other users too, whatever the umask */
+	if (fstat(fd, &sb) == 0 && sb.st_uid == geteuid() &&
+	    (sb.st_mode & 0660) != 0660)
+		(void)fchmod(fd, FILE_MODE);
+	end = now_ms() + OPEN_WAIT_MS;
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			close(fd);
+			return 0;
+		}
+		if (now_ms() >= end) {
+			close(fd);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	*fd_r = fd;
+	return 0;
+}
+
+/* regions_unfinished - whether __db.001 is there without the mark of
+ * finished regions (to be asked under open_lock) */
+static int
+regions_unfinished(const char *path)
+{
+	u_int32_t magic = 0;
+	struct stat sb;
+	char p[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/__db.001", path);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = pread(fd, &magic, sizeof(magic), 0);
+	if (fstat(fd, &sb) != 0)
+		sb.st_size = 0;
+	close(fd);
+	return sb.st_size < REGION_MIN || n != (ssize_t)sizeof(magic) ||
+	    magic != REGION_MAGIC;
+}
+
+/* regions_unlink - remove the region files __db.0NN (nobody uses them) */
+static void
+regions_unlink(const char *path)
+{
+	struct dirent *de;
+	char p[4096];
+	DIR *d;
+
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "__db.0", 6) != 0 ||
+		    strspn(de->d_name + 6, "0123456789") !=
+		    strlen(de->d_name + 6))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+		(void)unlink(p);
+	}
+	closedir(d);
+}
+
 /* env_regions - note which files e's regions are (just opened) */
 static void
 env_regions(struct bdb_env *e)
@@ -1061,7 +1165,7 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 	char *real;
 	long long domains;
 	u_int32_t oflags, lockers, fl;
-	int ret, rc, failchk, stale = 0;
+	int ret, rc, failchk, stale = 0, lockfd = -1;
 
 	*e_r = NULL;
 	if ((real = realpath(path, NULL)) == NULL)
@@ -1099,8 +1203,16 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 	 */
 	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
 	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
-	/* an empty __db.001 that Berkeley DB would wait 18 s for */
-	if (regions_stale(e->path, 1))
+	if (open_lock(e->path, &lockfd) != 0) {
+		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "bdb: %s: another "
+		    "process has been opening the environment for %d ms (a "
+		    "recovery?)", e->path, OPEN_WAIT_MS);
+		goto fail;
+	}
+	/* regions left half made, which Berkeley DB would wait 18 s for */
+	if (lockfd != -1 && regions_unfinished(e->path))
+		regions_unlink(e->path);
+	else if (lockfd == -1 && regions_stale(e->path, 1))
 		(void)regions_clear(e->path);
 	nospace = 0;
 	for (failchk = 1;;) {
@@ -1161,6 +1273,8 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 		e->handles = lockers - LOCKERS_SPARE;
 	else
 		e->handles = ~0ULL;	/* no limit: not made by us */
+	if (lockfd != -1)
+		close(lockfd);
 	e->listed = 1;
 	e->next = envs;
 	envs = e;
@@ -1169,6 +1283,8 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 fail:
 	if (e->env != NULL)
 		e->env->close(e->env, 0);
+	if (lockfd != -1)
+		close(lockfd);
 	free(e->path);
 	free(e);
 	return rc;

@@ -1773,6 +1773,57 @@ START_TEST(test_panics_give_back_regions)
 END_TEST
 
 /*
+ * Regions left half made (their maker failed for a full disk, or was
+ * killed while making them) are made anew at once: Berkeley DB's own
+ * joiner waits 3, 6 and 9 s for a maker that will never finish, and a
+ * login (or vudb-mapd's worker) was silent for 18 s.  A fresh empty
+ * __db.001, and a fresh one of zeroes, as those makers leave them.
+ */
+START_TEST(test_half_made_regions_do_not_wait)
+{
+	static const size_t sizes[] = { 0, 100000 };
+	struct timespec t0, t1;
+	struct vudb *r;
+	char path[4200], *answer, zero[4096];
+	size_t i, n;
+	double secs;
+	int fd;
+
+	if (strcmp(tu_backend(), "bdb") != 0)
+		return;
+	vudb_close(db);
+	db = NULL;
+	memset(zero, 0, sizeof(zero));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		/* no process has the store open: its regions go */
+		for (n = 1; n <= 9; n++) {
+			snprintf(path, sizeof(path), "%s/__db.00%zu", dir, n);
+			(void)unlink(path);
+		}
+		snprintf(path, sizeof(path), "%s/__db.001", dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0660);
+		ck_assert_int_ge(fd, 0);
+		for (n = 0; n < sizes[i]; n += sizeof(zero))
+			ck_assert_int_eq(write(fd, zero, sizeof(zero)),
+			    (ssize_t)sizeof(zero));
+		close(fd);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = tu_open(dir, VUDB_RDONLY);
+		answer = tu_lookup(r, "mailbox", "matsui@pc1.example");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ck_assert_str_eq(answer, "pc1.example/matsui/Maildir/");
+		free(answer);
+		vudb_close(r);
+		secs = (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		ck_assert_msg(secs < 2.0, "a __db.001 of %zu bytes left half "
+		    "made: the open took %.1f s", sizes[i], secs);
+	}
+	db = tu_open(dir, 0);
+}
+END_TEST
+
+/*
  * A writer's handle is usable again after a panic too, and a change that
  * met the panic before its commit (nothing of it made) is made again on
  * the new environment: a damaged page of another domain, or a recovery by
@@ -2329,6 +2380,7 @@ check_suite(void)
 	tcase_add_test(tc, test_threads_survive_panics);
 	tcase_add_test(tc, test_check_releases_dead_writer);
 	tcase_add_test(tc, test_panics_give_back_regions);
+	tcase_add_test(tc, test_half_made_regions_do_not_wait);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("logs");
 	tcase_add_checked_fixture(tc, setup, teardown);
