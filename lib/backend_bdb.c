@@ -919,51 +919,61 @@ regions_clear(const char *path)
  * dies lets go of.  Under it, no process of ours is making regions, and a
  * first region that lacks the mark its maker sets last was left half made
  * by one that is gone: it is removed at once, with the regions after it.
- * The lock is waited for OPEN_WAIT_MS at most (its holder may be running
- * a recovery): then the open is a temporary failure.  Where the lock file
- * cannot be opened (a directory we may not write to), the open goes on
- * without it, as before.  (Berkeley DB's own utilities do not take the
- * lock: they are for a store that no program uses.)
+ *
+ * An open takes milliseconds.  A holder that has been at it for
+ * OPEN_SLOW_MS (its time stamp on the lock file says when it began) runs
+ * a long recovery, or waits inside Berkeley DB for a mutex that a dead
+ * process held, perhaps for ever: nobody waits for it, and the open goes
+ * on without the lock, as it did before there was one (Berkeley DB's
+ * register lets one process recover at a time).  So does one that cannot
+ * open the lock file (a directory we may not write to).  (Berkeley DB's
+ * own utilities do not take the lock: they are for a store no program
+ * uses.)
  */
 #define OPEN_LOCK	".vudb-open.lock"
-#define OPEN_WAIT_MS	2500
+#define OPEN_SLOW_MS	1000
 #define REGION_MAGIC	0x120897U	/* Berkeley DB 5.3's REGENV magic, at
 					 * offset 0: the regions are made */
 
-/* open_lock - the lock of the store's openers, in *fd_r (-1: none to be
- * had); -1 when another process held it for OPEN_WAIT_MS */
+/* open_lock - the lock of the store's openers, as a descriptor to close
+ * after the open, or -1: none to be had (go on without) */
 static int
-open_lock(const char *path, int *fd_r)
+open_lock(const char *path)
 {
-	struct timespec pause = { 0, 5000000 };
+	struct timespec pause = { 0, 2000000 }, ts;
 	struct stat sb;
 	char p[4096];
 	uint64_t end;
 	int fd;
 
-	*fd_r = -1;
 	snprintf(p, sizeof(p), "%s/" OPEN_LOCK, path);
-	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE)) == -1 &&
-	    (fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
+	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE)) == -1)
+		return -1;
 	/* for the group's other users too, whatever the umask */
 	if (fstat(fd, &sb) == 0 && sb.st_uid == geteuid() &&
 	    (sb.st_mode & 0660) != 0660)
 		(void)fchmod(fd, FILE_MODE);
-	end = now_ms() + OPEN_WAIT_MS;
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			close(fd);
-			return 0;
+	end = now_ms() + OPEN_SLOW_MS;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/* when this open began */
+			if (futimens(fd, NULL) == 0)
+				return fd;
+			break;
 		}
-		if (now_ms() >= end) {
-			close(fd);
-			return -1;
-		}
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    now_ms() >= end || fstat(fd, &sb) != 0 ||
+		    clock_gettime(CLOCK_REALTIME, &ts) != 0)
+			break;
+		/* its holder began long ago */
+		if ((ts.tv_sec - sb.st_mtim.tv_sec) * 1000 +
+		    (ts.tv_nsec - sb.st_mtim.tv_nsec) / 1000000 >=
+		    OPEN_SLOW_MS)
+			break;
 		nanosleep(&pause, NULL);
 	}
-	*fd_r = fd;
-	return 0;
+	close(fd);
+	return -1;
 }
 
 /* regions_unfinished - whether __db.001 is there without the mark of
@@ -1203,12 +1213,7 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 	 */
 	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
 	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
-	if (open_lock(e->path, &lockfd) != 0) {
-		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "bdb: %s: another "
-		    "process has been opening the environment for %d ms (a "
-		    "recovery?)", e->path, OPEN_WAIT_MS);
-		goto fail;
-	}
+	lockfd = open_lock(e->path);
 	/* regions left half made, which Berkeley DB would wait 18 s for */
 	if (lockfd != -1 && regions_unfinished(e->path))
 		regions_unlink(e->path);
