@@ -925,28 +925,67 @@ regions_clear(const char *path)
  * a long recovery, or waits inside Berkeley DB for a mutex that a dead
  * process held, perhaps for ever: nobody waits for it, and the open goes
  * on without the lock, as it did before there was one (Berkeley DB's
- * register lets one process recover at a time).  So does one that cannot
- * open the lock file (a directory we may not write to).  (Berkeley DB's
- * own utilities do not take the lock: they are for a store no program
- * uses.)
+ * register lets one process recover at a time).  Such an opener may make
+ * regions while no holder looks, so it stamps OPEN_BYPASS first, and for
+ * OPEN_BYPASS_MS after that, holders remove no regions.  An opener that
+ * cannot open the lock file (a directory we may not write to) goes on
+ * without it too, and leaves regions alone.  (Berkeley DB's own utilities
+ * take no lock: they are for a store that no program uses.)
  */
 #define OPEN_LOCK	".vudb-open.lock"
+#define OPEN_BYPASS	".vudb-open.bypass"
 #define OPEN_SLOW_MS	1000
+#define OPEN_BYPASS_MS	10000
 #define REGION_MAGIC	0x120897U	/* Berkeley DB 5.3's REGENV magic, at
 					 * offset 0: the regions are made */
 
-/* open_lock - the lock of the store's openers, as a descriptor to close
- * after the open, or -1: none to be had (go on without) */
-static int
-open_lock(const char *path)
+/* age_ms - how long ago sb's file was modified, in milliseconds */
+static long long
+age_ms(const struct stat *sb)
 {
-	struct timespec pause = { 0, 2000000 }, ts;
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (long long)(ts.tv_sec - sb->st_mtim.tv_sec) * 1000 +
+	    (ts.tv_nsec - sb->st_mtim.tv_nsec) / 1000000;
+}
+
+/* stamp - set path's modification time to now (made if need be) */
+static void
+stamp(const char *path)
+{
 	struct stat sb;
-	char p[4096];
-	uint64_t end;
 	int fd;
 
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, FILE_MODE)) ==
+	    -1)
+		return;
+	if (fstat(fd, &sb) == 0 && sb.st_uid == geteuid() &&
+	    (sb.st_mode & 0660) != 0660)
+		(void)fchmod(fd, FILE_MODE);
+	(void)futimens(fd, NULL);
+	close(fd);
+}
+
+/*
+ * open_lock - the lock of the store's openers, as a descriptor to close
+ * after the open, or -1: none to be had (go on without).  *tidy_r: the
+ * holder may remove regions left half made (no opener went without the
+ * lock lately).
+ */
+static int
+open_lock(const char *path, int *tidy_r)
+{
+	struct timespec pause = { 0, 2000000 };
+	struct stat sb;
+	char p[4096], bp[4096];
+	uint64_t end;
+	int fd, slow = 0;
+
+	*tidy_r = 0;
 	snprintf(p, sizeof(p), "%s/" OPEN_LOCK, path);
+	snprintf(bp, sizeof(bp), "%s/" OPEN_BYPASS, path);
 	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE)) == -1)
 		return -1;
 	/* for the group's other users too, whatever the umask */
@@ -957,19 +996,25 @@ open_lock(const char *path)
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			/* when this open began */
-			if (futimens(fd, NULL) == 0)
-				return fd;
-			break;
+			if (futimens(fd, NULL) != 0)
+				break;
+			*tidy_r = !slow && (stat(bp, &sb) != 0 ||
+			    age_ms(&sb) >= OPEN_BYPASS_MS);
+			return fd;
 		}
 		if ((errno != EWOULDBLOCK && errno != EINTR) ||
-		    now_ms() >= end || fstat(fd, &sb) != 0 ||
-		    clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		    fstat(fd, &sb) != 0)
 			break;
-		/* its holder began long ago */
-		if ((ts.tv_sec - sb.st_mtim.tv_sec) * 1000 +
-		    (ts.tv_nsec - sb.st_mtim.tv_nsec) / 1000000 >=
-		    OPEN_SLOW_MS)
-			break;
+		/* its holder began long ago: say so before going on
+		 * without it, while it still holds the lock */
+		if (age_ms(&sb) >= OPEN_SLOW_MS || now_ms() >= end) {
+			if (slow)
+				break;
+			slow = 1;
+			stamp(bp);
+			continue;
+		}
+		slow = 0;
 		nanosleep(&pause, NULL);
 	}
 	close(fd);
@@ -1175,7 +1220,7 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 	char *real;
 	long long domains;
 	u_int32_t oflags, lockers, fl;
-	int ret, rc, failchk, stale = 0, lockfd = -1;
+	int ret, rc, failchk, stale = 0, lockfd, tidy;
 
 	*e_r = NULL;
 	if ((real = realpath(path, NULL)) == NULL)
@@ -1213,11 +1258,11 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 	 */
 	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
 	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
-	lockfd = open_lock(e->path);
+	lockfd = open_lock(e->path, &tidy);
 	/* regions left half made, which Berkeley DB would wait 18 s for */
-	if (lockfd != -1 && regions_unfinished(e->path))
+	if (tidy && regions_unfinished(e->path))
 		regions_unlink(e->path);
-	else if (lockfd == -1 && regions_stale(e->path, 1))
+	else if (!tidy && regions_stale(e->path, 1))
 		(void)regions_clear(e->path);
 	nospace = 0;
 	for (failchk = 1;;) {
@@ -1242,10 +1287,13 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 			failchk = 0;
 			continue;
 		}
-		/* regions left half made: once more, after their removal */
+		/* regions left half made: once more, after their removal
+		 * (by name under the lock: Berkeley DB's removal would try
+		 * to join them first, for 18 s more) */
 		if ((ret == EAGAIN || ret == DB_RUNRECOVERY) && !stale &&
 		    strstr(lastmsg, "unable to join") != NULL &&
-		    regions_stale(e->path, 0) && regions_clear(e->path)) {
+		    (tidy ? (regions_unlink(e->path), 1) :
+		    regions_stale(e->path, 0) && regions_clear(e->path))) {
 			stale = 1;
 			(void)e->env->close(e->env, 0);
 			e->env = NULL;
