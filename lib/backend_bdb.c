@@ -881,32 +881,6 @@ regions_empty(const char *path)
 }
 
 /*
- * regions_clear - remove regions left half made; whether they are gone.
- * An empty or all but empty __db.001 is removed alone: no region was
- * made after it (and Berkeley DB's removal would first try to join it,
- * for 18 s).
- */
-static int
-regions_clear(const char *path)
-{
-	char p[4096];
-	struct stat sb;
-	DB_ENV *env;
-
-	snprintf(p, sizeof(p), "%s/__db.001", path);
-	if (stat(p, &sb) == 0 && sb.st_size < REGION_MIN)
-		return unlink(p) == 0 || errno == ENOENT;
-	if (db_env_create(&env, 0) != 0)
-		return 0;
-	env->set_errcall(env, bdb_errcall);
-	env->set_msgcall(env, bdb_msgcall);
-	/* DB_ENV->remove destroys the handle */
-	(void)env->remove(env, path, DB_FORCE);
-	lastmsg[0] = '\0';
-	return stat(p, &sb) != 0;
-}
-
-/*
  * Opening the environment one process at a time.  Berkeley DB orders the
  * making of the regions only by O_EXCL on __db.001: a process that finds
  * a first region not finished (its maker is at work, failed, or was
@@ -1062,6 +1036,31 @@ regions_unlink(const char *path)
 		(void)unlink(p);
 	}
 	closedir(d);
+}
+
+/*
+ * regions_clear - remove regions left half made; whether they are gone.
+ * Only regions that were never finished: nobody could join them, so
+ * nobody had anything in them.  Finished ones that a process fails to
+ * join stay: they were removed here once with DB_ENV->remove(DB_FORCE),
+ * under every process that had them (whose uncommitted pages, flushed to
+ * the domain files, no recovery then undid, for the next opener found
+ * nobody dead in the register).  That is how a domain file could be left
+ * with pages missing (DB_PAGE_NOTFOUND) while the disk was full.  They
+ * are removed by name: Berkeley DB's removal would try to join them
+ * first, for 18 s.
+ */
+static int
+regions_clear(const char *path)
+{
+	char p[4096];
+	struct stat sb;
+
+	if (!regions_unfinished(path))
+		return 0;
+	regions_unlink(path);
+	snprintf(p, sizeof(p), "%s/__db.001", path);
+	return stat(p, &sb) != 0;
 }
 
 /* env_regions - note which files e's regions are (just opened) */
@@ -1260,9 +1259,7 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
 	lockfd = open_lock(e->path, &tidy);
 	/* regions left half made, which Berkeley DB would wait 18 s for */
-	if (tidy && regions_unfinished(e->path))
-		regions_unlink(e->path);
-	else if (!tidy && regions_stale(e->path, 1))
+	if (tidy || regions_stale(e->path, 1))
 		(void)regions_clear(e->path);
 	nospace = 0;
 	for (failchk = 1;;) {
@@ -1288,12 +1285,12 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 			continue;
 		}
 		/* regions left half made: once more, after their removal
-		 * (by name under the lock: Berkeley DB's removal would try
-		 * to join them first, for 18 s more) */
+		 * (under the lock at once, else once they are STALE_S old;
+		 * finished ones are never removed here: regions_clear) */
 		if ((ret == EAGAIN || ret == DB_RUNRECOVERY) && !stale &&
 		    strstr(lastmsg, "unable to join") != NULL &&
-		    (tidy ? (regions_unlink(e->path), 1) :
-		    regions_stale(e->path, 0) && regions_clear(e->path))) {
+		    (tidy || regions_stale(e->path, 0)) &&
+		    regions_clear(e->path)) {
 			stale = 1;
 			(void)e->env->close(e->env, 0);
 			e->env = NULL;
