@@ -351,14 +351,64 @@ still_damaged(const char *file, const char *marker)
 	return unlink(marker) != 0 && errno != ENOENT;
 }
 
+/*
+ * file_changed - whether the file of w's database, named file, is no
+ * longer the one the database has open (replaced: renamed over) or was
+ * cut short under it (a btree has a meta page and a root page at least);
+ * *short_r: the file now there is cut short.  Berkeley DB's handle keeps
+ * the file it opened, and answered "Invalid argument" or DB_PAGE_NOTFOUND
+ * for it until something else made the environment open anew.
+ */
+static int
+file_changed(struct bdb_db *w, char *file, size_t size, int *short_r)
+{
+	const char *fname = NULL, *dname = NULL;
+	struct stat open_sb, now_sb;
+	int fd;
+
+	*short_r = 0;
+	if (w->e == NULL || w->dbp->get_dbname(w->dbp, &fname, &dname) != 0 ||
+	    fname == NULL || w->dbp->fd(w->dbp, &fd) != 0 ||
+	    fstat(fd, &open_sb) != 0)
+		return 0;
+	snprintf(file, size, "%s/%s", w->e->path, fname);
+	if (stat(file, &now_sb) != 0)
+		return 0;
+	*short_r = now_sb.st_size < 2 * 4096;
+	return open_sb.st_dev != now_sb.st_dev ||
+	    open_sb.st_ino != now_sb.st_ino || open_sb.st_size < 2 * 4096;
+}
+
 static int
 bdb_fail(struct vudb_bectx *ctx, struct bdb_db *w, int ret, const char *what)
 {
 	struct bdb_env *e = w->e;
 	char file[4096], path[4200], why[512];
 	const char *fname = NULL, *dname = NULL;
-	int damaged;
+	int damaged, cut;
 
+	/* a file truncated or replaced under the open database (what
+	 * Berkeley DB says of it: EINVAL or DB_PAGE_NOTFOUND): every handle
+	 * takes the environment anew, and the file as it is now, as after
+	 * a damaged page; a file cut short is quarantined */
+	if ((ret == EINVAL || ret == DB_PAGE_NOTFOUND) && e != NULL &&
+	    file_changed(w, file, sizeof(file), &cut)) {
+		__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
+		snprintf(why, sizeof(why), "%s", lastmsg);
+		lastmsg[0] = '\0';
+		if (!cut)
+			return vudb__ctx_seterr(ctx, VUDB_ETEMP, "bdb: %s: %s: "
+			    "the file was replaced under its open database "
+			    "(%s); the environment is opened anew", file,
+			    what, db_strerror(ret));
+		snprintf(path, sizeof(path), "%s%s", file, DAMAGED_SUFFIX);
+		mark_damaged(file, path);
+		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT, "bdb: %s: %s: the "
+		    "file was cut short under its open database (%s%s%s); "
+		    "it is quarantined: restore it (or remove %s)", file,
+		    what, db_strerror(ret), why[0] != '\0' ? ": " : "", why,
+		    path);
+	}
 	if (ret != DB_RUNRECOVERY || e == NULL)
 		return bdb_status(ctx, ret, what);
 	__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
