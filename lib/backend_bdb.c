@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -350,14 +351,64 @@ still_damaged(const char *file, const char *marker)
 	return unlink(marker) != 0 && errno != ENOENT;
 }
 
+/*
+ * file_changed - whether the file of w's database, named file, is no
+ * longer the one the database has open (replaced: renamed over) or was
+ * cut short under it (a btree has a meta page and a root page at least);
+ * *short_r: the file now there is cut short.  Berkeley DB's handle keeps
+ * the file it opened, and answered "Invalid argument" or DB_PAGE_NOTFOUND
+ * for it until something else made the environment open anew.
+ */
+static int
+file_changed(struct bdb_db *w, char *file, size_t size, int *short_r)
+{
+	const char *fname = NULL, *dname = NULL;
+	struct stat open_sb, now_sb;
+	int fd;
+
+	*short_r = 0;
+	if (w->e == NULL || w->dbp->get_dbname(w->dbp, &fname, &dname) != 0 ||
+	    fname == NULL || w->dbp->fd(w->dbp, &fd) != 0 ||
+	    fstat(fd, &open_sb) != 0)
+		return 0;
+	snprintf(file, size, "%s/%s", w->e->path, fname);
+	if (stat(file, &now_sb) != 0)
+		return 0;
+	*short_r = now_sb.st_size < 2 * 4096;
+	return open_sb.st_dev != now_sb.st_dev ||
+	    open_sb.st_ino != now_sb.st_ino || open_sb.st_size < 2 * 4096;
+}
+
 static int
 bdb_fail(struct vudb_bectx *ctx, struct bdb_db *w, int ret, const char *what)
 {
 	struct bdb_env *e = w->e;
 	char file[4096], path[4200], why[512];
 	const char *fname = NULL, *dname = NULL;
-	int damaged;
+	int damaged, cut;
 
+	/* a file truncated or replaced under the open database (what
+	 * Berkeley DB says of it: EINVAL or DB_PAGE_NOTFOUND): every handle
+	 * takes the environment anew, and the file as it is now, as after
+	 * a damaged page; a file cut short is quarantined */
+	if ((ret == EINVAL || ret == DB_PAGE_NOTFOUND) && e != NULL &&
+	    file_changed(w, file, sizeof(file), &cut)) {
+		__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
+		snprintf(why, sizeof(why), "%s", lastmsg);
+		lastmsg[0] = '\0';
+		if (!cut)
+			return vudb__ctx_seterr(ctx, VUDB_ETEMP, "bdb: %s: %s: "
+			    "the file was replaced under its open database "
+			    "(%s); the environment is opened anew", file,
+			    what, db_strerror(ret));
+		snprintf(path, sizeof(path), "%s%s", file, DAMAGED_SUFFIX);
+		mark_damaged(file, path);
+		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT, "bdb: %s: %s: the "
+		    "file was cut short under its open database (%s%s%s); "
+		    "it is quarantined: restore it (or remove %s)", file,
+		    what, db_strerror(ret), why[0] != '\0' ? ": " : "", why,
+		    path);
+	}
 	if (ret != DB_RUNRECOVERY || e == NULL)
 		return bdb_status(ctx, ret, what);
 	__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
@@ -736,22 +787,35 @@ bdb_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
  * first, so the write fails with ENOSPC and Berkeley DB reports it (a
  * region that cannot grow is one that is full: the cache evicts, a new
  * environment fails to open).  Other writes are plain writes.
+ *
+ * An allocation that runs out of blocks half way leaves the file grown
+ * to what it got (ext4 does; tmpfs gives it all back), zero-filled.  A
+ * region file left so, never written, misled every later opener: the
+ * first region, __db.001, read as a region of size 0 (mmap: EINVAL), and
+ * no process could open the store after the disk had room again until a
+ * recovery removed the regions.  So a failed allocation gives the file
+ * its old size back.
  */
 static ssize_t
 bdb_write(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
+	struct stat before, after;
 	size_t done = 0;
 	ssize_t n;
 	off_t off;
 	int ret;
 
-	if (len == 1 && (off = lseek(fd, 0, SEEK_CUR)) > 0) {
+	if (len == 1 && (off = lseek(fd, 0, SEEK_CUR)) > 0 &&
+	    fstat(fd, &before) == 0) {
 		do
 			ret = posix_fallocate(fd, 0, off + 1);
 		while (ret == EINTR);
 		/* a file system that cannot allocate ahead: as before */
 		if (ret != 0 && ret != EOPNOTSUPP && ret != EINVAL) {
+			if (fstat(fd, &after) == 0 &&
+			    after.st_size > before.st_size)
+				(void)ftruncate(fd, before.st_size);
 			errno = ret;
 			return -1;
 		}
@@ -867,28 +931,185 @@ regions_empty(const char *path)
 }
 
 /*
+ * Opening the environment one process at a time.  Berkeley DB orders the
+ * making of the regions only by O_EXCL on __db.001: a process that finds
+ * a first region not finished (its maker is at work, failed, or was
+ * killed half way) waits and looks again, after 3, 6 and 9 seconds,
+ * before it gives up ("unable to join the environment").  A login, or a
+ * vudb-mapd worker and every connection it serves, was silent for up to
+ * 18 s so: the fault campaign saw readers silent for 5 s while the disk
+ * was full and writers were being killed.  So our processes open the
+ * environment under an exclusive lock of OPEN_LOCK, which a process that
+ * dies lets go of.  Under it, no process of ours is making regions, and a
+ * first region that lacks the mark its maker sets last was left half made
+ * by one that is gone: it is removed at once, with the regions after it.
+ *
+ * An open takes milliseconds.  A holder that has been at it for
+ * OPEN_SLOW_MS (its time stamp on the lock file says when it began) runs
+ * a long recovery, or waits inside Berkeley DB for a mutex that a dead
+ * process held, perhaps for ever: nobody waits for it, and the open goes
+ * on without the lock, as it did before there was one (Berkeley DB's
+ * register lets one process recover at a time).  Such an opener may make
+ * regions while no holder looks, so it stamps OPEN_BYPASS first, and for
+ * OPEN_BYPASS_MS after that, holders remove no regions.  An opener that
+ * cannot open the lock file (a directory we may not write to) goes on
+ * without it too, and leaves regions alone.  (Berkeley DB's own utilities
+ * take no lock: they are for a store that no program uses.)
+ */
+#define OPEN_LOCK	".vudb-open.lock"
+#define OPEN_BYPASS	".vudb-open.bypass"
+#define OPEN_SLOW_MS	1000
+#define OPEN_BYPASS_MS	10000
+#define REGION_MAGIC	0x120897U	/* Berkeley DB 5.3's REGENV magic, at
+					 * offset 0: the regions are made */
+
+/* age_ms - how long ago sb's file was modified, in milliseconds */
+static long long
+age_ms(const struct stat *sb)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (long long)(ts.tv_sec - sb->st_mtim.tv_sec) * 1000 +
+	    (ts.tv_nsec - sb->st_mtim.tv_nsec) / 1000000;
+}
+
+/* stamp - set path's modification time to now (made if need be) */
+static void
+stamp(const char *path)
+{
+	struct stat sb;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, FILE_MODE)) ==
+	    -1)
+		return;
+	if (fstat(fd, &sb) == 0 && sb.st_uid == geteuid() &&
+	    (sb.st_mode & 0660) != 0660)
+		(void)fchmod(fd, FILE_MODE);
+	(void)futimens(fd, NULL);
+	close(fd);
+}
+
+/*
+ * open_lock - the lock of the store's openers, as a descriptor to close
+ * after the open, or -1: none to be had (go on without).  *tidy_r: the
+ * holder may remove regions left half made (no opener went without the
+ * lock lately).
+ */
+static int
+open_lock(const char *path, int *tidy_r)
+{
+	struct timespec pause = { 0, 2000000 };
+	struct stat sb;
+	char p[4096], bp[4096];
+	uint64_t end;
+	int fd, slow = 0;
+
+	*tidy_r = 0;
+	snprintf(p, sizeof(p), "%s/" OPEN_LOCK, path);
+	snprintf(bp, sizeof(bp), "%s/" OPEN_BYPASS, path);
+	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE)) == -1)
+		return -1;
+	/* for the group's other users too, whatever the umask */
+	if (fstat(fd, &sb) == 0 && sb.st_uid == geteuid() &&
+	    (sb.st_mode & 0660) != 0660)
+		(void)fchmod(fd, FILE_MODE);
+	end = now_ms() + OPEN_SLOW_MS;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/* when this open began */
+			if (futimens(fd, NULL) != 0)
+				break;
+			*tidy_r = !slow && (stat(bp, &sb) != 0 ||
+			    age_ms(&sb) >= OPEN_BYPASS_MS);
+			return fd;
+		}
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    fstat(fd, &sb) != 0)
+			break;
+		/* its holder began long ago: say so before going on
+		 * without it, while it still holds the lock */
+		if (age_ms(&sb) >= OPEN_SLOW_MS || now_ms() >= end) {
+			if (slow)
+				break;
+			slow = 1;
+			stamp(bp);
+			continue;
+		}
+		slow = 0;
+		nanosleep(&pause, NULL);
+	}
+	close(fd);
+	return -1;
+}
+
+/* regions_unfinished - whether __db.001 is there without the mark of
+ * finished regions (to be asked under open_lock) */
+static int
+regions_unfinished(const char *path)
+{
+	u_int32_t magic = 0;
+	struct stat sb;
+	char p[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/__db.001", path);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = pread(fd, &magic, sizeof(magic), 0);
+	if (fstat(fd, &sb) != 0)
+		sb.st_size = 0;
+	close(fd);
+	return sb.st_size < REGION_MIN || n != (ssize_t)sizeof(magic) ||
+	    magic != REGION_MAGIC;
+}
+
+/* regions_unlink - remove the region files __db.0NN (nobody uses them) */
+static void
+regions_unlink(const char *path)
+{
+	struct dirent *de;
+	char p[4096];
+	DIR *d;
+
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "__db.0", 6) != 0 ||
+		    strspn(de->d_name + 6, "0123456789") !=
+		    strlen(de->d_name + 6))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+		(void)unlink(p);
+	}
+	closedir(d);
+}
+
+/*
  * regions_clear - remove regions left half made; whether they are gone.
- * An empty or all but empty __db.001 is removed alone: no region was
- * made after it (and Berkeley DB's removal would first try to join it,
- * for 18 s).
+ * Only regions that were never finished: nobody could join them, so
+ * nobody had anything in them.  Finished ones that a process fails to
+ * join stay: they were removed here once with DB_ENV->remove(DB_FORCE),
+ * under every process that had them (whose uncommitted pages, flushed to
+ * the domain files, no recovery then undid, for the next opener found
+ * nobody dead in the register).  That is how a domain file could be left
+ * with pages missing (DB_PAGE_NOTFOUND) while the disk was full.  They
+ * are removed by name: Berkeley DB's removal would try to join them
+ * first, for 18 s.
  */
 static int
 regions_clear(const char *path)
 {
 	char p[4096];
 	struct stat sb;
-	DB_ENV *env;
 
-	snprintf(p, sizeof(p), "%s/__db.001", path);
-	if (stat(p, &sb) == 0 && sb.st_size < REGION_MIN)
-		return unlink(p) == 0 || errno == ENOENT;
-	if (db_env_create(&env, 0) != 0)
+	if (!regions_unfinished(path))
 		return 0;
-	env->set_errcall(env, bdb_errcall);
-	env->set_msgcall(env, bdb_msgcall);
-	/* DB_ENV->remove destroys the handle */
-	(void)env->remove(env, path, DB_FORCE);
-	lastmsg[0] = '\0';
+	regions_unlink(path);
+	snprintf(p, sizeof(p), "%s/__db.001", path);
 	return stat(p, &sb) != 0;
 }
 
@@ -1048,7 +1269,7 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 	char *real;
 	long long domains;
 	u_int32_t oflags, lockers, fl;
-	int ret, rc, failchk, stale = 0;
+	int ret, rc, failchk, stale = 0, lockfd, tidy;
 
 	*e_r = NULL;
 	if ((real = realpath(path, NULL)) == NULL)
@@ -1086,8 +1307,9 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 	 */
 	oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
 	    DB_INIT_MPOOL | DB_REGISTER | DB_THREAD | DB_RECOVER;
-	/* an empty __db.001 that Berkeley DB would wait 18 s for */
-	if (regions_stale(e->path, 1))
+	lockfd = open_lock(e->path, &tidy);
+	/* regions left half made, which Berkeley DB would wait 18 s for */
+	if (tidy || regions_stale(e->path, 1))
 		(void)regions_clear(e->path);
 	nospace = 0;
 	for (failchk = 1;;) {
@@ -1112,10 +1334,13 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 			failchk = 0;
 			continue;
 		}
-		/* regions left half made: once more, after their removal */
+		/* regions left half made: once more, after their removal
+		 * (under the lock at once, else once they are STALE_S old;
+		 * finished ones are never removed here: regions_clear) */
 		if ((ret == EAGAIN || ret == DB_RUNRECOVERY) && !stale &&
 		    strstr(lastmsg, "unable to join") != NULL &&
-		    regions_stale(e->path, 0) && regions_clear(e->path)) {
+		    (tidy || regions_stale(e->path, 0)) &&
+		    regions_clear(e->path)) {
 			stale = 1;
 			(void)e->env->close(e->env, 0);
 			e->env = NULL;
@@ -1148,6 +1373,8 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 		e->handles = lockers - LOCKERS_SPARE;
 	else
 		e->handles = ~0ULL;	/* no limit: not made by us */
+	if (lockfd != -1)
+		close(lockfd);
 	e->listed = 1;
 	e->next = envs;
 	envs = e;
@@ -1156,6 +1383,8 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 fail:
 	if (e->env != NULL)
 		e->env->close(e->env, 0);
+	if (lockfd != -1)
+		close(lockfd);
 	free(e->path);
 	free(e);
 	return rc;

@@ -1517,6 +1517,109 @@ START_TEST(test_damaged_file_is_isolated)
 }
 END_TEST
 
+/* slurp - a whole file in memory (free()), its length in *len_r */
+static char *
+slurp(const char *path, size_t *len_r)
+{
+	struct stat sb;
+	char *buf;
+	int fd;
+
+	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	ck_assert_ptr_nonnull(buf = malloc((size_t)sb.st_size + 1));
+	ck_assert_int_eq(read(fd, buf, (size_t)sb.st_size),
+	    (ssize_t)sb.st_size);
+	close(fd);
+	*len_r = (size_t)sb.st_size;
+	return buf;
+}
+
+/*
+ * A domain file truncated under a reader that has it open, then restored
+ * by renaming a copy over it (or copying it back): the domain answers
+ * again within a second, and never wrongly.  Berkeley DB's handle kept the
+ * truncated file open, and answered "Invalid argument" (fop_read_meta) or
+ * DB_PAGE_NOTFOUND for as long as nothing else reopened the environment.
+ */
+START_TEST(test_truncated_file_restored)
+{
+	static const int by_rename[] = { 1, 0, 1, 0 };
+	struct timespec t0, t1;
+	struct vudb *r;
+	char *answer, *p, tmp[4200], *copy;
+	size_t len;
+	double secs;
+	int fd, i, k, rc;
+
+	if (strcmp(tu_backend(), "bdb") != 0)
+		return;
+	for (i = 0; i < 200; i++) {
+		snprintf(tmp, sizeof(tmp), "user%d@pc1.example", i);
+		ck_assert_int_eq(vudb_add(db, VUDB_USER, tmp, NULL), 0);
+	}
+	p = tu_domfile(dir, "pc1.example");
+	snprintf(tmp, sizeof(tmp), "%s.copy", p);
+	copy = slurp(p, &len);
+	r = tu_open(dir, VUDB_RDONLY);
+	for (k = 0; k < 4; k++) {
+		/* as in the fault campaign: the environment was opened
+		 * anew (after a recovery) before the file was truncated */
+		if (k >= 2)
+			ck_assert_int_eq(tu_panic(dir), 0);
+		answer = tu_lookup(r, "mailbox", "matsui@pc1.example");
+		ck_assert_str_eq(answer, "pc1.example/matsui/Maildir/");
+		free(answer);
+		ck_assert_int_eq(truncate(p, 0), 0);
+		for (i = 0; i < 200; i++) {
+			snprintf(tmp, sizeof(tmp), "user%d@pc1.example", i);
+			rc = vudb_lookup(r, "mailbox", tmp, &answer);
+			ck_assert_int_ne(rc, VUDB_ENOTFOUND);
+			if (rc == VUDB_OK)
+				free(answer);
+		}
+		/* restored */
+		snprintf(tmp, sizeof(tmp), "%s.copy", p);
+		if (by_rename[k]) {
+			ck_assert_int_ge(fd = open(tmp, O_WRONLY | O_CREAT |
+			    O_TRUNC, 0660), 0);
+			ck_assert_int_eq(write(fd, copy, len), (ssize_t)len);
+			close(fd);
+			ck_assert_int_eq(rename(tmp, p), 0);
+		} else {
+			ck_assert_int_ge(fd = open(p, O_WRONLY | O_TRUNC), 0);
+			ck_assert_int_eq(write(fd, copy, len), (ssize_t)len);
+			close(fd);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			rc = vudb_lookup(r, "mailbox", "user150@pc1.example",
+			    &answer);
+			ck_assert_int_ne(rc, VUDB_ENOTFOUND);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			secs = (double)(t1.tv_sec - t0.tv_sec) +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			if (rc == VUDB_OK) {
+				ck_assert_str_eq(answer,
+				    "pc1.example/user150/Maildir/");
+				free(answer);
+				break;
+			}
+			ck_assert_msg(secs < 2.0, "restored by %s: still %s "
+			    "after %.1f s: %s", by_rename[k] ? "rename" : "cp",
+			    vudb_strerror(rc), secs, vudb_errmsg(r));
+			usleep(50000);
+		}
+		answer = tu_lookup(r, "mailbox", "matsui@pc2.example");
+		ck_assert_str_eq(answer, "pc2.example/matsui/Maildir/");
+		free(answer);
+	}
+	vudb_close(r);
+	free(copy);
+	free(p);
+}
+END_TEST
+
 /*
  * A damaged page panics Berkeley DB's environment: the damaged domain is
  * quarantined and fails alone; the others answer again after a reopen.
@@ -1832,6 +1935,57 @@ START_TEST(test_panics_give_back_regions)
 	ck_assert_int_eq(tu_panic(dir), 0);
 	vudb_close(r);
 	ck_assert_int_eq(region_maps(0), 0);
+}
+END_TEST
+
+/*
+ * Regions left half made (their maker failed for a full disk, or was
+ * killed while making them) are made anew at once: Berkeley DB's own
+ * joiner waits 3, 6 and 9 s for a maker that will never finish, and a
+ * login (or vudb-mapd's worker) was silent for 18 s.  A fresh empty
+ * __db.001, and a fresh one of zeroes, as those makers leave them.
+ */
+START_TEST(test_half_made_regions_do_not_wait)
+{
+	static const size_t sizes[] = { 0, 100000 };
+	struct timespec t0, t1;
+	struct vudb *r;
+	char path[4200], *answer, zero[4096];
+	size_t i, n;
+	double secs;
+	int fd;
+
+	if (strcmp(tu_backend(), "bdb") != 0)
+		return;
+	vudb_close(db);
+	db = NULL;
+	memset(zero, 0, sizeof(zero));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		/* no process has the store open: its regions go */
+		for (n = 1; n <= 9; n++) {
+			snprintf(path, sizeof(path), "%s/__db.00%zu", dir, n);
+			(void)unlink(path);
+		}
+		snprintf(path, sizeof(path), "%s/__db.001", dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0660);
+		ck_assert_int_ge(fd, 0);
+		for (n = 0; n < sizes[i]; n += sizeof(zero))
+			ck_assert_int_eq(write(fd, zero, sizeof(zero)),
+			    (ssize_t)sizeof(zero));
+		close(fd);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = tu_open(dir, VUDB_RDONLY);
+		answer = tu_lookup(r, "mailbox", "matsui@pc1.example");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ck_assert_str_eq(answer, "pc1.example/matsui/Maildir/");
+		free(answer);
+		vudb_close(r);
+		secs = (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		ck_assert_msg(secs < 2.0, "a __db.001 of %zu bytes left half "
+		    "made: the open took %.1f s", sizes[i], secs);
+	}
+	db = tu_open(dir, 0);
 }
 END_TEST
 
@@ -2393,6 +2547,8 @@ check_suite(void)
 	tcase_add_test(tc, test_threads_survive_panics);
 	tcase_add_test(tc, test_check_releases_dead_writer);
 	tcase_add_test(tc, test_panics_give_back_regions);
+	tcase_add_test(tc, test_half_made_regions_do_not_wait);
+	tcase_add_test(tc, test_truncated_file_restored);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("logs");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -507,7 +507,8 @@ def reader_loop(server, proto, fresh, seed):
             record(chan, dom, code, "%s %s -> %s %s" % (
                 mapname, key, found, answer[:60]))
         except socket.timeout:
-            record(chan, dom, HANG, "%s %s" % (mapname, key))
+            record(chan, dom, HANG, "%s %s (%s)" % (
+                mapname, key, server.waits()))
             conn.close()
         except (OSError, ValueError) as e:
             record(chan, dom, CONNERR, "%s %s: %s" % (mapname, key, e))
@@ -569,6 +570,18 @@ class Mapd:
             except OSError:
                 time.sleep(0.05)
         return False
+
+    def waits(self):
+        """where the threads of the server wait, for a report"""
+        p = self.proc
+        if p is None or p.poll() is not None:
+            return "not running"
+        try:
+            tasks = sorted(int(t) for t in os.listdir(
+                "/proc/%d/task" % p.pid))
+        except OSError:
+            return "gone"
+        return "; ".join("thread %d %s" % (t, waits_in(t)) for t in tasks)
 
     def watch(self):
         """restart after an unexpected exit, which is counted"""
@@ -666,9 +679,10 @@ def cpw_loop(seed):
         try:
             out, err = p.communicate(req, timeout=ANSWER_TIMEOUT)
         except subprocess.TimeoutExpired:
+            where = waits_in(p.pid)     # where it hangs, for the report
             p.kill()
             p.communicate()
-            record(chan, dom, HANG, "%s %s" % (kind, user))
+            record(chan, dom, HANG, "%s %s (%s)" % (kind, user, where))
             continue
         rc = p.returncode
         rep = sanitizer_report(err)
@@ -781,7 +795,8 @@ def lua_loop(seed):
         try:
             st, ans, _ = lr.ask(line)
         except socket.timeout:
-            record(chan, dom, HANG, line.replace("\t", " ")[:80])
+            record(chan, dom, HANG, "%s (%s)" % (
+                line.replace("\t", " ")[:80], waits_in(lr.proc.pid)))
             lr.proc.kill()
             lr.proc.wait()
             lr.start()
@@ -1332,10 +1347,12 @@ def restore(path, copy, how):
         if rc != 0:
             say("cp over the live file failed: %s" % err.decode())
     marker = path + ".damaged"
-    if os.path.exists(marker):
+    try:
         os.unlink(marker)
         return " and quarantine marker removed"
-    return ""
+    except FileNotFoundError:
+        # none, or the library saw the restored file and removed it
+        return ""
 
 
 def scenario_truncate(wr, seed):

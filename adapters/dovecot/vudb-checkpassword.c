@@ -21,12 +21,14 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vudb.h"
@@ -161,6 +163,84 @@ export(const struct vudb_obj *u, int lookup, int creds)
 	return 0;
 }
 
+/*
+ * The watchdog.  A process that dies inside Berkeley DB may hold a mutex
+ * that this login then waits for, for ever: the fault campaign found
+ * logins waiting on a futex of a region that another process's recovery
+ * had removed, and Dovecot would have waited for its own timeout.  Once
+ * a login has taken WATCH_S seconds, a thread asks the store once a
+ * second (vudb_check(3), on a handle of its own that shares the login's
+ * environment); when it tells that this process waits for what a dead
+ * process held, the login ends there as a temporary failure (111).
+ */
+#define WATCH_S		2
+
+static pthread_mutex_t	 wd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 wd_cond = PTHREAD_COND_INITIALIZER;
+static pthread_t	 wd_thread;
+static struct vudb	*wd_db;
+static int		 wd_stop, wd_running;
+
+static void *
+watchdog(void *arg)
+{
+	struct timespec ts;
+	int secs = 0;
+
+	(void)arg;
+	pthread_mutex_lock(&wd_lock);
+	while (!wd_stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec++;
+		(void)pthread_cond_timedwait(&wd_cond, &wd_lock, &ts);
+		if (wd_stop || ++secs < WATCH_S)
+			continue;
+		pthread_mutex_unlock(&wd_lock);
+		if (vudb_check(wd_db) == VUDB_ETEMP) {
+			logmsg(LOG_ERR, "the store was lost while this login "
+			    "waited for what a process that died held: %s",
+			    vudb_errmsg(wd_db));
+			_exit(EX_TEMP);
+		}
+		pthread_mutex_lock(&wd_lock);
+	}
+	pthread_mutex_unlock(&wd_lock);
+	return NULL;
+}
+
+/* start_watchdog - with the login's store just opened (so that its
+ * handle shares the same environment) */
+static void
+start_watchdog(const char *store)
+{
+	if (vudb_open(store, VUDB_RDONLY, &wd_db) != VUDB_OK) {
+		wd_db = NULL;
+		return;
+	}
+	if (pthread_create(&wd_thread, NULL, watchdog, NULL) == 0)
+		wd_running = 1;
+	else {
+		vudb_close(wd_db);
+		wd_db = NULL;
+	}
+}
+
+/* stop_watchdog - before the store is closed; idempotent */
+static void
+stop_watchdog(void)
+{
+	if (wd_running) {
+		pthread_mutex_lock(&wd_lock);
+		wd_stop = 1;
+		pthread_cond_signal(&wd_cond);
+		pthread_mutex_unlock(&wd_lock);
+		(void)pthread_join(wd_thread, NULL);
+		wd_running = 0;
+	}
+	vudb_close(wd_db);
+	wd_db = NULL;
+}
+
 static const struct option long_opts[] = {
 	{ "store",	required_argument,	NULL, 'd' },
 	{ "verbose",	no_argument,		NULL, 'v' },
@@ -236,6 +316,7 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	vudb_set_log(db, liblog, NULL);
+	start_watchdog(store);
 
 	if (!lookup) {
 		rc = vudb_auth(db, req.user, req.pass, service, &u);
@@ -283,6 +364,7 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	vudb_obj_free(u);
+	stop_watchdog();
 	vudb_close(db);
 	explicit_bzero(buf, sizeof(buf));
 	closelog();
@@ -295,6 +377,7 @@ main(int argc, char *argv[])
 done:
 	explicit_bzero(buf, sizeof(buf));
 	vudb_obj_free(u);
+	stop_watchdog();
 	vudb_close(db);
 	closelog();
 	return status;
