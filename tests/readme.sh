@@ -94,11 +94,12 @@ check("the sysusers.d entry makes the user vudb with home /var/lib/vudb",
 # nothing points elsewhere: no /run/vudb, no user vmail for vudb-mapd,
 # /usr/local only where a page says what make install does
 stray = 0
-files = ["README.md"] + sorted(glob.glob(os.path.join(top, "man", "*.[0-9]"))) \
-    + sorted(glob.glob(os.path.join(top, "examples", "*"))) \
+files = ["README.md"] + [os.path.relpath(f, top) for f in
+    sorted(glob.glob(os.path.join(top, "man", "*.[0-9]"))) +
+    sorted(glob.glob(os.path.join(top, "examples", "*")))] \
     + ["systemd/vudb-mapd.service", "systemd/vudb-mapd.socket"]
 for f in files:
-    p = os.path.relpath(f, top) if os.path.isabs(f) else f
+    p = f
     text = rd(p)
     for n, line in enumerate(text.splitlines(), 1):
         if "/run/vudb" in line:
