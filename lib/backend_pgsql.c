@@ -80,6 +80,8 @@
 #define POLL_MS		250
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
+/* pg_connect's flag: a reconnection (no look for a missing database) */
+#define VUDB__PG_REOPEN	0x10000
 
 struct pg_store {
 	PGconn		*conn;
@@ -408,18 +410,21 @@ out:
 }
 
 /*
- * create_db - VUDB_CREATE on a database that does not exist: made from
- * the maintenance database "postgres" with the same parameters (the role
- * needs CREATEDB).  VUDB_OK when it was made; else the failure to report.
+ * missing_db - after a failed connection: whether its database is missing,
+ * asked of the maintenance database "postgres" with the same parameters.
+ * Then VUDB_CREATE makes it (the role needs CREATEDB): VUDB_OK; without
+ * it, VUDB_ENOSTORE.  Anything else (the server is down, the database is
+ * there, postgres cannot be reached): VUDB_ETEMP, and the first failure
+ * stands.
  */
 static int
-create_db(struct vudb_bectx *ctx, const char *conninfo)
+missing_db(struct vudb_bectx *ctx, const char *conninfo, int flags)
 {
 	PQconninfoOption *opts, *o;
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
 	const char *param[1];
-	char *dbname = NULL, *q = NULL, *sql = NULL;
+	char *dbname = NULL, *q = NULL, *sql = NULL, msg[512];
 	int rc = VUDB_ETEMP, timeouts;
 
 	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
@@ -442,6 +447,11 @@ create_db(struct vudb_bectx *ctx, const char *conninfo)
 	    1, NULL, param, NULL, NULL, 0);
 	if (!ok(res) || PQntuples(res) != 0)
 		goto out;	/* it exists: the first failure stands */
+	if (!(flags & VUDB_CREATE)) {
+		rc = vudb__ctx_seterr(ctx, VUDB_ENOSTORE, "pgsql: no database "
+		    "%s on the server (vudbadm init makes one)", dbname);
+		goto out;
+	}
 	if ((q = PQescapeIdentifier(conn, dbname, strlen(dbname))) == NULL ||
 	    asprintf(&sql, "CREATE DATABASE %s", q) < 0) {
 		sql = NULL;
@@ -452,8 +462,6 @@ create_db(struct vudb_bectx *ctx, const char *conninfo)
 	if (ok(res))
 		rc = VUDB_OK;
 	else {
-		char msg[512];
-
 		oneline(msg, sizeof(msg), PQresultErrorMessage(res));
 		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "pgsql: cannot create "
 		    "database %s: %s", dbname, msg);
@@ -489,15 +497,23 @@ pg_connect(struct vudb_bectx *ctx, struct pg_store *st, int flags)
 	st->listening = 0;
 	st->epoch++;
 	rc = connect_db(ctx, st->conninfo, NULL, &st->conn, &timeouts);
-	if (rc == VUDB_ETEMP && (flags & VUDB_CREATE)) {
+	if (rc == VUDB_ETEMP && !(flags & VUDB__PG_REOPEN)) {
 		snprintf(saved, sizeof(saved), "%s", vudb__ctx_errmsg(ctx));
-		if (create_db(ctx, st->conninfo) == VUDB_OK) {
+		switch (missing_db(ctx, st->conninfo, flags)) {
+		case VUDB_OK:		/* made: connect to it */
 			PQfinish(st->conn);
 			rc = connect_db(ctx, st->conninfo, NULL, &st->conn,
 			    &timeouts);
-		} else if (strstr(vudb__ctx_errmsg(ctx), "cannot create") ==
-		    NULL)
-			vudb__ctx_seterr(ctx, rc, "%s", saved);
+			break;
+		case VUDB_ENOSTORE:
+			rc = VUDB_ENOSTORE;
+			break;
+		default:
+			if (strstr(vudb__ctx_errmsg(ctx), "cannot create") ==
+			    NULL)
+				vudb__ctx_seterr(ctx, rc, "%s", saved);
+			break;
+		}
 	}
 	if (rc != VUDB_OK)
 		return rc;
@@ -567,7 +583,7 @@ pg_reopen(struct vudb_bectx *ctx, void *vst)
 	if (now < st->retry_at)
 		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "pgsql: the server is "
 		    "unreachable; next attempt in %lld ms", st->retry_at - now);
-	if ((rc = pg_connect(ctx, st, 0)) != VUDB_OK) {
+	if ((rc = pg_connect(ctx, st, VUDB__PG_REOPEN)) != VUDB_OK) {
 		st->broken = 1;
 		st->retry_at = now + st->backoff;
 		st->backoff = st->backoff * 2 > BACKOFF_MAX_MS ?

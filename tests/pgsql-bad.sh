@@ -82,6 +82,7 @@ expect 75 "privilege" "$VUDBADM" -d \
     lookup mailbox u@a.example
 
 # ---- a database that holds no store, and one that does not exist
+expect 66 "vudbadm init" "$VUDBADM" -d "pgsql:$PG_CONN dbname=nosuch" domain list
 expect 75 "" "$VUDBADM" -d "pgsql:$PG_CONN dbname=nosuch" lookup mailbox u@a.example
 pg_psql "CREATE DATABASE empty" || fail "createdb"
 "$VUDBADM" -d "pgsql:$PG_CONN dbname=empty" domain list >/dev/null 2>"$T/err"
