@@ -13,6 +13,7 @@
 #  - the server stopped under a running vudb-mapd: TEMP, never NOTFOUND;
 #    vudbadm exits 75; the server started again: the reader answers
 #    again by itself;
+#  - a lock held by another session: TEMP after lock_timeout, not a wait;
 #  - a change by another connection is seen by the running reader within
 #    one second (the notification), a domain removed meanwhile is NOTFOUND.
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
@@ -174,6 +175,21 @@ adm domain del --force b.example || fail "domain del"
 sleep 1
 r=$(ask u@b.example)
 [ "$r" = "NOTFOUND" ] || fail "a removed domain: $r"
+
+# ---- a lock held elsewhere: the reader waits at most lock_timeout (2 s)
+sa=$(PG_DB=bad pg_psql "SELECT schema FROM vudb.domains WHERE name = 'a.example'")
+PG_DB=bad pg_psql "BEGIN; LOCK TABLE $sa.records IN ACCESS EXCLUSIVE MODE;
+    SELECT pg_sleep(6); COMMIT" >/dev/null &
+LOCKER=$!
+sleep 1
+t0=$(date +%s)
+r=$(ask u@a.example)
+t1=$(date +%s)
+case $r in TEMP*) ;; *) fail "a locked domain: $r" ;; esac
+[ $((t1 - t0)) -le 4 ] || fail "a locked domain: answered after $((t1 - t0)) s"
+wait "$LOCKER"
+r=$(ask u@a.example)
+[ "$r" = "OK a.example/u/Maildir/" ] || fail "after the lock: $r"
 
 # ---- the server stopped under the reader: TEMP, never NOTFOUND
 pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null ||
