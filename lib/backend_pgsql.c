@@ -164,7 +164,8 @@ pg_fail(struct vudb_bectx *ctx, struct pg_store *st, PGresult *res,
 		hint = " (a concurrent change: try again)";
 	else if (strcmp(state, "57014") == 0)
 		hint = " (statement timeout)";
-	else if (strcmp(state, "25006") == 0)
+	else if (strcmp(state, "25006") == 0 ||
+	    (strcmp(state, "0A000") == 0 && strstr(msg, "standby") != NULL))
 		hint = " (a read-only server, a standby: writes go to the "
 		    "primary)";
 	else if (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0)
