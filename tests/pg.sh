@@ -8,14 +8,22 @@
 #                     a superuser that needs no password) and PG_PID.
 #                     Nothing listens on the network (listen_addresses='').
 #   pg_stop           stop it (pg_ctl stop -m fast) and remove the directory
+#   pg_standby        a hot standby of it (pg_basebackup -R, streaming
+#                     replication over the unix socket) in another
+#                     temporary directory: PG_SB_DIR, PG_SB_CONN, PG_SB_PID
 #   pg_as CMD...      CMD as the cluster's owner (psql, pg_ctl, ...)
 #   pg_psql SQL       SQL run by psql on database postgres as vudb
+#   PG_OPTS           the server options pg_start gives (for a restart)
 #
 # initdb refuses to run as root (CI runs as root): then the cluster belongs
 # to the unprivileged user "nobody", which owns the temporary directory.
 # pg_start sets a trap that stops the cluster when the test exits, also on
 # a failure or a signal; a test with its own EXIT trap calls pg_stop in it.
 # shellcheck shell=sh
+
+# the server's options (a standby needs its primary's max_connections)
+PG_OPTS="-c listen_addresses='' -c fsync=off -c max_connections=200 \
+-c shared_buffers=16MB"
 
 pg_bindir() {
 	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -n -r); do
@@ -60,16 +68,15 @@ pg_start() {
 	# a password-authenticated way in for the tests of bad passwords:
 	# role names ending in _pw must give their password (local socket)
 	{ echo "local all +pwusers scram-sha-256"
-	  echo "local all all trust"; } >"$PG_DIR/hba"
+	  echo "local all all trust"
+	  echo "local replication all trust"; } >"$PG_DIR/hba"
 	pg_as sh -c "cat '$PG_DIR/hba' >'$PG_DIR/data/pg_hba.conf'"
 	trap 'pg_stop' EXIT
 	trap 'pg_stop; trap - EXIT; exit 129' HUP
 	trap 'pg_stop; trap - EXIT; exit 130' INT
 	trap 'pg_stop; trap - EXIT; exit 143' TERM
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
-	    -t 30 -o "-k $PG_DIR -c listen_addresses='' -c fsync=off \
-	    -c max_connections=200 -c shared_buffers=16MB" start \
-	    >/dev/null 2>&1 || {
+	    -t 30 -o "-k $PG_DIR $PG_OPTS" start >/dev/null 2>&1 || {
 		echo "pg.sh: the server did not start:"
 		cat "$PG_DIR/server.log"; return 1; }
 	PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
@@ -78,12 +85,40 @@ pg_start() {
 	pg_psql "CREATE ROLE pwusers NOLOGIN" >/dev/null
 }
 
+pg_standby() {
+	PG_SB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vudbpgsb.XXXXXX") || return 1
+	chmod 755 "$PG_SB_DIR"
+	[ "$(id -u)" -eq 0 ] && chown nobody "$PG_SB_DIR"
+	pg_as "$PG_BIN/pg_basebackup" -h "$PG_DIR" -U vudb -D "$PG_SB_DIR/data" \
+	    -R -X stream -c fast >"$PG_SB_DIR/basebackup.log" 2>&1 || {
+		echo "pg.sh: pg_basebackup failed:"
+		cat "$PG_SB_DIR/basebackup.log"; return 1; }
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_SB_DIR/data" -l "$PG_SB_DIR/server.log" \
+	    -w -t 30 -o "-k $PG_SB_DIR $PG_OPTS" start >/dev/null 2>&1 || {
+		echo "pg.sh: the standby did not start:"
+		cat "$PG_SB_DIR/server.log"; return 1; }
+	PG_SB_PID=$(head -n 1 "$PG_SB_DIR/data/postmaster.pid")
+	PG_SB_CONN="host=$PG_SB_DIR user=vudb"
+	export PG_SB_DIR PG_SB_CONN PG_SB_PID
+}
+
 pg_psql() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At -h "$PG_DIR" -U vudb \
 	    -d "${PG_DB:-postgres}" -c "$1"
 }
 
 pg_stop() {
+	if [ -n "${PG_SB_DIR:-}" ]; then
+		if [ -f "$PG_SB_DIR/data/postmaster.pid" ]; then
+			pg_as "$PG_BIN/pg_ctl" -D "$PG_SB_DIR/data" -m fast -w \
+			    -t 30 stop >/dev/null 2>&1 || {
+				[ -n "${PG_SB_PID:-}" ] &&
+				    kill -9 "$PG_SB_PID" 2>/dev/null
+				sleep 1; }
+		fi
+		rm -rf "$PG_SB_DIR"
+		PG_SB_DIR=
+	fi
 	[ -n "${PG_DIR:-}" ] || return 0
 	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
 		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop \

@@ -202,7 +202,7 @@ expect 75 "" adm lookup mailbox u@a.example
 expect 75 "" adm user add --no-password x@a.example
 # ... and started again: the same reader answers again by itself
 pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
-    -o "-k $PG_DIR -c listen_addresses='' -c fsync=off" start >/dev/null ||
+    -o "-k $PG_DIR $PG_OPTS" start >/dev/null ||
     fail "pg_ctl start"
 PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
 r=$(ask u@a.example 10)
@@ -211,7 +211,7 @@ r=$(ask nobody@a.example)
 [ "$r" = "NOTFOUND" ] || fail "after the restart, an unknown user: $r"
 # a restart while the reader is idle: its next request reconnects
 pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w restart \
-    -o "-k $PG_DIR -c listen_addresses='' -c fsync=off" >/dev/null 2>&1 ||
+    -o "-k $PG_DIR $PG_OPTS" >/dev/null 2>&1 ||
     fail "pg_ctl restart"
 PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
 r=$(ask u@a.example)
