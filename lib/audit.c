@@ -133,11 +133,13 @@ detail(char *buf, size_t size, int type, const char *const *attrs)
 	buf[off < size ? off : size - 1] = '\0';
 }
 
-/* audit_path - where the log of db is kept, or -1: nowhere (no files) */
+/* audit_path - where the log of db is kept, or -1: nowhere (no files;
+ * a server's store, whose location is no directory of this host, keeps
+ * none yet) */
 static int
 audit_path(const struct vudb *db, const char *file, char *out, size_t size)
 {
-	if (db->root == NULL || *db->root == '\0')
+	if (db->root == NULL || *db->root == '\0' || !vudb__store_is_dir(db))
 		return -1;
 	if ((size_t)snprintf(out, size, "%s/%s", db->root, file) >= size)
 		return -1;

@@ -22,6 +22,14 @@ extern const struct vudb_backend vudb__backend_bdb;
 #ifdef WITH_LMDB
 extern const struct vudb_backend vudb__backend_lmdb;
 #endif
+/* vudb-checkpassword is built without it (VUDB_NO_PGSQL): a login's
+ * exec should not map libpq and what it links */
+#if defined(WITH_PGSQL) && defined(VUDB_NO_PGSQL)
+#undef WITH_PGSQL
+#endif
+#ifdef WITH_PGSQL
+extern const struct vudb_backend vudb__backend_pgsql;
+#endif
 extern const struct vudb_backend vudb__backend_fail;
 extern const struct vudb_backend vudb__backend_mem;
 
@@ -38,6 +46,11 @@ static const struct {
 	{ "lmdb",	&vudb__backend_lmdb },
 #else
 	{ "lmdb",	NULL },
+#endif
+#ifdef WITH_PGSQL
+	{ "pgsql",	&vudb__backend_pgsql },
+#else
+	{ "pgsql",	NULL },
 #endif
 	{ "fail",	&vudb__backend_fail },
 	{ "mem",	&vudb__backend_mem },

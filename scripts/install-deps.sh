@@ -21,7 +21,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
       libdb5.3-dev db5.3-util liblmdb-dev lmdb-utils libargon2-dev
       libcrypt-dev nettle-dev libidn2-dev libunistring-dev libjansson-dev
       check mandoc clang libclang-rt-dev
-      liblua5.4-dev lua5.4
+      liblua5.4-dev lua5.4 libpq-dev postgresql
       postfix postfix-lmdb dovecot-core dovecot-imapd dovecot-lmtpd
       dovecot-auth-lua swaks python3 procps debootstrap
       debhelper lintian systemd"

@@ -35,6 +35,47 @@ tu_mkstore(void)
 	return path;
 }
 
+/*
+ * tu_pgsql_url - the pgsql: store URL of a test whose temporary directory
+ * is dir: a database of the private cluster $VUDB_TEST_PG (tests/pg.sh)
+ * named after the directory; NULL when there is no cluster
+ */
+char *
+tu_pgsql_url(const char *dir)
+{
+	const char *conn = getenv("VUDB_TEST_PG"), *base;
+	char *url;
+
+	if (conn == NULL || *conn == '\0')
+		return NULL;
+	base = strrchr(dir, '/') != NULL ? strrchr(dir, '/') + 1 : dir;
+	ck_assert(asprintf(&url, "pgsql:%s dbname=%s", conn, base) > 0);
+	return url;
+}
+
+/* tu_store - a new store's place under the backend under test: a fresh
+ * temporary directory, or for pgsql the URL of a database named after
+ * one (made by the first VUDB_CREATE open) */
+char *
+tu_store(void)
+{
+	char *dir = tu_mkstore(), *url;
+
+	if (strcmp(tu_backend(), "pgsql") != 0)
+		return dir;
+	url = tu_pgsql_url(dir);
+	ck_assert_msg(url != NULL, "VUDB_TEST_PG is not set (tests/pg.sh)");
+	free(dir);
+	return url;
+}
+
+/* tu_is_dir - whether the backend under test keeps a store in files */
+int
+tu_is_dir(void)
+{
+	return strcmp(tu_backend(), "pgsql") != 0;
+}
+
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -47,6 +88,21 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 void
 tu_rmtree(const char *path)
 {
+	const char *tmp = getenv("TMPDIR"), *db;
+	char *dir;
+
+	if (path != NULL && strncmp(path, "pgsql:", 6) == 0) {
+		/* the temporary directory the database is named after (the
+		 * database goes with the test's cluster) */
+		if ((db = strstr(path, "dbname=")) == NULL)
+			return;
+		if (tmp == NULL || *tmp == '\0')
+			tmp = "/tmp";
+		ck_assert(asprintf(&dir, "%s/%s", tmp, db + 7) > 0);
+		(void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		free(dir);
+		return;
+	}
 	if (path != NULL)
 		(void)nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -15,6 +15,11 @@
 	"tGPjanN35jcY68QkpDfPFUGPWX5uCxIQkSPzMmqEiVNgts."
 
 char	*tu_mkstore(void);		/* mkdtemp; free() the path */
+/* tu_store - a new store's place for the backend under test: tu_mkstore's
+ * directory, or a pgsql: URL (VUDB_TEST_PG); tu_rmtree takes either */
+char	*tu_store(void);
+char	*tu_pgsql_url(const char *dir);	/* NULL without VUDB_TEST_PG */
+int	 tu_is_dir(void);		/* the backend's stores are files */
 void	 tu_rmtree(const char *);
 char	*tu_path(const char *dir, const char *sub);	/* free() */
 struct vudb *tu_open(const char *store, int flags);	/* fails the test */

@@ -10,8 +10,8 @@ need "$PYTHON"
 P=$((20400 + ${VUDB_TEST_PORT_OFFSET:-0}))
 ulimit -n 4096 2>/dev/null || ulimit -n 2048 2>/dev/null
 [ "$(ulimit -n)" -ge 2048 ] || { echo "ulimit -n too low: skipped"; exit 77; }
-"$MKSTORE" -t "$T/store" || exit 99
-start_mapd "$T/mapd.log" -d "$T/store" -c 1100 -r 2 -t 60 -w 2 \
+"$MKSTORE" -t "$STORE" || exit 99
+start_mapd "$T/mapd.log" -d "$STORE" -c 1100 -r 2 -t 60 -w 2 \
     -l socketmap:inet:127.0.0.1:$P -l tcp:mailbox:inet:127.0.0.1:$((P + 1)) \
     -l socketmap:unix:"$T/mapd.sock"
 wait_for unix "$T/mapd.sock" || exit 99

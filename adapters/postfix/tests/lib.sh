@@ -13,6 +13,12 @@ PYTHON=${PYTHON:-python3}
 . "$srcdir/tests/postfix.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-mapd-test.XXXXXX") || exit 99
+# the store of a test that is not about files: a pgsql: one in the
+# private cluster of tests/pgsql-programs.sh, else a directory
+STORE=$T/store
+if [ -n "${VUDB_TEST_PG:-}" ]; then
+	STORE="pgsql:$VUDB_TEST_PG dbname=${T##*/}"
+fi
 PIDS=
 POSTFIX_DIRS=
 FAILED=0

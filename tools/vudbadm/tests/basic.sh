@@ -58,8 +58,11 @@ err_has "'vudbadm help' lists the commands"
 # ---- init, twice
 t 0 -d "$S" init
 t 0 -d "$S" --json init
-js 'd["store"].endswith("/store")'
-[ -d "$S/domains" ] || fail_check "no domains directory"
+case $S in
+pgsql:*) js "d['store'].endswith(' dbname=${T##*/}')" ;;
+*)	js 'd["store"].endswith("/store")'
+	[ -d "$S/domains" ] || fail_check "no domains directory" ;;
+esac
 VUDB_STORE=$S t 0 get mail_base
 out_is "mail_base = /var/vmail"
 

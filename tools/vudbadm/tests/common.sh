@@ -15,6 +15,10 @@ builddir=${top_builddir:-.}
 VUDBADM=$builddir/tools/vudbadm/vudbadm
 T=$(mktemp -d "${TMPDIR:-/tmp}/vudbadm-test.XXXXXX") || exit 99
 S=$T/store
+# tests/pgsql-programs.sh: every store a database of its private cluster
+if [ -n "${VUDB_TEST_PG:-}" ]; then
+	S="pgsql:$VUDB_TEST_PG dbname=${T##*/}"
+fi
 trap 'rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM
 unset VUDB_STORE VUDB_FAIL

@@ -217,7 +217,7 @@ if command -v script >/dev/null 2>&1; then
 		nchecks=$((nchecks + 1))
 		(sleep 2; printf '%s\n' "$a"; sleep 1; printf '%s\n' "$b";
 		    sleep 1) | timeout 60 script -qec \
-		    "$VUDBADM -d $S $*" /dev/null >"$T/out" 2>"$T/err"
+		    "$VUDBADM -d '$S' $*" /dev/null >"$T/out" 2>"$T/err"
 		got=$?
 		last="(terminal) $*"
 		if grep -q "$a" "$T/out" "$T/err"; then
