@@ -11,46 +11,25 @@
 # and logins through the REAL Dovecot with the Lua module (doveadm auth
 # test).  Also: a re-run with --skip-existing changes nothing, and a
 # mailbox whose hash no login can use (cleartext) is named by --dry-run
-# and refused by the import, with nothing of its domain imported.  Root only (Dovecot runs as its users;
-# PostgreSQL runs as user postgres); skipped (77) without Dovecot,
-# PostgreSQL or the Lua module.
+# and refused by the import, with nothing of its domain imported.  Root
+# only (Dovecot runs as its users); skipped (77) without Dovecot,
+# PostgreSQL (tests/pg.sh) or the Lua module.
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 DV_DRIVER=lua
 . "$top_srcdir/adapters/dovecot/tests/dovecot.sh"
 dv_skip_unless_ready
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ] ||
-    ! command -v psql >/dev/null 2>&1 || ! getent passwd postgres >/dev/null
-then
-	echo "no PostgreSQL server: the PostfixAdmin migration test is skipped"
-	exit 77
-fi
+. "$top_srcdir/tests/pg.sh"
+pg_require
 command -v openssl >/dev/null 2>&1 || { echo "no openssl: skipped"; exit 77; }
 VUDBADM=$top_builddir/tools/vudbadm/vudbadm
 SQL=$top_srcdir/tools/vudbadm/postfixadmin-export.sql
 
-PG=
-pg_stop() {
-	[ -n "$PG" ] && [ -f "$PG/data/postmaster.pid" ] &&
-	    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG/data" -m fast \
-	    -w -t 30 stop >/dev/null 2>&1
-}
-trap 'pg_stop; dv_cleanup' EXIT
-trap 'exit 1' INT TERM HUP
 dv_init vudbpfa || exit 99
 dv_group && dv_vmail || exit 99
-
-# a private cluster as user postgres: its socket in PG, no TCP at all
-PG=$DV_DIR/pg
-mkdir -p "$PG/data" && chown -R postgres "$PG" && chmod 0700 "$PG" || exit 99
-runuser -u postgres -- "$PGBIN/initdb" -D "$PG/data" -A trust -U pfa \
-    -E UTF8 --no-locale >"$DV_DIR/initdb.log" 2>&1 ||
-    { cat "$DV_DIR/initdb.log"; exit 99; }
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG/data" -w -t 60 \
-    -o "-k $PG -c listen_addresses=''" -l "$PG/log" start >/dev/null ||
-    { cat "$PG/log"; exit 99; }
-chmod 0711 "$PG"
-export PGHOST="$PG" PGUSER=pfa PGDATABASE=postfix
+# a private cluster (tests/pg.sh): its socket in PG_DIR, no TCP at all
+pg_start || exit 99
+trap 'pg_stop; dv_cleanup' EXIT
+export PGHOST="$PG_DIR" PGUSER=vudb PGDATABASE=postfix
 psql -XAtq -d postgres -c 'CREATE DATABASE postfix' || exit 99
 
 hash6() { openssl passwd -6 -salt "$1" "$2"; }
