@@ -1414,32 +1414,42 @@ def excused(t0, t1, dom, kinds=None):
 
 
 def recovery_times():
-    """per window: (window, seconds from its end to the last TEMP or
-    missing answer of its scope before the next fault starts, not
-    counting those while another fault of the scope lasts; the room
-    there was)"""
+    """per window: (window, seconds from the moment the store is usable
+    again after it to the last TEMP or missing answer of its scope before
+    the next fault starts, not counting those while another fault of the
+    scope lasts; the room there was).  The store is usable again when the
+    window and every fault of its scope that overlaps it have ended: a
+    writer killed while the disk is full is answered for from the moment
+    the disk has room, not from the kill."""
     res = []
     ws = sorted(WINDOWS, key=lambda w: w["start"])
-    for i, w in enumerate(ws):
-        # until the next fault of any kind: a crash it causes shows
-        # everywhere
-        limit = ws[i + 1]["start"] if i + 1 < len(ws) else float("inf")
+    for w in ws:
         others = [v for v in ws if v is not w and v["end"] > v["start"] and
                   (v["scope"] is None or w["scope"] is None or
                    v["scope"] == w["scope"])]
+        end = w["end"]
+        grew = True
+        while grew:
+            grew = False
+            for v in others:
+                if v["start"] <= end < v["end"]:
+                    end, grew = v["end"], True
+        # until the next fault of any kind that starts after that: a
+        # crash it causes shows everywhere
+        limit = min([v["start"] for v in ws if v["start"] > end] +
+                    [float("inf")])
         last = None
         for (t, chan, dom, code, det) in EVENTS:
             if code not in (TEMP, HANG, CONNERR):
                 continue
             if w["scope"] is not None and dom != w["scope"]:
                 continue
-            if not w["end"] < t < limit:
+            if not end < t < limit:
                 continue
             if any(v["start"] <= t <= v["end"] for v in others):
                 continue
             last = t if last is None else max(last, t)
-        res.append((w, 0.0 if last is None else last - w["end"],
-                    limit - w["end"]))
+        res.append((w, 0.0 if last is None else last - end, limit - end))
     return res
 
 
@@ -1500,8 +1510,8 @@ def summarize(wr, ran, baseline, ledger):
             if s > GRACE:
                 print("  %s at %.1f: TEMP or no answer until %.2f s after "
                       "%s%s" % (w["label"], w["start"], s,
-                                "it ended" if w["kind"] != "kill" else
-                                "the kill",
+                                "the store was usable again (the fault "
+                                "and those overlapping it over)",
                                 " (and still at the next fault)"
                                 if room - s < 0.5 else ""), flush=True)
 
