@@ -10,9 +10,17 @@
 . "${top_srcdir:-.}/tools/vudbadm/tests/common.sh"
 N=${GRANTS_N:-40}
 
-backends=bdb
-grep -q '^#define WITH_LMDB 1' "$builddir/config.h" 2>/dev/null &&
-    backends="$backends lmdb"
+# every compiled embedded backend; only the one under test when a suite
+# runs the vudbadm tests on one (lmdb-programs.sh, pgsql-programs.sh)
+if [ -n "${VUDB_TEST_PG:-}" ]; then
+	backends=pgsql
+elif [ -n "${VUDB_BACKEND:-}" ]; then
+	backends=$VUDB_BACKEND
+else
+	backends=bdb
+	grep -q '^#define WITH_LMDB 1' "$builddir/config.h" 2>/dev/null &&
+	    backends="$backends lmdb"
+fi
 
 # granter WHO VERB - N "sender VERB" calls, one login each; a failure
 # is written to $T/failed.WHO
@@ -41,7 +49,10 @@ run() {
 }
 
 for be in $backends; do
-	S=$T/$be
+	case $be in
+	pgsql)	S="pgsql:$VUDB_TEST_PG dbname=${T##*/}" ;;
+	*)	S=$T/$be ;;
+	esac
 	VUDB_BACKEND=$be mkstore >/dev/null || exit 99
 	v domain add pc1.example || exit 99
 	v domain add pc2.example || exit 99
