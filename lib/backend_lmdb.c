@@ -410,6 +410,26 @@ stat_fn(void *arg)
 	return VUDB_OK;
 }
 
+/* open_fn - mdb_env_open, which reads the meta pages through the map
+ * when this process is the first to open the lock file: a file cut short
+ * meanwhile (a cp over it) is a fault, which the guard turns into a
+ * failure */
+struct open_arg {
+	MDB_env		*env;
+	const char	*path;
+	unsigned int	 flags;
+	int		 ret;
+};
+
+static int
+open_fn(void *arg)
+{
+	struct open_arg *a = arg;
+
+	a->ret = mdb_env_open(a->env, a->path, a->flags, FILE_MODE);
+	return VUDB_OK;
+}
+
 struct dbi_arg {
 	struct lm_env	*e;
 	int		 ret;
@@ -560,14 +580,16 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 			break;
 	if (e != NULL) {
 		if (stat(path, &sb) == 0 && sb.st_dev == e->dev &&
-		    sb.st_ino == e->ino && !e->broken) {
+		    sb.st_ino == e->ino && !e->broken && !(e->rdonly &&
+		    !(st->flags & VUDB_RDONLY) && access(path, W_OK) == 0)) {
 			e->refs++;
 			pthread_mutex_unlock(&lm_lock);
 			*e_r = e;
 			return VUDB_OK;
 		}
 		/* The file was removed (a domain deleted, perhaps added
-		 * again), renamed over, or is damaged: holders keep the
+		 * again), renamed over, or is damaged, or a writer handle
+		 * finds it opened read-only by a reader's: holders keep the
 		 * old one, new users get the new. */
 		e->old = 1;
 	}
@@ -600,9 +622,16 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 		free(e);
 		return VUDB_ENOMEM;
 	}
-	/* Read-write whenever the file allows it, even for a read-only
-	 * store handle: a writer handle of this process may share it. */
-	e->rdonly = !create && access(path, W_OK) != 0;
+	/* Read-only for a reader's handle, and where the file allows no
+	 * more.  A reader never writes into a domain file: LMDB takes a
+	 * file it finds empty for a new one and writes two meta pages into
+	 * it, and a cp restoring the file over itself shows it empty for a
+	 * moment; a reader that opened it read-write then made every user
+	 * of the domain "not found", in its own view at once and on disk
+	 * if its write landed after cp's (tests/cprestore.c).  A writer
+	 * handle of the same process opens its own environment (above). */
+	e->rdonly = !create && ((st->flags & VUDB_RDONLY) != 0 ||
+	    access(path, W_OK) != 0);
 	e->fit = !create && (st->flags & VUDB_RDONLY) != 0;
 	eflags = MDB_NOSUBDIR | MDB_NOTLS;
 	if (e->rdonly)
@@ -612,9 +641,17 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 	/* a reader: one page, which LMDB raises to the data's size */
 	(void)mdb_env_set_mapsize(e->env, e->fit ? 4096 : MAP_INITIAL);
 	(void)mdb_env_set_maxreaders(e->env, 1022);
-	if ((!e->rdonly && (ret = lock_alloc(lock)) != 0) ||
-	    (ret = mdb_env_open(e->env, path, eflags, FILE_MODE)) != 0)
+	/* a reader too: the first opener writes the lock file's header */
+	if ((ret = lock_alloc(lock)) != 0)
 		goto fail;
+	{
+		struct open_arg oa = { e->env, path, eflags, 0 };
+		int sig;
+
+		(void)guarded(open_fn, &oa, &sig);
+		if ((ret = sig != 0 ? EIO : oa.ret) != 0)
+			goto fail;
+	}
 	if (stat(lock, &sb) == 0) {
 		e->ldev = sb.st_dev;
 		e->lino = sb.st_ino;
@@ -686,8 +723,15 @@ fail:
 	free(e->path);
 	free(e);
 status:
-	if (ret == ENOENT)
+	/* LMDB's ENOENT is a file empty when it read it: the file was
+	 * there (stat), so it was cut short since (a cp over it), which
+	 * is damage for now, not a domain that does not exist */
+	if (ret == ENOENT && create)
 		return VUDB_ENOTFOUND;
+	if (ret == ENOENT || ret == EBADF)
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "lmdb: %s: domain "
+		    "file damaged: empty when it was opened; its lookups fail "
+		    "temporarily until it is restored", path);
 	if (ret == MDB_INVALID || ret == MDB_VERSION_MISMATCH)
 		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT,
 		    "lmdb: %s: not a valid "

@@ -3,10 +3,11 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer and -Werror, run the whole
 # test suite; then, in a plain build, the tests that run inside a real
 # Dovecot with its default limits (a sanitizer build cannot: it reserves
-# terabytes of address space), and with VUDB_CHECK_FAULTS=yes (or =bdb,
-# =lmdb) the fault campaign (make check-faults: writers killed under
-# load, a full disk, damaged domain files; it mounts a file system, so it
-# runs as root; about 2.5 minutes a backend); then make distcheck, and the Debian
+# terabytes of address space), and the fault campaign (make check-faults:
+# writers killed under load, a full disk, damaged domain files; it mounts
+# a file system, so it runs as root; about 3 minutes a backend;
+# VUDB_CHECK_FAULTS=bdb or =lmdb runs one backend, =no none); then make
+# distcheck, and the Debian
 # packages (tests/debian-packages.sh; VUDB_CHECK_PACKAGES=no skips it).
 # Prints how long each part took, the campaign's counts, and ends with one
 # line "N passed, N failed".
@@ -38,13 +39,10 @@ fi
 (cd "$plain" && make check-dovecot >make-check.out 2>&1) || status=1
 part "make check-dovecot (plain build)"
 # The fault campaign of issue 16 (writers killed under load, a full disk,
-# damaged domain files), on demand: VUDB_CHECK_FAULTS=yes runs it on both
-# backends, bdb or lmdb on that backend alone.  Not by default yet: one
-# run on a loaded machine answered NOTFOUND for existing users of an LMDB
-# domain while its pages were damaged and after it was restored by cp
-# over the live file, and Berkeley DB missed its 2 s recovery there
-# (issue 16, still open).
-case ${VUDB_CHECK_FAULTS:-no} in
+# damaged domain files and cp restores), on both backends by default;
+# VUDB_CHECK_FAULTS=bdb or =lmdb runs one, =no none (a machine where this
+# script may not mount a file system).
+case ${VUDB_CHECK_FAULTS:-yes} in
 no)	faults_env=skip ;;
 bdb|lmdb) faults_env="FAULTS_BACKEND=$VUDB_CHECK_FAULTS" ;;
 *)	faults_env= ;;
