@@ -3,10 +3,12 @@
 #
 # scale.sh - make bench-scale: does libvudb keep its pace with many
 # domains?  Builds, in one run, a "scale" store of 10,000 domains of 100
-# users (d<N>.bench.example, user<K>@d<N>.bench.example) and a "small"
-# store of one domain of 1,000 users, both imported by vudbadm from JSON
-# Lines made by tools/vudbadm/bench_gen.py (prepared hashes), with the
-# same settings, and compares them:
+# users (d<N>.bench.example, user<K>@d<N>.bench.example), a "onefile"
+# store of one domain holding as many users (1,000,000: the same data in
+# one file, so that scale/onefile is the cost of the number of domains
+# alone) and a "small" store of one domain of 1,000 users, all imported by
+# vudbadm from JSON Lines made by tools/vudbadm/bench_gen.py (prepared
+# hashes), with the same settings, and compares them:
 #
 #	BENCH scale.import R users/s		vudbadm import alone, timed
 #	BENCH scale.store B bytes/user		du -sb of STORE/domains
@@ -14,9 +16,13 @@
 #	BENCH scale.lookup R lookups/s		bench_scale: vudb_lookup() in
 #	BENCH scale.lookup.small R lookups/s	one process, random hits,
 #	RATIO scale.lookup/small X		best of ROUNDS, interleaved
+#	BENCH scale.lookup.onefile R lookups/s
+#	RATIO scale.lookup/onefile X
 #	BENCH scale.mapd R req/s		vudb-mapd, tcp_table mailbox
 #	BENCH scale.mapd.small R req/s		map, loadc at 16 connections,
 #	RATIO scale.mapd/small X		best of ROUNDS, interleaved
+#	BENCH scale.mapd.onefile R req/s
+#	RATIO scale.mapd/onefile X
 #	BENCH scale.mapd.rss M MiB		the scale server afterwards:
 #	BENCH scale.mapd.rss_anon M MiB		VmRSS, RssAnon, RssFile +
 #	BENCH scale.mapd.rss_file M MiB		RssShmem (Berkeley DB's
@@ -44,7 +50,8 @@
 # off), as in adapters/postfix/bench/bench.sh.  Before each timed run
 # loadc -W sends one request per domain, in order, so that the server has
 # touched every domain.  All data lies in one directory under $TMPDIR
-# (about 1 GB at the peak), removed at the end.  Sizes and durations
+# (about 1.5 GB at the peak), removed at the end; BENCH_SCALE_ONEFILE=no
+# leaves the onefile store out.  Sizes and durations
 # (defaults in brackets): BENCH_SCALE_DOMAINS [10000],
 # BENCH_SCALE_USERS per domain [100], BENCH_SCALE_SMALL_USERS [1000],
 # BENCH_SCALE_LOOKUPS per run [500000], BENCH_SCALE_SECONDS per loadc
@@ -108,6 +115,8 @@ trap 'exit 143' TERM
 
 SCALE=$T/scale
 SMALLS=$T/small
+ONE=$T/onefile
+ONEFILE=${BENCH_SCALE_ONEFILE:-yes}
 SUMMARY=$T/summary
 : >"$SUMMARY"
 USERS=$((DOMAINS * PER))
@@ -179,6 +188,7 @@ echo "bench-scale: scale store $DOMAINS domains x $PER users," \
     "small store 1 domain x $SMALL users, in $T"
 free=$(df -Pk "$T" | awk 'NR == 2 { print $4 }')
 need=$((USERS * 11 / 10 + 100000))	# KiB: input file + store
+[ "$ONEFILE" = no ] || need=$((need + USERS * 6 / 10))
 if [ -n "$free" ] && [ "$free" -lt "$need" ]; then
 	fail "$T: $free KiB free, about $need KiB needed"
 fi
@@ -217,6 +227,9 @@ print(d["users"], d["domains"])') || fail "$name: stats failed"
 build scale "$SCALE" "$DOMAINS" "$USERS"
 out "$(calc 'sprintf("BENCH scale.import %.0f users/s", r)' -v r="$RATE")"
 build small "$SMALLS" 1 "$SMALL"
+if [ "$ONEFILE" != no ]; then
+	build onefile "$ONE" 1 "$USERS"
+fi
 echo "settings of both stores: $("$vudbadm" -d "$SCALE" get cache_size \
     max_open_domains | paste -s -d ' ' -)"
 
@@ -259,18 +272,27 @@ lookup() {
 }
 
 echo "lookups: $LOOKUPS random hits per run, best of $ROUNDS"
-bl=0 bs=0 r=0
+bl=0 bs=0 bo=0 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	lookup "$SCALE" "$DOMAINS" "$PER"
 	bl=$(max "$RES" "$bl")
 	lookup "$SMALLS" 1 "$SMALL"
 	bs=$(max "$RES" "$bs")
+	if [ "$ONEFILE" != no ]; then
+		lookup "$ONE" 1 "$USERS"
+		bo=$(max "$RES" "$bo")
+	fi
 	r=$((r + 1))
 done
 out "BENCH scale.lookup $bl lookups/s"
 out "BENCH scale.lookup.small $bs lookups/s"
 out "$(calc 'sprintf("RATIO scale.lookup/small %.2f", a / b)' -v a="$bl" \
     -v b="$bs")"
+if [ "$ONEFILE" != no ]; then
+	out "BENCH scale.lookup.onefile $bo lookups/s"
+	out "$(calc 'sprintf("RATIO scale.lookup/onefile %.2f", a / b)' \
+	    -v a="$bl" -v b="$bo")"
+fi
 
 # ----------------------------------------------------------- vudb-mapd
 SRV='' CLI=''
@@ -317,14 +339,23 @@ start "$SCALE"
 MPID=$PID MPORT=$PORT
 start "$SMALLS"
 SPID=$PID SPORT=$PORT
+OPID='' OPORT=''
+if [ "$ONEFILE" != no ]; then
+	start "$ONE"
+	OPID=$PID OPORT=$PORT
+fi
 echo "vudb-mapd: scale pid $MPID port $MPORT, small pid $SPID port" \
     "$SPORT; $CONNS connections, $SECS s per run, best of $ROUNDS"
-bm=0 bsm=0 r=0
+bm=0 bsm=0 bom=0 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	load "$MPORT" "$DOMAINS" "$PER" "$MPID"
 	bm=$(max "$RES" "$bm")
 	load "$SPORT" 1 "$SMALL" "$SPID"
 	bsm=$(max "$RES" "$bsm")
+	if [ -n "$OPID" ]; then
+		load "$OPORT" 1 "$USERS" "$OPID"
+		bom=$(max "$RES" "$bom")
+	fi
 	r=$((r + 1))
 done
 # the scale server, after its runs
@@ -339,10 +370,16 @@ fds=$(find "/proc/$MPID/fd" -mindepth 1 -maxdepth 1 | wc -l)
 fdlim=$(awk '/^Max open files/ { print $4 }' "/proc/$MPID/limits")
 stop "$MPID"
 stop "$SPID"
+[ -z "$OPID" ] || stop "$OPID"
 out "BENCH scale.mapd $bm req/s"
 out "BENCH scale.mapd.small $bsm req/s"
 out "$(calc 'sprintf("RATIO scale.mapd/small %.2f", a / b)' -v a="$bm" \
     -v b="$bsm")"
+if [ -n "$OPID" ]; then
+	out "BENCH scale.mapd.onefile $bom req/s"
+	out "$(calc 'sprintf("RATIO scale.mapd/onefile %.2f", a / b)' \
+	    -v a="$bm" -v b="$bom")"
+fi
 out "$(calc 'sprintf("BENCH scale.mapd.rss %.1f MiB", k / 1024)' \
     -v k="$rss")"
 out "$(calc 'sprintf("BENCH scale.mapd.rss_anon %.1f MiB", k / 1024)' \

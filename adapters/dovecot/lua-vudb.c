@@ -25,7 +25,10 @@
  *
  * The store is opened on first use and again after a failure to open, so
  * that an auth process started before the store exists, or while it was
- * unreadable, recovers without a restart.  The library's own log lines
+ * unreadable, recovers without a restart.  A call that waits for what a
+ * process that died inside Berkeley DB held would wait for ever: the
+ * watchdog (watch.h) then ends the auth process, which Dovecot answers as
+ * a temporary failure and replaces.  The library's own log lines
  * are handed to logfn(level, message) after each call returns (never
  * from inside the library), at most LOG_KEEP per call.  Passwords are
  * wiped from the module's copies and never logged.
@@ -33,6 +36,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,6 +46,7 @@
 
 #include "vudb.h"
 #include "cpw.h"
+#include "watch.h"
 
 #define HANDLE		"vudb.store"
 #define LOG_KEEP	8
@@ -51,6 +56,7 @@
 
 struct lstore {
 	struct vudb	*db;
+	struct watch	*wd;		/* NULL: none could be started */
 	char		*store;		/* NULL: the library's default */
 	int		 logref;	/* LUA_NOREF: no log function */
 	int		 closed;	/* db:close() was called */
@@ -62,6 +68,24 @@ struct lstore {
 };
 
 int	luaopen_vudb(lua_State *);
+
+/* lua_die - the watchdog's end of a process stuck in the store: a line
+ * on standard error (Dovecot logs it as its auth process's error) */
+static void
+lua_die(const char *why)
+{
+	static const char head[] = "vudb: the store was lost while a call "
+	    "waited for what a process that died held; this auth process "
+	    "ends: ";
+	char line[1024];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%s%s\n", head, why);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	_exit(75);
+}
 
 /* keep_log - the library's log hook: keep the line for after the call */
 static void
@@ -173,6 +197,8 @@ ensure_open(lua_State *L, struct lstore *s)
 		return rc;
 	}
 	vudb_set_log(s->db, keep_log, s);
+	if (s->wd == NULL)
+		s->wd = watch_start(s->store, lua_die);
 	return VUDB_OK;
 }
 
@@ -312,7 +338,9 @@ l_auth(lua_State *L)
 	 */
 	if (strlen(pw) != plen)
 		user = NULL;
+	watch_enter(s->wd);
 	rc = vudb_auth(s->db, user != NULL ? user : "", pass, service, &u);
+	watch_leave(s->wd);
 	explicit_bzero(pass, plen);
 	free(pass);
 	n = push_answer(L, s, rc, u, NULL, "refused",
@@ -338,8 +366,10 @@ user_lookup(lua_State *L, int with_password)
 
 	if (ensure_open(L, s) != VUDB_OK)
 		return 2;
+	watch_enter(s->wd);
 	rc = user == NULL ? VUDB_ENOTFOUND :
 	    vudb_authorize(s->db, user, service, &u);
+	watch_leave(s->wd);
 	if (rc == VUDB_OK && with_password &&
 	    (hash = vudb_obj_get(u, "password")) == NULL)
 		rc = VUDB_ENOTFOUND;
@@ -377,8 +407,10 @@ l_lookup(lua_State *L)
 		return luaL_error(L, "vudb: no map named \"%s\"", map);
 	if (ensure_open(L, s) != VUDB_OK)
 		return 2;
+	watch_enter(s->wd);
 	rc = key == NULL ? VUDB_ENOTFOUND :
 	    vudb_lookup(s->db, map, key, &answer);
+	watch_leave(s->wd);
 	if (rc == VUDB_OK) {
 		lua_pushstring(L, "ok");
 		lua_pushstring(L, answer);
@@ -430,6 +462,7 @@ l_users(lua_State *L)
 		return 2;
 	}
 	lua_newtable(L);
+	watch_enter(s->wd);
 	if (domain != NULL)
 		rc = list_users(L, s, domain, &n);
 	else if ((rc = vudb_list(s->db, VUDB_DOMAIN, NULL, &it)) == VUDB_OK) {
@@ -440,6 +473,7 @@ l_users(lua_State *L)
 		if (rc == VUDB_ENOTFOUND)
 			rc = VUDB_OK;
 	}
+	watch_leave(s->wd);
 	flush_logs(L, s);
 	if (rc != VUDB_OK) {
 		lua_pop(L, 1);
@@ -458,6 +492,8 @@ l_close(lua_State *L)
 {
 	struct lstore *s = luaL_checkudata(L, 1, HANDLE);
 
+	watch_stop(s->wd);
+	s->wd = NULL;
 	vudb_close(s->db);
 	s->db = NULL;
 	free(s->store);

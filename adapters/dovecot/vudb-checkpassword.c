@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 
 #include "vudb.h"
 #include "cpw.h"
+#include "watch.h"
 
 #define EX_REFUSED	1	/* wrong password, unknown user, disabled */
 #define EX_MISUSE	2	/* bad arguments or request */
@@ -164,48 +164,17 @@ export(const struct vudb_obj *u, int lookup, int creds)
 }
 
 /*
- * The watchdog.  A process that dies inside Berkeley DB may hold a mutex
- * that this login then waits for, for ever: the fault campaign found
- * logins waiting on a futex of a region that another process's recovery
- * had removed, and Dovecot would have waited for its own timeout.  Once
- * a login has taken WATCH_S seconds, a thread asks the store once a
- * second (vudb_check(3), on a handle of its own that shares the login's
- * environment); when it tells that this process waits for what a dead
- * process held, the login ends there as a temporary failure (111).
+ * The watchdog (watch.h): a login that waits for what a process that died
+ * inside Berkeley DB held ends there, as a temporary failure (111).
  */
-#define WATCH_S		2
+static struct watch	*wd;
 
-static pthread_mutex_t	 wd_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 wd_cond = PTHREAD_COND_INITIALIZER;
-static pthread_t	 wd_thread;
-static struct vudb	*wd_db;
-static int		 wd_stop, wd_running;
-
-static void *
-watchdog(void *arg)
+static void
+wd_die(const char *why)
 {
-	struct timespec ts;
-	int secs = 0;
-
-	(void)arg;
-	pthread_mutex_lock(&wd_lock);
-	while (!wd_stop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec++;
-		(void)pthread_cond_timedwait(&wd_cond, &wd_lock, &ts);
-		if (wd_stop || ++secs < WATCH_S)
-			continue;
-		pthread_mutex_unlock(&wd_lock);
-		if (vudb_check(wd_db) == VUDB_ETEMP) {
-			logmsg(LOG_ERR, "the store was lost while this login "
-			    "waited for what a process that died held: %s",
-			    vudb_errmsg(wd_db));
-			_exit(EX_TEMP);
-		}
-		pthread_mutex_lock(&wd_lock);
-	}
-	pthread_mutex_unlock(&wd_lock);
-	return NULL;
+	logmsg(LOG_ERR, "the store was lost while this login waited for "
+	    "what a process that died held: %s", why);
+	_exit(EX_TEMP);
 }
 
 /* start_watchdog - with the login's store just opened (so that its
@@ -213,32 +182,16 @@ watchdog(void *arg)
 static void
 start_watchdog(const char *store)
 {
-	if (vudb_open(store, VUDB_RDONLY, &wd_db) != VUDB_OK) {
-		wd_db = NULL;
-		return;
-	}
-	if (pthread_create(&wd_thread, NULL, watchdog, NULL) == 0)
-		wd_running = 1;
-	else {
-		vudb_close(wd_db);
-		wd_db = NULL;
-	}
+	if ((wd = watch_start(store, wd_die)) != NULL)
+		watch_enter(wd);
 }
 
 /* stop_watchdog - before the store is closed; idempotent */
 static void
 stop_watchdog(void)
 {
-	if (wd_running) {
-		pthread_mutex_lock(&wd_lock);
-		wd_stop = 1;
-		pthread_cond_signal(&wd_cond);
-		pthread_mutex_unlock(&wd_lock);
-		(void)pthread_join(wd_thread, NULL);
-		wd_running = 0;
-	}
-	vudb_close(wd_db);
-	wd_db = NULL;
+	watch_stop(wd);
+	wd = NULL;
 }
 
 static const struct option long_opts[] = {
