@@ -822,7 +822,7 @@ env_upgrade(struct vudb_bectx *ctx, struct lm_dom *d)
 	struct stat sb;
 	char lock[4200];
 	long long size, need;
-	int ret, tries;
+	int ret, tries, broken;
 
 	snprintf(lock, sizeof(lock), "%s-lock", e->path);
 	for (tries = 0;; tries++) {
@@ -835,7 +835,8 @@ env_upgrade(struct vudb_bectx *ctx, struct lm_dom *d)
 			if (o != e && o->ldev == e->ldev && o->lino == e->lino)
 				break;
 		busy = NULL;
-		if (o == NULL && !e->broken) {
+		broken = e->broken;
+		if (o == NULL && !broken) {
 			for (h = e->holders; h != NULL; h = h->hnext)
 				if (pthread_mutex_trylock(&h->mu) != 0)
 					break;
@@ -851,8 +852,8 @@ env_upgrade(struct vudb_bectx *ctx, struct lm_dom *d)
 			    "the domain file, open read-only in this process, "
 			    "cannot be reopened for writing now (%s)",
 			    d->domain, busy != NULL ? "a reader keeps using "
-			    "it" : "a replaced file of the domain is still "
-			    "open");
+			    "it" : broken ? "it is damaged" : "a replaced file "
+			    "of the domain is still open");
 		(void)usleep(1000);
 	}
 	for (h = e->holders; h != NULL; h = h->hnext)

@@ -18,6 +18,10 @@
  *				is reopened for writing), then the reader
  *				again: it sees the change; a second reader
  *				opened beside the writer shares the file
+ *	lmfds threads STORE	the same with the reader in a thread of its
+ *				own that looks the user up all the time:
+ *				the file is reopened for writing under its
+ *				reads, every answer is the old or a new one
  *
  * Prints the descriptors of the store by kind ("data", "lock", other) and
  * "lmfds: N checks, M failed".  Exit 0, 1 (a check failed) or 99 (setup).
@@ -25,6 +29,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -228,6 +233,87 @@ mixed(const char *store)
 	return 0;
 }
 
+struct hammer {
+	const char	*store;
+	int		 started, stop;
+	unsigned long	 lookups, bad;
+	char		 why[256];
+};
+
+/* hammer - a read-only handle's lookups of u@d4.example until stopped */
+static void *
+hammer(void *arg)
+{
+	struct hammer *hm = arg;
+	struct vudb *db;
+	char *answer;
+	int rc;
+
+	db = open_or_die(hm->store, VUDB_RDONLY);
+	while (!__atomic_load_n(&hm->stop, __ATOMIC_ACQUIRE)) {
+		answer = NULL;
+		rc = vudb_lookup(db, "mailbox", "u@d4.example", &answer);
+		if (rc != VUDB_OK || (strcmp(answer, "d4.example/u/Maildir/")
+		    != 0 && strncmp(answer, "v", 1) != 0)) {
+			if (hm->bad++ == 0)
+				snprintf(hm->why, sizeof(hm->why), "%s: %s",
+				    vudb_strerror(rc), rc == VUDB_OK ? answer :
+				    vudb_errmsg(db));
+		}
+		vudb_free(answer);
+		hm->lookups++;
+		__atomic_store_n(&hm->started, 1, __ATOMIC_RELEASE);
+	}
+	vudb_close(db);
+	return NULL;
+}
+
+static int
+threads(const char *store)
+{
+	struct hammer hm = { store, 0, 0, 0, 0, "" };
+	char dir[32], what[512], root[PATH_MAX];
+	struct fds f;
+	const char *attrs[] = { "maildir", dir, NULL };
+	struct vudb *wr;
+	pthread_t t;
+	int i, rc, ok = 1;
+
+	if (realpath(store, root) == NULL ||
+	    pthread_create(&t, NULL, hammer, &hm) != 0)
+		return 99;
+	while (!__atomic_load_n(&hm.started, __ATOMIC_ACQUIRE))
+		(void)usleep(1000);
+	count(root, &f);
+	show("a reader thread", &f);
+	check(f.data == 1 && f.lock == 1, "a reader thread holds the file "
+	    "read-only (its data file once, its lock file once)");
+	wr = open_or_die(store, 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(dir, sizeof(dir), "v%d/", i);
+		if ((rc = vudb_update(wr, VUDB_USER, "u@d4.example", attrs)) !=
+		    VUDB_OK) {
+			printf("update %d: %s: %s\n", i, vudb_strerror(rc),
+			    vudb_errmsg(wr));
+			ok = 0;
+		}
+		(void)usleep(2000);
+	}
+	count(root, &f);
+	show("a reader thread and a writer", &f);
+	check(f.data == 2 && f.lock == 1, "the file reopened for writing, "
+	    "once (the data file twice, for writing, and its lock file once)");
+	vudb_close(wr);
+	__atomic_store_n(&hm.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("reader: %lu lookups beside the writer\n", hm.lookups);
+	check(ok, "the writer's changes under a reader's lookups");
+	snprintf(what, sizeof(what), "%lu of the reader's lookups failed or "
+	    "were wrong; the first: %s", hm.bad, hm.why);
+	check(hm.bad == 0, what);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -239,9 +325,11 @@ main(int argc, char **argv)
 		rc = readers(argv[2], atoi(argv[3]), atof(argv[4]));
 	else if (argc == 3 && strcmp(argv[1], "mixed") == 0)
 		rc = mixed(argv[2]);
+	else if (argc == 3 && strcmp(argv[1], "threads") == 0)
+		rc = threads(argv[2]);
 	else {
 		fprintf(stderr, "usage: lmfds make STORE N | read STORE N MAX "
-		    "| mixed STORE\n");
+		    "| mixed STORE | threads STORE\n");
 		return 99;
 	}
 	if (rc != 0)

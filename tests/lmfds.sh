@@ -5,7 +5,8 @@
 # descriptor for writing the meta pages); vudb-mapd with -w 2 holds no
 # more descriptors of the store than with -w 1 (its workers share each
 # domain file); a writer handle opened beside a reader that has read a
-# domain reopens the file for writing, one open at a time (tests/lmfds.c).
+# domain reopens the file for writing, one open at a time, also under the
+# lookups of a reader thread (tests/lmfds.c).
 # Not timed.  Skipped (77) without the LMDB backend or /proc.
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
 builddir=${top_builddir:-.}
@@ -86,8 +87,12 @@ max=$((N * ${LMFDS_MAX:-2}))
 [ "$fds2" -le "$fds1" ] && ok ||
     fail "vudb-mapd -w 2 holds $fds2 descriptors of the store, -w 1 $fds1"
 
-# a writer beside a reader, in one process
+# a writer beside a reader, in one process; and beside a reader thread
+# that reads the domain all the time
 if "$LMFDS" mixed "$T/store"; then ok; else
 	fail "a writer beside a reader in one process"
+fi
+if "$LMFDS" threads "$T/store"; then ok; else
+	fail "a writer beside a reader thread in one process"
 fi
 finish
