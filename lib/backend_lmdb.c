@@ -21,6 +21,18 @@
  * would otherwise map 64 MiB per domain.  Stale reader slots of crashed
  * processes are cleared when a file is opened.  Read-only openers
  * (vudb-checkpassword) still need write access to the lock file.
+ *
+ * Descriptors: LMDB holds the data file and the lock file open, and a
+ * third descriptor (the data file again, O_DSYNC, for the meta pages of
+ * a commit) in an environment that may write.  A process whose LMDB store
+ * handles are all read-only (vudb-mapd, the Dovecot modules) opens its
+ * environments MDB_RDONLY: two descriptors per domain.  Neither can go:
+ * the lock file's carries the process's fcntl locks (the reader table's
+ * liveness, mdb_reader_check; closing any descriptor of the file drops
+ * them), and the data file's is mapped again when the map grows.  A
+ * writer handle opened later in the same process reopens such an
+ * environment for writing at its first write to the domain (env_upgrade):
+ * closed first, never two opens of one file at once.
  */
 #include "config.h"
 
@@ -70,7 +82,10 @@ struct lm_env {
 	int		 fd;		/* of the data file */
 	size_t		 psize;
 	int		 refs;
-	int		 rdonly;
+	int		 rdonly;	/* opened MDB_RDONLY */
+	int		 writable;	/* the file may be written: an
+					   MDB_RDONLY one may be reopened */
+	struct lm_dom	*holders;	/* the domain handles using it */
 	int		 grow;		/* map full: grow when no txn is on */
 	int		 fit;		/* map only the data (a reader's) */
 	int		 old;		/* broken or replaced: no new users */
@@ -81,6 +96,7 @@ struct lm_env {
 };
 
 static struct lm_env	*lm_envs;
+static int		 lm_writers;	/* open store handles that may write */
 static pthread_mutex_t	 lm_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct lm_store {
@@ -90,6 +106,10 @@ struct lm_store {
 
 struct lm_dom {
 	struct lm_env	*e;		/* NULL: damaged, to be reopened */
+	struct lm_dom	*hnext;		/* the next holder of e */
+	/* held by a read for its time (with rtxn and cur in use): an
+	 * environment is reopened only with all its holders' held */
+	pthread_mutex_t	 mu;
 	MDB_txn		*rtxn;		/* reusable read transaction */
 	MDB_cursor	*cur;		/* of a read, closed after a fault */
 	struct lm_store	*st;
@@ -213,6 +233,11 @@ lm_store_open(struct vudb_bectx *ctx, const char *path, int flags, void **st_r)
 		return VUDB_ENOMEM;
 	}
 	st->flags = flags;
+	if (!(flags & VUDB_RDONLY)) {
+		pthread_mutex_lock(&lm_lock);
+		lm_writers++;
+		pthread_mutex_unlock(&lm_lock);
+	}
 	*st_r = st;
 	return VUDB_OK;
 }
@@ -225,6 +250,11 @@ lm_store_close(struct vudb_bectx *ctx, void *vst)
 	(void)ctx;
 	if (st == NULL)
 		return;
+	if (!(st->flags & VUDB_RDONLY)) {
+		pthread_mutex_lock(&lm_lock);
+		lm_writers--;
+		pthread_mutex_unlock(&lm_lock);
+	}
 	free(st->root);
 	free(st);
 }
@@ -460,7 +490,7 @@ dbi_fn(void *arg)
 
 /* ------------------------------------------------------------ environments */
 
-static void	env_put(struct lm_env *);
+static void	env_let_go(struct lm_dom *);
 
 /*
  * LMDB keeps one fcntl lock per process on a domain's lock file, and a
@@ -557,21 +587,116 @@ file_make(const char *path)
 	return ret;
 }
 
-/* env_get - the shared environment of a domain file, opened if need be */
+/*
+ * env_open - open e->env on e->path, MDB_RDONLY if e->rdonly: 0 or an
+ * LMDB code (e->env NULL then).  Under lm_lock.
+ */
+static int
+env_open(struct lm_env *e, const char *lock)
+{
+	unsigned int eflags = MDB_NOSUBDIR | MDB_NOTLS;
+	int ret;
+
+	if (e->rdonly)
+		eflags |= MDB_RDONLY;
+	if ((ret = mdb_env_create(&e->env)) != 0) {
+		e->env = NULL;
+		return ret;
+	}
+	/* a reader: one page, which LMDB raises to the data's size */
+	(void)mdb_env_set_mapsize(e->env, e->fit ? 4096 : MAP_INITIAL);
+	(void)mdb_env_set_maxreaders(e->env, 1022);
+	if (e->writable && (ret = lock_alloc(lock)) != 0) {
+		mdb_env_close(e->env);
+		e->env = NULL;
+		return ret;
+	}
+	{
+		struct open_arg oa = { e->env, e->path, eflags, 0 };
+		int sig;
+
+		(void)guarded(open_fn, &oa, &sig);
+		if ((ret = sig != 0 ? EIO : oa.ret) != 0) {
+			mdb_env_close(e->env);
+			e->env = NULL;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * env_first - the first steps on a newly opened e->env: stale readers
+ * cleared, its descriptor and page size, a file cut short told (when
+ * check_short: -1, with *size_r and *need_r), the unnamed database.  0,
+ * -1 or an LMDB code; the caller closes e->env on failure.  Under lm_lock.
+ */
+static int
+env_first(struct lm_env *e, int check_short, long long *size_r,
+    long long *need_r)
+{
+	struct stat sb;
+	int dead;
+
+	(void)mdb_reader_check(e->env, &dead);
+	if (mdb_env_get_fd(e->env, &e->fd) != 0)
+		return EIO;
+	/* the meta pages are read through the map: a file cut short
+	 * meanwhile is a fault, which the guard turns into a failure */
+	{
+		struct stat_arg sa = { e->env, { 0 }, 0 };
+		int sig;
+
+		(void)guarded(stat_fn, &sa, &sig);
+		if (sig != 0 || sa.ret != 0)
+			return sig != 0 ? EIO : sa.ret;
+		e->psize = sa.ms.ms_psize;
+	}
+	if (check_short && env_short_guarded(e, size_r, need_r))
+		return -1;
+	/* the unnamed database: a read transaction opens it without
+	 * waiting for a writer */
+	{
+		struct dbi_arg da = { e, 0 };
+		int sig;
+
+		(void)guarded(dbi_fn, &da, &sig);
+		if (sig != 0 || da.ret != 0)
+			return sig != 0 ? EIO : da.ret;
+	}
+	if (fstat(e->fd, &sb) == 0) {
+		e->dev = sb.st_dev;
+		e->ino = sb.st_ino;
+	}
+	return 0;
+}
+
+/* hold - d holds e from now (under lm_lock) */
+static void
+hold(struct lm_dom *d, struct lm_env *e)
+{
+	d->e = e;
+	d->hnext = e->holders;
+	e->holders = d;
+}
+
+/*
+ * env_get - the shared environment of a domain file, opened if need be,
+ * held by d.  A new one is opened MDB_RDONLY when d's store handle is
+ * read-only and no handle of this process may write (two descriptors,
+ * not three), or when the file cannot be written.
+ */
 static int
 env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
-    int create,
-    struct lm_env **e_r)
+    int create, struct lm_dom *d)
 {
 	struct lm_env *e;
 	struct stat sb;
 	char path[4096], lock[4200];
-	MDB_stat ms;
-	unsigned int eflags;
-	long long size, need;
-	int ret, dead;
+	long long size = 0, need = 0;
+	int ret;
 
-	*e_r = NULL;
+	d->e = NULL;
 	snprintf(path, sizeof(path), "%s/domains/%s.mdb", st->root, domain);
 	snprintf(lock, sizeof(lock), "%s-lock", path);
 	pthread_mutex_lock(&lm_lock);
@@ -580,16 +705,14 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 			break;
 	if (e != NULL) {
 		if (stat(path, &sb) == 0 && sb.st_dev == e->dev &&
-		    sb.st_ino == e->ino && !e->broken && !(e->rdonly &&
-		    !(st->flags & VUDB_RDONLY) && access(path, W_OK) == 0)) {
+		    sb.st_ino == e->ino && !e->broken) {
 			e->refs++;
+			hold(d, e);
 			pthread_mutex_unlock(&lm_lock);
-			*e_r = e;
 			return VUDB_OK;
 		}
 		/* The file was removed (a domain deleted, perhaps added
-		 * again), renamed over, or is damaged, or a writer handle
-		 * finds it opened read-only by a reader's: holders keep the
+		 * again), renamed over, or is damaged: holders keep the
 		 * old one, new users get the new. */
 		e->old = 1;
 	}
@@ -622,35 +745,15 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 		free(e);
 		return VUDB_ENOMEM;
 	}
-	/* Read-only for a reader's handle, and where the file allows no
-	 * more.  A reader never writes into a domain file: LMDB takes a
-	 * file it finds empty for a new one and writes two meta pages into
-	 * it, and a cp restoring the file over itself shows it empty for a
-	 * moment; a reader that opened it read-write then made every user
-	 * of the domain "not found", in its own view at once and on disk
-	 * if its write landed after cp's (tests/cprestore.c).  A writer
-	 * handle of the same process opens its own environment (above). */
-	e->rdonly = !create && ((st->flags & VUDB_RDONLY) != 0 ||
-	    access(path, W_OK) != 0);
+	e->writable = create || access(path, W_OK) == 0;
+	e->rdonly = !e->writable || ((st->flags & VUDB_RDONLY) &&
+	    lm_writers == 0);
 	e->fit = !create && (st->flags & VUDB_RDONLY) != 0;
-	eflags = MDB_NOSUBDIR | MDB_NOTLS;
-	if (e->rdonly)
-		eflags |= MDB_RDONLY;
-	if ((ret = mdb_env_create(&e->env)) != 0)
-		goto fail;
-	/* a reader: one page, which LMDB raises to the data's size */
-	(void)mdb_env_set_mapsize(e->env, e->fit ? 4096 : MAP_INITIAL);
-	(void)mdb_env_set_maxreaders(e->env, 1022);
-	/* a reader too: the first opener writes the lock file's header */
-	if ((ret = lock_alloc(lock)) != 0)
-		goto fail;
-	{
-		struct open_arg oa = { e->env, path, eflags, 0 };
-		int sig;
-
-		(void)guarded(open_fn, &oa, &sig);
-		if ((ret = sig != 0 ? EIO : oa.ret) != 0)
-			goto fail;
+	if ((ret = env_open(e, lock)) != 0) {
+		pthread_mutex_unlock(&lm_lock);
+		free(e->path);
+		free(e);
+		goto status;
 	}
 	if (stat(lock, &sb) == 0) {
 		e->ldev = sb.st_dev;
@@ -659,74 +762,34 @@ env_get(struct vudb_bectx *ctx, struct lm_store *st, const char *domain,
 	e->refs = 1;	/* listed from here: closed through reap() */
 	e->next = lm_envs;
 	lm_envs = e;
-	(void)mdb_reader_check(e->env, &dead);
+	hold(d, e);
 	if (create) {
 		if (stat(path, &sb) == 0 && sb.st_uid == geteuid())
 			(void)chmod(path, FILE_MODE);
 		if (stat(lock, &sb) == 0 && sb.st_uid == geteuid())
 			(void)chmod(lock, FILE_MODE);
 	}
-	if (mdb_env_get_fd(e->env, &e->fd) != 0) {
-		ret = EIO;
-		goto fail_listed;
-	}
-	/* the meta pages are read through the map: a file cut short
-	 * meanwhile is a fault, which the guard turns into a failure */
-	{
-		struct stat_arg sa = { e->env, { 0 }, 0 };
-		int sig;
-
-		(void)guarded(stat_fn, &sa, &sig);
-		if (sig != 0 || sa.ret != 0) {
-			ret = sig != 0 ? EIO : sa.ret;
-			goto fail_listed;
-		}
-		ms = sa.ms;
-	}
-	e->psize = ms.ms_psize;
-	if (!create && env_short_guarded(e, &size, &need)) {
+	if ((ret = env_first(e, !create, &size, &need)) != 0) {
 		pthread_mutex_unlock(&lm_lock);
-		env_put(e);
-		return vudb__ctx_seterr(ctx, VUDB_ETEMP,
-		    "lmdb: %s: domain file "
-		    "damaged: %lld bytes, its pages need %lld; its lookups "
-		    "fail temporarily until it is restored", path, size, need);
-	}
-	/* the unnamed database: a read transaction opens it without
-	 * waiting for a writer */
-	{
-		struct dbi_arg da = { e, 0 };
-		int sig;
-
-		(void)guarded(dbi_fn, &da, &sig);
-		if (sig != 0 || da.ret != 0) {
-			ret = sig != 0 ? EIO : da.ret;
-			goto fail_listed;
-		}
-	}
-	if (stat(path, &sb) == 0) {
-		e->dev = sb.st_dev;
-		e->ino = sb.st_ino;
+		env_let_go(d);
+		if (ret == -1)
+			return vudb__ctx_seterr(ctx, VUDB_ETEMP,
+			    "lmdb: %s: domain file "
+			    "damaged: %lld bytes, its pages need %lld; its "
+			    "lookups fail temporarily until it is restored",
+			    path, size, need);
+		goto status;
 	}
 	e->look_at = now_ms() + LOOK_MS;
 	pthread_mutex_unlock(&lm_lock);
-	*e_r = e;
 	return VUDB_OK;
-fail_listed:
-	pthread_mutex_unlock(&lm_lock);
-	env_put(e);
-	goto status;
-fail:
-	pthread_mutex_unlock(&lm_lock);
-	if (e->env != NULL)
-		mdb_env_close(e->env);
-	free(e->path);
-	free(e);
 status:
-	/* LMDB's ENOENT is a file empty when it read it: the file was
-	 * there (stat), so it was cut short since (a cp over it), which
-	 * is damage for now, not a domain that does not exist */
-	if (ret == ENOENT && create)
+	/* A file gone since the stat is a domain removed.  One there but
+	 * empty when LMDB read it (cut short since: a cp over it) is
+	 * ENOENT read-write (LMDB then makes it anew: not for readers,
+	 * which open it read-only) and EBADF read-only (LMDB's write of
+	 * new meta pages fails): damage for now. */
+	if (ret == ENOENT && (create || stat(path, &sb) != 0))
 		return VUDB_ENOTFOUND;
 	if (ret == ENOENT || ret == EBADF)
 		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "lmdb: %s: domain "
@@ -739,38 +802,29 @@ status:
 	return lm_status(ctx, ret, path);
 }
 
+/* env_let_go - d no longer holds its environment; the last holder
+ * closes it (through reap()) */
 static void
-env_put(struct lm_env *e)
+env_let_go(struct lm_dom *d)
 {
+	struct lm_env *e = d->e;
+	struct lm_dom **pp;
+
+	if (e == NULL)
+		return;
 	pthread_mutex_lock(&lm_lock);
+	for (pp = &e->holders; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == d) {
+			*pp = d->hnext;
+			break;
+		}
+	d->hnext = NULL;
+	d->e = NULL;
 	if (--e->refs <= 0) {
 		e->old = 1;
 		reap(e->ldev, e->lino);
 	}
 	pthread_mutex_unlock(&lm_lock);
-}
-
-static int
-lm_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
-    void **h_r)
-{
-	struct lm_dom *d;
-	int rc;
-
-	*h_r = NULL;
-	(void)pthread_once(&lm_guard_once, guard_install);
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return VUDB_ENOMEM;
-	rc = env_get(ctx, vst, domain, (flags & VUDB_CREATE) != 0 &&
-	    !(((struct lm_store *)vst)->flags & VUDB_RDONLY), &d->e);
-	if (rc != VUDB_OK) {
-		free(d);
-		return rc;
-	}
-	d->st = vst;
-	snprintf(d->domain, sizeof(d->domain), "%s", domain);
-	*h_r = d;
-	return VUDB_OK;
 }
 
 /* dom_drop_read - close d's cursor and abort its read transaction */
@@ -787,15 +841,151 @@ dom_drop_read(struct lm_dom *d)
 	}
 }
 
+/*
+ * env_upgrade - d's environment, opened MDB_RDONLY (only read-only handles
+ * of this process had used the file), reopened for writing, for d's
+ * store handle's first write to the domain.  One open of a file at a
+ * time: the environment is closed first, with every holder's lock held
+ * (none is in a read), their read transactions ended, and then opened
+ * again in place, so that holders go on with it.  Not while another
+ * environment of this process on the same lock file waits to be closed
+ * (its locks would go with ours).  Holders are waited for, a second at
+ * most, by trying their locks: a holder in a read never waits for
+ * lm_lock.
+ */
+static int
+env_upgrade(struct vudb_bectx *ctx, struct lm_dom *d)
+{
+	struct lm_env *e = d->e, *o;
+	struct lm_dom *h, *busy;
+	struct stat sb;
+	char lock[4200];
+	long long size, need;
+	int ret, tries, broken;
+
+	snprintf(lock, sizeof(lock), "%s-lock", e->path);
+	for (tries = 0;; tries++) {
+		pthread_mutex_lock(&lm_lock);
+		if (!e->rdonly) {
+			pthread_mutex_unlock(&lm_lock);
+			return VUDB_OK;		/* another writer did */
+		}
+		for (o = lm_envs; o != NULL; o = o->next)
+			if (o != e && o->ldev == e->ldev && o->lino == e->lino)
+				break;
+		busy = NULL;
+		broken = e->broken;
+		if (o == NULL && !broken) {
+			for (h = e->holders; h != NULL; h = h->hnext)
+				if (pthread_mutex_trylock(&h->mu) != 0)
+					break;
+			if (h == NULL)
+				break;			/* all held */
+			busy = h;
+			for (h = e->holders; h != busy; h = h->hnext)
+				pthread_mutex_unlock(&h->mu);
+		}
+		pthread_mutex_unlock(&lm_lock);
+		if (busy == NULL || tries >= 1000)
+			return vudb__ctx_seterr(ctx, VUDB_ETEMP, "lmdb: %s: "
+			    "the domain file, open read-only in this process, "
+			    "cannot be reopened for writing now (%s)",
+			    d->domain, busy != NULL ? "a reader keeps using "
+			    "it" : broken ? "it is damaged" : "a replaced file "
+			    "of the domain is still open");
+		(void)usleep(1000);
+	}
+	for (h = e->holders; h != NULL; h = h->hnext)
+		dom_drop_read(h);
+	mdb_env_close(e->env);
+	e->env = NULL;
+	e->rdonly = 0;
+	e->fit = 0;
+	if ((ret = env_open(e, lock)) == 0 &&
+	    (ret = env_first(e, 1, &size, &need)) != 0) {
+		mdb_env_close(e->env);
+		e->env = NULL;
+	}
+	if (ret != 0) {
+		/* every holder lets go of it at its next call */
+		e->broken = 1;
+		e->old = 1;
+	} else if (stat(lock, &sb) == 0) {
+		e->ldev = sb.st_dev;
+		e->lino = sb.st_ino;
+	}
+	for (h = e->holders; h != NULL; h = h->hnext)
+		pthread_mutex_unlock(&h->mu);
+	pthread_mutex_unlock(&lm_lock);
+	if (ret == -1)
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "lmdb: %s: domain "
+		    "file damaged: %lld bytes, its pages need %lld; it cannot "
+		    "be changed until it is restored", d->domain, size, need);
+	return ret != 0 ? lm_status(ctx, ret, e->path) : VUDB_OK;
+}
+
+static int
+lm_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
+    void **h_r)
+{
+	pthread_mutexattr_t ma;
+	struct lm_dom *d;
+	int rc;
+
+	*h_r = NULL;
+	(void)pthread_once(&lm_guard_once, guard_install);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return VUDB_ENOMEM;
+	/* error-checking: a read's callback may read the same domain
+	 * (dom_lock), and env_upgrade never takes one its thread holds */
+	if (pthread_mutexattr_init(&ma) != 0) {
+		free(d);
+		return VUDB_ENOMEM;
+	}
+	(void)pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+	rc = pthread_mutex_init(&d->mu, &ma);
+	(void)pthread_mutexattr_destroy(&ma);
+	if (rc != 0) {
+		free(d);
+		return VUDB_ENOMEM;
+	}
+	d->st = vst;
+	snprintf(d->domain, sizeof(d->domain), "%s", domain);
+	rc = env_get(ctx, vst, domain, (flags & VUDB_CREATE) != 0 &&
+	    !(((struct lm_store *)vst)->flags & VUDB_RDONLY), d);
+	if (rc != VUDB_OK) {
+		pthread_mutex_destroy(&d->mu);
+		free(d);
+		return rc;
+	}
+	*h_r = d;
+	return VUDB_OK;
+}
+
+/* dom_lock - take d's lock: 1, or 0 when this thread holds it already
+ * (a read inside a read's callback); dom_unlock gives back what it took */
+static int
+dom_lock(struct lm_dom *d)
+{
+	return pthread_mutex_lock(&d->mu) == 0;
+}
+
+static void
+dom_unlock(struct lm_dom *d, int locked)
+{
+	if (locked)
+		pthread_mutex_unlock(&d->mu);
+}
+
 /* dom_release - let go of d's environment (and its read transaction) */
 static void
 dom_release(struct lm_dom *d)
 {
+	int locked = dom_lock(d);
+
 	dom_drop_read(d);
-	if (d->e != NULL) {
-		env_put(d->e);
-		d->e = NULL;
-	}
+	dom_unlock(d, locked);
+	env_let_go(d);
 }
 
 static void
@@ -808,6 +998,7 @@ lm_dom_close(struct vudb_bectx *ctx, void *vst, void *h)
 	if (d == NULL)
 		return;
 	dom_release(d);
+	pthread_mutex_destroy(&d->mu);
 	free(d);
 }
 
@@ -866,10 +1057,9 @@ dom_ready(struct vudb_bectx *ctx, struct lm_dom *d)
 	} else if (e == NULL && now_ms() < d->retry_at)
 		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "%s", d->why);
 	dom_release(d);
-	rc = env_get(ctx, d->st, d->domain, 0, &d->e);
+	rc = env_get(ctx, d->st, d->domain, 0, d);
 	if (rc == VUDB_OK)
 		return VUDB_OK;
-	d->e = NULL;
 	d->retry_at = now_ms() + RETRY_MS;
 	if (rc == VUDB_ENOTFOUND)
 		rc = vudb__ctx_seterr(ctx, VUDB_ETEMP, "lmdb: %s: domain file "
@@ -948,6 +1138,9 @@ part(struct vudb_bectx *ctx, struct lm_txn *t, struct lm_dom *d,
 		    "in one transaction");
 	if ((rc = dom_ready(ctx, d)) != VUDB_OK)
 		return rc;
+	if (d->e->rdonly && d->e->writable &&
+	    (rc = env_upgrade(ctx, d)) != VUDB_OK)
+		return rc;
 	if (d->e->rdonly)
 		return vudb__ctx_seterr(ctx, VUDB_ERDONLY,
 		    "lmdb: %s: the domain "
@@ -1018,6 +1211,7 @@ struct lm_read {
 	int		 noover;	/* put: MDB_NOOVERWRITE */
 	int		 is_short;
 	long long	 size, need;
+	size_t		 txn_id, last_id;	/* out of step when set */
 };
 
 /* size_due - whether a read of e looks at its file's size first */
@@ -1047,6 +1241,29 @@ read_fn(void *arg)
 	}
 	if ((rc = read_txn(r->ctx, r->d, &txn)) != VUDB_OK)
 		return rc;
+	/*
+	 * LMDB picks the meta page a reader reads by the transaction
+	 * number in the lock file (its lowest bit), which lags the file's
+	 * newest meta page by one at most, while a writer commits.  More
+	 * behind, or ahead, and the lock file is out of step with the
+	 * data: set anew by an opener that failed half-way (a cp over the
+	 * file showed it empty), or kept from a file restored over this
+	 * one.  The older meta page's tree would then be read, an old
+	 * state of the domain: users added since "not found" (the fault
+	 * campaign's cp restores, tests/cprestore.c).
+	 */
+	{
+		MDB_envinfo ei;
+		size_t id = mdb_txn_id(txn);
+
+		if (mdb_env_info(r->d->e->env, &ei) == 0 &&
+		    (id > ei.me_last_txnid || id + 1 < ei.me_last_txnid)) {
+			r->txn_id = id;
+			r->last_id = ei.me_last_txnid;
+			mdb_txn_reset(txn);
+			return VUDB_ETEMP;
+		}
+	}
 	rc = r->op(r, txn);
 	if (r->d->cur != NULL) {
 		mdb_cursor_close(r->d->cur);
@@ -1061,7 +1278,7 @@ static int
 run_read(struct lm_read *r)
 {
 	struct lm_dom *d = r->d;
-	int rc, sig;
+	int rc, sig, short_now, locked = 0;
 
 	if (r->vtxn != NULL)
 		rc = part(r->ctx, r->vtxn, d, &r->txn);
@@ -1069,6 +1286,17 @@ run_read(struct lm_read *r)
 		rc = dom_ready(r->ctx, d);
 	if (rc != VUDB_OK)
 		return rc;
+	if (r->vtxn == NULL) {
+		/* d's read transaction and the environment stay as they
+		 * are until the read is over (env_upgrade) */
+		locked = dom_lock(d);
+		if (d->e->env == NULL) {
+			dom_unlock(d, locked);
+			return dom_broken(r->ctx, d, "lmdb: %s: the domain "
+			    "file could not be reopened for writing; its "
+			    "lookups fail temporarily until it is", d->domain);
+		}
+	}
 	rc = guarded(read_fn, r, &sig);
 	if (sig != 0 && r->vtxn != NULL) {
 		/* the caller aborts its transaction; every holder lets go
@@ -1086,7 +1314,9 @@ run_read(struct lm_read *r)
 		/* a file cut short is given up and reopened; a damaged page
 		 * in a whole file fails the reads that meet it, no more */
 		dom_drop_read(d);
-		if (!env_short_guarded(d->e, &r->size, &r->need))
+		short_now = env_short_guarded(d->e, &r->size, &r->need);
+		dom_unlock(d, locked);
+		if (!short_now)
 			return vudb__ctx_seterr(r->ctx, VUDB_ETEMP, "lmdb: %s: "
 			    "domain file damaged: %s in a read; lookups that "
 			    "meet the damage fail temporarily until it is "
@@ -1098,11 +1328,21 @@ run_read(struct lm_read *r)
 		    d->domain, sig == SIGBUS ? "SIGBUS" : "SIGSEGV", r->size,
 		    r->need);
 	}
+	dom_unlock(d, locked);
 	if (r->is_short)
 		return dom_broken(r->ctx, d, "lmdb: %s: domain file damaged: "
 		    "%lld bytes, its pages need %lld (truncated?); its "
 		    "lookups fail temporarily until it is restored",
 		    d->domain, r->size, r->need);
+	/* reopened at a later call: the first process to open the file
+	 * alone sets the lock file anew, and so does the next write */
+	if (r->last_id != 0)
+		return dom_broken(r->ctx, d, "lmdb: %s: the lock file is out "
+		    "of step with the domain file (transaction %zu, the "
+		    "file's newest %zu: a file restored over it, or an "
+		    "opener that failed on a file cut short); its lookups "
+		    "fail temporarily until it is opened anew or written",
+		    d->domain, r->txn_id, r->last_id);
 	return rc;
 }
 
@@ -1448,6 +1688,7 @@ lm_verify(struct vudb_bectx *ctx, void *vst, const char *domain)
 const struct vudb_backend vudb__backend_lmdb = {
 	.abi = VUDB_BACKEND_ABI,
 	.fds_per_domain = 3,	/* data (read, and write), lock */
+	.fds_per_domain_ro = 2,	/* data, lock: MDB_RDONLY (env_get) */
 	.name = "lmdb",
 	.caps = VUDB_CAP_WRITE | VUDB_CAP_TXN | VUDB_CAP_DIR,
 	.store_open = lm_store_open,

@@ -597,5 +597,7 @@ vudb__store_name(const struct vudb *db)
 unsigned int
 vudb__store_fds(const struct vudb *db)
 {
+	if ((db->flags & VUDB_RDONLY) && db->be->fds_per_domain_ro > 0)
+		return db->be->fds_per_domain_ro;
 	return db->be->fds_per_domain > 0 ? db->be->fds_per_domain : 1;
 }

@@ -340,8 +340,9 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		}
 	}
 	db->maxdoms = vudb__setting_u64(db, VUDB__S_MAX_OPEN_DOMAINS);
-	/* open domains hold descriptors (three with LMDB): leave at least
-	 * half of the process's limit to the program */
+	/* open domains hold descriptors (three with LMDB, two in a
+	 * read-only handle): leave at least half of the process's limit
+	 * to the program */
 	fds = vudb__store_fds(db);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
 		if (db->maxdoms > rl.rlim_cur / (2 * fds))

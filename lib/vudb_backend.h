@@ -133,8 +133,10 @@ struct vudb_backend {
 	/* VUDB_BULK: make every commit durable and every build visible
 	 * (NULL: nothing to do). */
 	int	(*sync)(struct vudb_bectx *, void *st);
-	/* descriptors one open domain database holds (0 means 1) */
+	/* descriptors one open domain database holds (0 means 1), and
+	 * in a handle opened VUDB_RDONLY (0: as fds_per_domain) */
 	unsigned int	 fds_per_domain;
+	unsigned int	 fds_per_domain_ro;
 	/* ABI 3.  Look for processes that died with the store open and
 	 * release what they held: VUDB_OK, or VUDB_ETEMP when one died
 	 * holding what cannot be released and the store is lost (alive
