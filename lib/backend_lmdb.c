@@ -440,6 +440,22 @@ stat_fn(void *arg)
 	return VUDB_OK;
 }
 
+/* info_fn - mdb_env_info, which reads the meta pages through the map */
+struct info_arg {
+	MDB_env		*env;
+	MDB_envinfo	 ei;
+	int		 ret;
+};
+
+static int
+info_fn(void *arg)
+{
+	struct info_arg *a = arg;
+
+	a->ret = mdb_env_info(a->env, &a->ei);
+	return VUDB_OK;
+}
+
 /* open_fn - mdb_env_open, which reads the meta pages through the map
  * when this process is the first to open the lock file: a file cut short
  * meanwhile (a cp over it) is a fault, which the guard turns into a
@@ -1160,6 +1176,30 @@ part(struct vudb_bectx *ctx, struct lm_txn *t, struct lm_dom *d,
 	}
 	if (ret != 0)
 		return lm_status(ctx, ret, "begin");
+	/* A writer builds on the meta page the lock file's transaction
+	 * number picks, as readers read (read_fn): out of step with the
+	 * file, it would build on an older state and write over the
+	 * newest, the changes since lost.  It is one ahead of the file's
+	 * newest (or level with it after a writer died between the two). */
+	{
+		struct info_arg ia = { d->e->env, { 0 }, 0 };
+		size_t id = mdb_txn_id(*txn_r);
+		int sig;
+
+		(void)guarded(info_fn, &ia, &sig);
+		if (sig != 0 || ia.ret != 0 || id > ia.ei.me_last_txnid + 1 ||
+		    id < ia.ei.me_last_txnid) {
+			mdb_txn_abort(*txn_r);
+			*txn_r = NULL;
+			return dom_broken(ctx, d, "lmdb: %s: the lock file is out "
+			    "of step with the domain file (transaction %zu, "
+			    "the file's newest %zu: a file restored over it, "
+			    "or an opener that failed on a file cut short); it "
+			    "cannot be changed until every process using it "
+			    "has opened it anew", d->domain, id,
+			    (size_t)ia.ei.me_last_txnid);
+		}
+	}
 	t->parts[t->n].e = d->e;
 	t->parts[t->n++].txn = *txn_r;
 	return VUDB_OK;
