@@ -3,8 +3,8 @@
 # shows, run as README gives them (its two sql blocks, taken from it), in
 # a private cluster (tests/pg.sh):
 #  - the owner role makes the store (vudbadm init) and writes;
-#  - the reader role reads: vudbadm lookups, a vudb-mapd, a domain made
-#    after the grants too (default privileges);
+#  - the reader role reads: vudbadm lookups, the audit log, a vudb-mapd,
+#    a domain made after the grants too (default privileges);
 #  - the reader cannot write: vudbadm exits 75 and says "permission
 #    denied", and nothing changed.
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
@@ -76,6 +76,8 @@ expect 0 "" "$VUDBADM" -d "$READER" lookup mailbox u@a.example
 expect 0 "" "$VUDBADM" -d "$READER" lookup alias info@a.example
 expect 0 "" "$VUDBADM" -d "$READER" domain list
 expect 0 "" "$VUDBADM" -d "$READER" export
+expect 0 "" "$VUDBADM" -d "$READER" log
+grep -q ' add user u@a\.example$' "$T/out" || fail "reader: log: $(cat "$T/out")"
 # ... and cannot write: 75, the reason, nothing changed
 before=$("$VUDBADM" -d "$OWNER" export)
 for cmd in "user add --no-password x@a.example" "user del u@a.example" \
