@@ -269,10 +269,14 @@ for _ in range(100):
             pass
     time.sleep(0.05)
 # a killed postmaster whose parent has not reaped it yet (a zombie) looks
-# like a running one to the next postmaster: its lock file goes, as an
-# administrator removes it once no process of the cluster is left
+# like a running one to the next postmaster: its lock files go (the data
+# directory's and the socket's), as an administrator removes them once no
+# process of the cluster is left
 if os.path.exists("/proc/%d" % pm) and not cluster_pids():
     os.remove(os.path.join(datadir, "postmaster.pid"))
+    for f in os.listdir(pgdir):
+        if f.startswith(".s.PGSQL.") and f.endswith(".lock"):
+            os.remove(os.path.join(pgdir, f))
 kids = killed - {pm}
 print("pgsql-crash: killed the postmaster %d and its %d processes" % (pm, len(kids)),
       flush=True)
