@@ -13,8 +13,9 @@
  * store setting audit_max (default 8 MiB; 0: never) it moves to
  * audit.log.1 under a lock.  Writing the log never fails a change: a
  * failure is a warning through the log hook.  A backend that keeps no
- * files (a server database) would keep these lines in a table behind the
- * same two functions.
+ * files (a server database) keeps the same lines in a table of its own
+ * (audit_append, audit_read: ABI 7), read back by the same filters; it
+ * moves nothing aside (audit_max is the files').
  *
  * A line: fields separated by tabs, \t \n \\ and control bytes escaped:
  *   TIME UID USER PROGRAM OP TYPE NAME DETAIL
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +135,69 @@ detail(char *buf, size_t size, int type, const char *const *attrs)
 	buf[off < size ? off : size - 1] = '\0';
 }
 
+/*
+ * unsecret - s into out (size size) with a password a store's location
+ * may hold hidden: "password=VALUE" of a libpq conninfo (quoted or up to
+ * a blank; in a URI's query too) and the "user:SECRET@" of a URI, so that
+ * no line keeps what ~/.pgpass should have held
+ */
+static void
+unsecret(char *out, size_t size, const char *s)
+{
+	size_t o = 0;
+	const char *p, *at, *sl;
+
+	if (size == 0)
+		return;
+	for (p = s; p != NULL && *p != '\0' && o + 4 < size; ) {
+		if (strncasecmp(p, "password", 8) == 0 &&
+		    (p == s || p[-1] == ' ' || p[-1] == '?' || p[-1] == '&')) {
+			const char *q = p + 8;
+
+			while (*q == ' ')
+				q++;
+			if (*q == '=') {
+				q++;
+				while (*q == ' ')
+					q++;
+				if (*q == '\'') {
+					for (q++; *q != '\0' && *q != '\''; q++)
+						if (*q == '\\' && q[1] != '\0')
+							q++;
+					if (*q == '\'')
+						q++;
+				} else
+					while (*q != '\0' && *q != ' ' &&
+					    *q != '&')
+						q++;
+				if (o + 13 < size) {
+					memcpy(out + o, "password=***", 12);
+					o += 12;
+				}
+				p = q;
+				continue;
+			}
+		}
+		if (strncmp(p, "://", 3) == 0 &&
+		    (at = strchr(p + 3, '@')) != NULL &&
+		    ((sl = strchr(p + 3, '/')) == NULL || at < sl) &&
+		    memchr(p + 3, ':', (size_t)(at - p - 3)) != NULL) {
+			const char *c = memchr(p + 3, ':', (size_t)(at - p - 3));
+
+			if ((size_t)(c - p) + 5 < size - o) {
+				memcpy(out + o, p, (size_t)(c - p) + 1);
+				o += (size_t)(c - p) + 1;
+				memcpy(out + o, "***", 3);
+				o += 3;
+				p = at;
+				continue;
+			}
+		}
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+}
+
 /* audit_path - where the log of db is kept, or -1: nowhere (no files;
  * a server's store, whose location is no directory of this host, keeps
  * none yet) */
@@ -200,6 +265,15 @@ audit_write(struct vudb *db, const char *line, size_t len)
 	ssize_t n;
 	int fd, saved = errno;
 
+	if (vudb__store_keeps_audit(db)) {
+		if (vudb__store_audit_append(db, line, len) != VUDB_OK) {
+			vudb__log(db, VUDB_LOG_WARNING, "audit log: %s",
+			    vudb_errmsg(db));
+			vudb__clearerr(db);
+		}
+		errno = saved;
+		return;
+	}
 	if (audit_path(db, AUDIT_FILE, path, sizeof(path)) == -1)
 		return;
 	if ((fd = audit_open(db, path)) == -1) {
@@ -287,7 +361,7 @@ void
 vudb__audit(struct vudb *db, const char *op, int type, const char *tname,
     const char *name, const char *const *attrs, const char *extra)
 {
-	char line[AUDIT_LINE], det[AUDIT_LINE / 2];
+	char line[AUDIT_LINE], det[AUDIT_LINE / 2], nbuf[AUDIT_LINE / 2];
 	size_t len;
 	int batch;
 
@@ -306,9 +380,11 @@ vudb__audit(struct vudb *db, const char *op, int type, const char *tname,
 	if (attrs != NULL)
 		detail(det, sizeof(det), type, attrs);
 	else
-		snprintf(det, sizeof(det), "%s", extra != NULL ? extra : "");
+		unsecret(det, sizeof(det), extra != NULL ? extra : "");
+	/* a store's location (init) may hold a password: never kept */
+	unsecret(nbuf, sizeof(nbuf), name != NULL ? name : "");
 	len = format(line, sizeof(line), op, tname != NULL ? tname : "?",
-	    name, det);
+	    nbuf, det);
 	if (batch)
 		queue(db, line, len);
 	else
@@ -390,14 +466,72 @@ in_domain(const char *name, const char *domain)
 	return strcasecmp(at != NULL ? at + 1 : name, domain) == 0;
 }
 
+/* what vudb_audit_list reads for: its filters and its callback */
+struct audit_reader {
+	struct vudb	*db;
+	const char	*since, *domain;
+	vudb_audit_cb	 fn;
+	void		*arg;
+};
+
+/* list_line - one line (no newline; changed in place), to the callback
+ * if it passes the filters */
+static int
+list_line(struct audit_reader *r, char *line)
+{
+	char *f[8], *p;
+	struct vudb_audit e;
+	size_t n;
+
+	for (n = 0, p = line; n < 8; n++) {
+		f[n] = p;
+		if (p != NULL && (p = strchr(p, '\t')) != NULL)
+			*p++ = '\0';
+	}
+	if (f[7] == NULL)
+		return VUDB_OK;		/* not a line of ours (cut?) */
+	for (n = 0; n < 8; n++)
+		unescape(f[n]);
+	if (r->since != NULL && strcmp(f[0], r->since) < 0)
+		return VUDB_OK;
+	if (r->domain != NULL && !in_domain(f[6], r->domain) &&
+	    !(strcmp(f[4], "rename") == 0 && in_domain(f[7], r->domain)))
+		return VUDB_OK;
+	e.time = f[0];
+	e.uid = strtoul(f[1], NULL, 10);
+	e.user = f[2];
+	e.program = f[3];
+	e.op = f[4];
+	e.type = f[5];
+	e.name = f[6];
+	e.detail = f[7];
+	return r->fn(r->arg, &e);
+}
+
+/* list_kept - a line the backend keeps (audit_read's reader) */
+static int
+list_kept(void *arg, const char *line)
+{
+	char *copy;
+	size_t len;
+	int rc;
+
+	if ((copy = strdup(line)) == NULL)
+		return VUDB_ENOMEM;
+	len = strlen(copy);
+	if (len > 0 && copy[len - 1] == '\n')
+		copy[len - 1] = '\0';
+	rc = list_line(arg, copy);
+	free(copy);
+	return rc;
+}
+
 /* list_file - the entries of one file that pass the filters */
 static int
-list_file(struct vudb *db, const char *path, const char *since,
-    const char *domain, vudb_audit_cb fn, void *arg)
+list_file(struct audit_reader *r, const char *path)
 {
-	char *line = NULL, *f[8], *p;
-	struct vudb_audit e;
-	size_t cap = 0, n;
+	char *line = NULL;
+	size_t cap = 0;
 	ssize_t len;
 	FILE *in;
 	int rc = VUDB_OK;
@@ -405,38 +539,16 @@ list_file(struct vudb *db, const char *path, const char *since,
 	if ((in = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT)
 			return VUDB_OK;
-		return vudb__seterr(db, VUDB_ESYS, "%s: %s", path,
+		return vudb__seterr(r->db, VUDB_ESYS, "%s: %s", path,
 		    strerror(errno));
 	}
 	while (rc == VUDB_OK && (len = getline(&line, &cap, in)) != -1) {
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		for (n = 0, p = line; n < 8; n++) {
-			f[n] = p;
-			if (p != NULL && (p = strchr(p, '\t')) != NULL)
-				*p++ = '\0';
-		}
-		if (f[7] == NULL)
-			continue;	/* not a line of ours (cut?) */
-		for (n = 0; n < 8; n++)
-			unescape(f[n]);
-		if (since != NULL && strcmp(f[0], since) < 0)
-			continue;
-		if (domain != NULL && !in_domain(f[6], domain) &&
-		    !(strcmp(f[4], "rename") == 0 && in_domain(f[7], domain)))
-			continue;
-		e.time = f[0];
-		e.uid = strtoul(f[1], NULL, 10);
-		e.user = f[2];
-		e.program = f[3];
-		e.op = f[4];
-		e.type = f[5];
-		e.name = f[6];
-		e.detail = f[7];
-		rc = fn(arg, &e);
+		rc = list_line(r, line);
 	}
 	if (rc == VUDB_OK && ferror(in))
-		rc = vudb__seterr(db, VUDB_ESYS, "%s: read error", path);
+		rc = vudb__seterr(r->db, VUDB_ESYS, "%s: read error", path);
 	free(line);
 	fclose(in);
 	return rc;
@@ -447,6 +559,7 @@ vudb_audit_list(struct vudb *db, const char *since, const char *domain,
     vudb_audit_cb fn, void *arg)
 {
 	char path[4096], dom[VUDB__DOMAIN_MAX + 1];
+	struct audit_reader r;
 	const char *why;
 	int rc;
 
@@ -460,11 +573,21 @@ vudb_audit_list(struct vudb *db, const char *since, const char *domain,
 			    VUDB_ENOMEM : VUDB_EINVAL, "%s: %s", domain, why);
 		domain = dom;
 	}
+	r.db = db;
+	r.since = since;
+	r.domain = domain;
+	r.fn = fn;
+	r.arg = arg;
+	if (vudb__store_keeps_audit(db)) {
+		if ((rc = vudb__refresh(db)) != VUDB_OK)
+			return rc;
+		return vudb__store_audit_read(db, list_kept, &r);
+	}
 	if (audit_path(db, AUDIT_OLD, path, sizeof(path)) == -1)
 		return vudb__seterr(db, VUDB_ENOTSUP, "this store keeps no "
 		    "audit log");
-	if ((rc = list_file(db, path, since, domain, fn, arg)) != VUDB_OK)
+	if ((rc = list_file(&r, path)) != VUDB_OK)
 		return rc;
 	(void)audit_path(db, AUDIT_FILE, path, sizeof(path));
-	return list_file(db, path, since, domain, fn, arg);
+	return list_file(&r, path);
 }

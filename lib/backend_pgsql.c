@@ -203,6 +203,13 @@ exec(struct vudb_bectx *ctx, struct pg_store *st, const char *sql,
 
 /* ------------------------------------------------------------ layout */
 
+/* The audit log's table (a store made before it had one gets it with its
+ * first line). */
+#define AUDIT_SQL \
+"CREATE TABLE IF NOT EXISTS vudb.audit ("\
+"  id bigserial PRIMARY KEY,"\
+"  line text NOT NULL)"
+
 /* What vudbadm init makes in a database (one transaction). */
 static const char layout_sql[] =
 "CREATE SCHEMA vudb;"
@@ -228,6 +235,7 @@ static const char layout_sql[] =
 "  schema name NOT NULL UNIQUE,"
 "  created timestamptz NOT NULL DEFAULT now());"
 "CREATE SEQUENCE vudb.domain_ids;"
+AUDIT_SQL ";"
 "CREATE FUNCTION vudb.dom_create(d text) RETURNS name"
 "  LANGUAGE plpgsql AS $$"
 "DECLARE s name;"
@@ -1248,6 +1256,98 @@ pg_conf_edit(struct vudb_bectx *ctx, void *vst, vudb_text_cb edit, void *arg)
 	return rc;
 }
 
+/* ------------------------------------------------------------ audit */
+
+/*
+ * pg_audit_append - one line into vudb.audit, made when missing (a store
+ * of layout 1 made before it).  Inside a batch (a setting's line) under a
+ * savepoint, so that its failure does not end the batch: the line then
+ * commits with it.
+ */
+static int
+pg_audit_append(struct vudb_bectx *ctx, void *vst, const char *line,
+    size_t len)
+{
+	struct pg_store *st = vst;
+	PGresult *res;
+	const char *param[1];
+	const char *state;
+	char *text;
+	int rc = VUDB_OK, i;
+
+	if (st->broken)
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "pgsql: connection "
+		    "lost");
+	if ((text = strndup(line, len)) == NULL)
+		return VUDB_ENOMEM;
+	if (len > 0 && text[len - 1] == '\n')
+		text[len - 1] = '\0';
+	param[0] = text;
+	if (st->in_txn && (rc = exec(ctx, st, "SAVEPOINT vudb_audit",
+	    "audit log")) != VUDB_OK)
+		goto out;
+	for (i = 0; i < 2; i++) {
+		res = PQexecParams(st->conn, "INSERT INTO vudb.audit (line) "
+		    "VALUES ($1)", 1, NULL, param, NULL, NULL, 0);
+		if (ok(res)) {
+			rc = VUDB_OK;
+			PQclear(res);
+			break;
+		}
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (i == 0 && state != NULL && strcmp(state, "42P01") == 0) {
+			PQclear(res);
+			if (st->in_txn)
+				PQclear(PQexec(st->conn, "ROLLBACK TO "
+				    "SAVEPOINT vudb_audit"));
+			if ((rc = exec(ctx, st, AUDIT_SQL, "audit log")) ==
+			    VUDB_OK)
+				continue;
+			break;
+		}
+		rc = pg_fail(ctx, st, res, "audit log");
+		PQclear(res);
+		break;
+	}
+	if (st->in_txn && !st->broken)
+		PQclear(PQexec(st->conn, rc == VUDB_OK ? "RELEASE SAVEPOINT "
+		    "vudb_audit" : "ROLLBACK TO SAVEPOINT vudb_audit"));
+out:
+	free(text);
+	return rc;
+}
+
+/* pg_audit_read - every line of vudb.audit, oldest first (none when the
+ * store has no table yet) */
+static int
+pg_audit_read(struct vudb_bectx *ctx, void *vst, vudb_line_cb cb, void *arg)
+{
+	struct pg_store *st = vst;
+	PGresult *res;
+	const char *state;
+	int rc = VUDB_OK, i, n;
+
+	if (st->broken)
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "pgsql: connection "
+		    "lost");
+	res = PQexec(st->conn, "SELECT line FROM vudb.audit ORDER BY id");
+	if (!ok(res)) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state != NULL && strcmp(state, "42P01") == 0 &&
+		    !st->in_txn)
+			rc = VUDB_OK;
+		else
+			rc = pg_fail(ctx, st, res, "reading the audit log");
+		PQclear(res);
+		return rc;
+	}
+	n = PQntuples(res);
+	for (i = 0; i < n && rc == VUDB_OK; i++)
+		rc = cb(arg, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return rc;
+}
+
 const struct vudb_backend vudb__backend_pgsql = {
 	.abi = VUDB_BACKEND_ABI,
 	.name = "pgsql",
@@ -1274,4 +1374,6 @@ const struct vudb_backend vudb__backend_pgsql = {
 	.changed = pg_changed,
 	.conf_read = pg_conf_read,
 	.conf_edit = pg_conf_edit,
+	.audit_append = pg_audit_append,
+	.audit_read = pg_audit_read,
 };

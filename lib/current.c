@@ -78,8 +78,9 @@ vudb__refresh(struct vudb *db)
 	long long stamp;
 	unsigned long long sg = 0;
 	uint64_t g;
-	int rc;
+	int rc, again = 0;
 
+reopen:
 	if (!vudb__store_alive(db)) {
 		if (db->txn != NULL) {
 			(void)vudb__txn_finish(db, 0);
@@ -112,6 +113,12 @@ vudb__refresh(struct vudb *db)
 			return vudb__settings_load(db, 0);
 		}
 		db->gen = g;
+	} else if (!again && db->txn == NULL && !vudb__store_alive(db)) {
+		/* a server's connection found dead only now (it died while
+		 * idle): connect again at once rather than fail this call */
+		again = 1;
+		vudb__clearerr(db);
+		goto reopen;
 	} else
 		db->gen++;
 	rc = vudb__store_conf_read(db, NULL, &stamp);

@@ -565,6 +565,35 @@ vudb__store_conf_edit(struct vudb *db, vudb_text_cb edit, void *arg)
 	return vudb__files_conf_edit(&db->ctx, db->root, edit, arg);
 }
 
+/* vudb__store_keeps_audit - whether the backend keeps the audit log
+ * itself (a server's table) */
+int
+vudb__store_keeps_audit(const struct vudb *db)
+{
+	return db->be != NULL && db->be->audit_append != NULL &&
+	    db->be->audit_read != NULL && db->st != NULL;
+}
+
+/* vudb__store_audit_append - one line into the backend's audit log */
+int
+vudb__store_audit_append(struct vudb *db, const char *line, size_t len)
+{
+	if (!vudb__store_keeps_audit(db))
+		return vudb__seterr(db, VUDB_ENOTSUP, "no audit log here");
+	return result(db, db->be->audit_append(&db->ctx, db->st, line, len),
+	    "audit_append");
+}
+
+/* vudb__store_audit_read - every line of the backend's audit log */
+int
+vudb__store_audit_read(struct vudb *db, vudb_line_cb cb, void *arg)
+{
+	if (!vudb__store_keeps_audit(db))
+		return vudb__seterr(db, VUDB_ENOTSUP, "no audit log here");
+	return result(db, db->be->audit_read(&db->ctx, db->st, cb, arg),
+	    "audit_read");
+}
+
 /*
  * vudb__store_gen_map - the shared change counter STORE/generation of a
  * directory store whose backend keeps none itself (changes); NULL when

@@ -30,7 +30,8 @@
  * connection is usable and reopen connects again, dom_open maps a domain
  * to its own schema, changes/changed (ABI 5) keep the change counter
  * in the server, where the long-lived readers of every host can see it,
- * and conf_read/conf_edit (ABI 6) keep the settings text there too.  The
+ * conf_read/conf_edit (ABI 6) keep the settings text there too, and
+ * audit_append/audit_read (ABI 7) the audit log's lines.  The
  * core makes no directory step for a backend without VUDB_CAP_DIR: what a
  * directory store has (STORE itself, vudb.conf, generation) is files.c's,
  * used by the door only for VUDB_CAP_DIR backends.
@@ -45,7 +46,7 @@
 /* The core's side of every backend call (opaque to backends). */
 struct vudb_bectx;
 
-#define VUDB_BACKEND_ABI	6
+#define VUDB_BACKEND_ABI	7
 
 #define VUDB_CAP_WRITE		0x1
 #define VUDB_CAP_TXN		0x2
@@ -73,6 +74,8 @@ typedef int (*vudb_name_cb)(void *arg, const char *domain);
 /* conf_edit's editor: the new settings text (malloc'd) from the old one
  * (NULL when the store has none yet); VUDB_OK or a failure. */
 typedef int (*vudb_text_cb)(void *arg, const char *old, char **new_r);
+/* audit_read's reader: one line (no newline); VUDB_OK to go on. */
+typedef int (*vudb_line_cb)(void *arg, const char *line);
 
 struct vudb_backend {
 	unsigned int	 abi;		/* first member, always */
@@ -192,6 +195,18 @@ struct vudb_backend {
 	int	(*conf_read)(struct vudb_bectx *, void *st, char **text_r,
 		    long long *stamp_r);
 	int	(*conf_edit)(struct vudb_bectx *, void *st, vudb_text_cb edit,
+		    void *arg);
+	/* ABI 7.  Where the store keeps its audit log, for a store that is
+	 * not a directory of this host.  The core formats the lines
+	 * (audit.c) and calls audit_append once the change a line records
+	 * is committed (inside a batch only for a setting's line, which
+	 * then commits with the batch); a failure costs the line, never
+	 * the change.  audit_read gives cb every line kept, oldest first.
+	 * NULL: a VUDB_CAP_DIR backend keeps them in STORE/audit.log
+	 * (audit.c); any other keeps none. */
+	int	(*audit_append)(struct vudb_bectx *, void *st, const char *line,
+		    size_t len);
+	int	(*audit_read)(struct vudb_bectx *, void *st, vudb_line_cb cb,
 		    void *arg);
 };
 

@@ -422,6 +422,9 @@ int	 vudb__store_place(struct vudb *, const char *path, int flags);
 int	 vudb__store_conf_read(struct vudb *, char **text_r,
 	    long long *stamp_r);
 int	 vudb__store_conf_edit(struct vudb *, vudb_text_cb edit, void *arg);
+int	 vudb__store_keeps_audit(const struct vudb *);
+int	 vudb__store_audit_append(struct vudb *, const char *line, size_t len);
+int	 vudb__store_audit_read(struct vudb *, vudb_line_cb cb, void *arg);
 void	*vudb__store_gen_map(struct vudb *, size_t *len_r);
 void	 vudb__store_gen_unmap(void *, size_t len);
 int	 vudb__store_changes(struct vudb *, unsigned long long *gen_r);

@@ -14,6 +14,8 @@
 #    vudbadm exits 75; the server started again: the reader answers
 #    again by itself;
 #  - a lock held by another session: TEMP after lock_timeout, not a wait;
+#  - a connection dropped while idle without a word: the next lookup
+#    reconnects, no TEMP;
 #  - a change by another connection is seen by the running reader within
 #    one second (the notification), a domain removed meanwhile is NOTFOUND.
 # Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
@@ -216,6 +218,24 @@ pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w restart \
 PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
 r=$(ask u@a.example)
 [ "$r" = "OK a.example/u/Maildir/" ] || fail "after an idle restart: $r"
+# a connection dropped while idle without a word (its backend SIGKILLed:
+# the server also resets every other connection and recovers): once the
+# server is back, the next lookup connects again at once and answers,
+# no TEMP
+r=$(ask u@a.example)
+[ "$r" = "OK a.example/u/Maildir/" ] || fail "before the drop: $r"
+pids=$(PG_DB=bad pg_psql "SELECT pid FROM pg_stat_activity
+    WHERE datname = 'bad' AND pid <> pg_backend_pid()")
+[ -n "$pids" ] || fail "no backend of vudb-mapd"
+# shellcheck disable=SC2086
+kill -9 $pids
+sleep 1
+i=0
+until PG_DB=bad pg_psql "SELECT 1" >/dev/null 2>&1 || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+r=$(ask u@a.example)
+[ "$r" = "OK a.example/u/Maildir/" ] || fail "after a silently dropped idle connection: $r"
 kill -0 "$MAPD_PID" 2>/dev/null || fail "vudb-mapd died"
 
 echo "pgsql-bad: $FAILED failed"
