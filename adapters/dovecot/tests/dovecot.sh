@@ -193,9 +193,12 @@ dv_conf() {
 	fi
 	_frame=dovecot.conf.in
 	[ "$DV_VERSION" = 2.4 ] && _frame=dovecot24.conf.in
+	# the store as sed's replacement text: & | and \ taken literally (a
+	# postgresql:// URI has & between its parameters)
+	_sv=$(printf '%s' "$2" | sed 's/[&|\\]/\\&/g')
 	{
 		sed -e "s|@DIR@|$DV_DIR|g" \
-		    -e "s|@STORE@|$2|g" -e "s|@IMAP_PORT@|$3|g" \
+		    -e "s|@STORE@|$_sv|g" -e "s|@IMAP_PORT@|$3|g" \
 		    -e "s|@UID@|$DV_UID|g" \
 		    -e "s|@LUA_CPATH@|$DV_DIR/lib/?.so|g" \
 		    -e "s|@PROTOCOLS@|imap${DV_LMTP_PORT:+ lmtp}|g" \
@@ -203,7 +206,7 @@ dv_conf() {
 		    "$DV_SRC/$_frame" &&
 		echo "# ---- $(basename "$_ex"), with the test's paths" &&
 		sed -e "s|/usr/share/vudb/|$DV_DIR/lib/|g" \
-		    -e "s|= /var/lib/vudb\$|= $2|" \
+		    -e "s|= /var/lib/vudb\$|= $_sv|" \
 		    -e "s|/usr/libexec/vudb/vudb-checkpassword -d /var/lib/vudb|$DV_DIR/bin/vudb-checkpassword ${4:--v} -d $2|g" \
 		    -e "s|/var/spool/postfix/|$DV_DIR/spool/|g" "$_ex"
 	} > "$1" || return 1
