@@ -179,11 +179,25 @@ vudb__files_place(struct vudb_bectx *ctx, const char *root, int flags)
 
 #define CONF_FILE	"vudb.conf"
 
+/*
+ * conf_stamp - what tells one vudb.conf from the next (never 0).  Its
+ * modification time alone did not: two edits within one tick of the
+ * file system's clock (a few milliseconds on ext4) gave the same time,
+ * and a reader kept the first edit's settings (check_api's
+ * test_settings, seen in the Debian 13 root).  Every edit replaces the
+ * file by rename, so its inode number changes too.
+ */
 static long long
-mtime_ns(const struct stat *sb)
+conf_stamp(const struct stat *sb)
 {
-	return (long long)sb->st_mtim.tv_sec * 1000000000LL +
-	    sb->st_mtim.tv_nsec;
+	unsigned long long h;
+
+	h = (unsigned long long)sb->st_mtim.tv_sec * 1000000000ULL +
+	    (unsigned long long)sb->st_mtim.tv_nsec;
+	h ^= (unsigned long long)sb->st_ino * 0x9e3779b97f4a7c15ULL;
+	h ^= (unsigned long long)sb->st_size << 40;
+	h &= 0x7fffffffffffffffULL;
+	return h != 0 ? (long long)h : 1;
 }
 
 /* read_all - the whole of fp, NUL-terminated, into *text_r */
@@ -214,7 +228,7 @@ read_all(FILE *fp, char **text_r)
 	return VUDB_OK;
 }
 
-/* vudb__files_conf_read - STORE/vudb.conf's text and modification time */
+/* vudb__files_conf_read - STORE/vudb.conf's text and its stamp */
 int
 vudb__files_conf_read(struct vudb_bectx *ctx, const char *root,
     char **text_r, long long *stamp_r)
@@ -231,7 +245,7 @@ vudb__files_conf_read(struct vudb_bectx *ctx, const char *root,
 			return errno == ENOENT ? VUDB_ENOTFOUND :
 			    vudb__ctx_seterr(ctx, VUDB_ESYS, "%s: %s", path,
 			    strerror(errno));
-		*stamp_r = mtime_ns(&sb);
+		*stamp_r = conf_stamp(&sb);
 		return VUDB_OK;
 	}
 	*text_r = NULL;
@@ -240,7 +254,7 @@ vudb__files_conf_read(struct vudb_bectx *ctx, const char *root,
 		    vudb__ctx_seterr(ctx, VUDB_ESYS, "%s: %s", path,
 		    strerror(errno));
 	if (fstat(fileno(fp), &sb) == 0)
-		*stamp_r = mtime_ns(&sb);
+		*stamp_r = conf_stamp(&sb);
 	if ((rc = read_all(fp, text_r)) == VUDB_ESYS)
 		rc = vudb__ctx_seterr(ctx, rc, "%s: %s", path,
 		    strerror(errno));
