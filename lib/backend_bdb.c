@@ -303,8 +303,14 @@ bdb_status(struct vudb_bectx *ctx, int ret, const char *what)
  * again at its first bad page.  A marker without an identity (made by
  * hand) stays until it is removed.
  */
+/*
+ * mark_damaged - quarantine file; seen: the file as it was when it was
+ * found damaged (NULL: as it is now).  Its identity must be the one seen:
+ * a file cut short by cp and written again between the finding and the
+ * marker would otherwise be quarantined whole, for good.
+ */
 static void
-mark_damaged(const char *file, const char *marker)
+mark_damaged(const char *file, const char *marker, const struct stat *seen)
 {
 	struct stat sb;
 	char line[160];
@@ -313,7 +319,9 @@ mark_damaged(const char *file, const char *marker)
 	if ((fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    FILE_MODE)) == -1)
 		return;
-	if (stat(file, &sb) == 0)
+	if (seen != NULL)
+		sb = *seen;
+	if (seen != NULL || stat(file, &sb) == 0)
 		n = snprintf(line, sizeof(line), "%llu %llu %lld %lld %ld\n",
 		    (unsigned long long)sb.st_dev,
 		    (unsigned long long)sb.st_ino, (long long)sb.st_size,
@@ -360,7 +368,8 @@ still_damaged(const char *file, const char *marker)
  * for it until something else made the environment open anew.
  */
 static int
-file_changed(struct bdb_db *w, char *file, size_t size, int *short_r)
+file_changed(struct bdb_db *w, char *file, size_t size, int *short_r,
+    struct stat *now_r)
 {
 	const char *fname = NULL, *dname = NULL;
 	struct stat open_sb, now_sb;
@@ -375,6 +384,7 @@ file_changed(struct bdb_db *w, char *file, size_t size, int *short_r)
 	if (stat(file, &now_sb) != 0)
 		return 0;
 	*short_r = now_sb.st_size < 2 * 4096;
+	*now_r = now_sb;
 	return open_sb.st_dev != now_sb.st_dev ||
 	    open_sb.st_ino != now_sb.st_ino || open_sb.st_size < 2 * 4096;
 }
@@ -385,6 +395,7 @@ bdb_fail(struct vudb_bectx *ctx, struct bdb_db *w, int ret, const char *what)
 	struct bdb_env *e = w->e;
 	char file[4096], path[4200], why[512];
 	const char *fname = NULL, *dname = NULL;
+	struct stat seen;
 	int damaged, cut;
 
 	/* a file truncated or replaced under the open database (what
@@ -392,7 +403,7 @@ bdb_fail(struct vudb_bectx *ctx, struct bdb_db *w, int ret, const char *what)
 	 * takes the environment anew, and the file as it is now, as after
 	 * a damaged page; a file cut short is quarantined */
 	if ((ret == EINVAL || ret == DB_PAGE_NOTFOUND) && e != NULL &&
-	    file_changed(w, file, sizeof(file), &cut)) {
+	    file_changed(w, file, sizeof(file), &cut, &seen)) {
 		__atomic_store_n(&e->dead, 1, __ATOMIC_SEQ_CST);
 		snprintf(why, sizeof(why), "%s", lastmsg);
 		lastmsg[0] = '\0';
@@ -402,7 +413,7 @@ bdb_fail(struct vudb_bectx *ctx, struct bdb_db *w, int ret, const char *what)
 			    "(%s); the environment is opened anew", file,
 			    what, db_strerror(ret));
 		snprintf(path, sizeof(path), "%s%s", file, DAMAGED_SUFFIX);
-		mark_damaged(file, path);
+		mark_damaged(file, path, &seen);
 		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT, "bdb: %s: %s: the "
 		    "file was cut short under its open database (%s%s%s); "
 		    "it is quarantined: restore it (or remove %s)", file,
@@ -418,7 +429,7 @@ bdb_fail(struct vudb_bectx *ctx, struct bdb_db *w, int ret, const char *what)
 	    fname != NULL) {
 		snprintf(file, sizeof(file), "%s/%s", e->path, fname);
 		snprintf(path, sizeof(path), "%s%s", file, DAMAGED_SUFFIX);
-		mark_damaged(file, path);
+		mark_damaged(file, path, NULL);
 		snprintf(why, sizeof(why), "%s", lastmsg);
 		lastmsg[0] = '\0';
 		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT,

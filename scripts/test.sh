@@ -90,6 +90,11 @@ if "$top/scripts/build.sh" "$dist" >/dev/null 2>&1 &&
 	dist_ok=1
 else
 	echo "distcheck: FAILED"; tail -60 "$dist/make-distcheck.out" 2>/dev/null
+	# what the failing tests of the tarball's build printed
+	grep -l ':test-result: FAIL' $(find "$dist" -path '*/_build/*' \
+	    -name '*.trs' 2>/dev/null) /dev/null 2>/dev/null |
+	    sed 's/\.trs$/.log/' | while read -r f; do
+		echo "---- $f"; tail -40 "$f"; done
 	dist_ok=0
 	status=1
 fi
