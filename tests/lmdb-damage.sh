@@ -45,39 +45,23 @@ cp "$D/big.example.mdb" "$T/big.copy"
 # q.py KEY...: one socketmap query per key on one connection; prints
 # "KEY STATUS" per key (OK, NOTFOUND, TEMP, ...; DEAD if the server closed)
 cat > "$T/q.py" <<'PY'
-import socket, sys
+import sys
+import sockmap
 port, mp = int(sys.argv[1]), sys.argv[2]
-def conn():
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    return s, s.makefile("rb")
-def ask(s, f, key):
-    q = ("%s %s" % (mp, key)).encode()
-    s.sendall(b"%d:%s," % (len(q), q))
-    n = b""
-    while True:
-        c = f.read(1)
-        if not c:
-            return "DEAD"
-        if c == b":":
-            break
-        n += c
-    body = f.read(int(n))
-    f.read(1)
-    return body.split(b" ", 1)[0].decode()
 try:
-    s, f = conn()
+    s = sockmap.connect(port, timeout=10)
 except OSError:
     for k in sys.argv[3:] or sys.stdin.read().split():
         print(k, "DEAD")
     sys.exit(0)
 for k in sys.argv[3:] or sys.stdin.read().split():
     try:
-        st = ask(s, f, k)
-    except OSError:
+        st = sockmap.ask(s, mp, k).split(" ", 1)[0]
+    except (OSError, EOFError):
         st = "DEAD"
     if st == "DEAD":
         try:
-            s, f = conn()
+            s = sockmap.connect(port, timeout=10)
         except OSError:
             pass
     print(k, st)
@@ -99,21 +83,20 @@ want() {
 # process asking every 50 ms, so that starting programs costs nothing)
 back_within() {
 	dt=$($PYTHON - "$P" "$1" <<'PY'
-import socket, sys, time
+import sys, time
+import sockmap
 port, key = int(sys.argv[1]), sys.argv[2]
 t0 = time.time()
-def ask():
+def answers():
     try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        q = ("mailbox %s" % key).encode()
-        s.sendall(b"%d:%s," % (len(q), q))
-        r = s.recv(4096)
+        s = sockmap.connect(port, timeout=5)
+        ok = sockmap.ask(s, "mailbox", key).startswith("OK")
         s.close()
-        return r.split(b":", 1)[1].startswith(b"OK")
-    except (OSError, IndexError):
+        return ok
+    except (OSError, EOFError, ValueError):
         return False
 while time.time() - t0 < 5:
-    if ask():
+    if answers():
         print("%.2f" % (time.time() - t0))
         sys.exit(0)
     time.sleep(0.05)

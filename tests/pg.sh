@@ -21,6 +21,10 @@
 # a failure or a signal; a test with its own EXIT trap calls pg_stop in it.
 # shellcheck shell=sh
 
+# the socketmap client of the tests' Python parts (import sockmap)
+PYTHONPATH=$(cd "${top_srcdir:-.}/tests" && pwd)${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONPATH
+
 # the server's options (a standby needs its primary's max_connections)
 PG_OPTS="-c listen_addresses='' -c fsync=off -c max_connections=200 \
 -c shared_buffers=16MB"

@@ -114,39 +114,15 @@ MAPD_PID=$!
 # repeated up to SECONDS until it is no TEMP
 ask() {
 	$PYTHON - "$SOCK" "$@" <<'PY'
-import socket, sys, time
+import sys, time
+from sockmap import connect, ask
 path, key = sys.argv[1], sys.argv[2]
 secs = float(sys.argv[3]) if len(sys.argv) > 3 else 0
 map_ = sys.argv[4] if len(sys.argv) > 4 else "mailbox"
-def ns(b):
-    return str(len(b)).encode() + b":" + b + b","
-def rd(s):
-    buf = b""
-    while b":" not in buf:
-        c = s.recv(1)
-        if not c:
-            raise EOFError
-        buf += c
-    n = int(buf[:-1])
-    data = b""
-    while len(data) < n + 1:
-        c = s.recv(n + 1 - len(data))
-        if not c:
-            raise EOFError
-        data += c
-    return data[:-1].decode()
 end = time.time() + secs
 while True:
-    for i in range(100):
-        try:
-            s = socket.socket(socket.AF_UNIX)
-            s.settimeout(20)
-            s.connect(path)
-            break
-        except OSError:
-            time.sleep(0.05)
-    s.sendall(ns((map_ + " " + key).encode()))
-    a = rd(s)
+    s = connect(path, wait=5)
+    a = ask(s, map_, key)
     s.close()
     if not a.startswith("TEMP") or time.time() >= end:
         break

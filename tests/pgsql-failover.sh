@@ -70,26 +70,10 @@ done
 # ones) round and round until $T/stop exists (at most 90 s); each answer
 # is counted with its time; the counts go to $T/load.json
 $PYTHON - "$T/b.sock" "$T/stop" "$T/load.json" "$NUSERS" <<'PY' &
-import json, os, socket, sys, threading, time
+import json, os, sys, threading, time
+from sockmap import connect, ask
 path, stopf, out, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 CLIENTS = 4
-def ns(b):
-    return str(len(b)).encode() + b":" + b + b","
-def rd(s):
-    buf = b""
-    while b":" not in buf:
-        c = s.recv(1)
-        if not c:
-            raise EOFError
-        buf += c
-    k = int(buf[:-1])
-    data = b""
-    while len(data) < k + 1:
-        c = s.recv(k + 1 - len(data))
-        if not c:
-            raise EOFError
-        data += c
-    return data[:-1].decode().strip()
 counts = {"right": 0, "wrong": 0, "notfound_existing": 0, "temp": 0,
           "noconn": 0}
 temps, wrongs = [], []
@@ -103,11 +87,8 @@ def client(c):
         want = "OK f.example/u%d/Maildir/" % (i % n) if known else "NOTFOUND"
         try:
             if s is None:
-                s = socket.socket(socket.AF_UNIX)
-                s.settimeout(20)
-                s.connect(path)
-            s.sendall(ns(("mailbox " + key).encode()))
-            a = rd(s)
+                s = connect(path)
+            a = ask(s, "mailbox", key).strip()
         except (OSError, EOFError, ValueError):
             s = None
             # a connection the server took and then lost (before the
@@ -200,11 +181,9 @@ r=$("$VUDBADM" -d "$B" lookup mailbox during@f.example 2>&1)
 found=
 for _ in $(seq 1 10); do
 	r=$($PYTHON - "$T/b.sock" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])
-q = b"mailbox after@f.example"
-s.sendall(str(len(q)).encode() + b":" + q + b",")
-print(s.recv(200).decode().split(":", 1)[1][:-1])
+import sys
+from sockmap import connect, ask
+print(ask(connect(sys.argv[1]), "mailbox", "after@f.example"))
 PY
 )
 	[ "$r" = "OK f.example/after/Maildir/" ] && { found=1; break; }

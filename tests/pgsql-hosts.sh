@@ -59,35 +59,16 @@ PIDS="$PIDS $!"
 # (at most SECONDS); prints the answer and the seconds it took
 ask() {
 	$PYTHON - "$@" <<'PY'
-import socket, sys, time
+import sys, time
+from sockmap import connect, ask
 path, key, want, secs = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-def ns(b):
-    return str(len(b)).encode() + b":" + b + b","
-def rd(s):
-    buf = b""
-    while b":" not in buf:
-        c = s.recv(1)
-        if not c:
-            raise EOFError
-        buf += c
-    n = int(buf[:-1])
-    data = b""
-    while len(data) < n + 1:
-        c = s.recv(n + 1 - len(data))
-        if not c:
-            raise EOFError
-        data += c
-    return data[:-1].decode()
 start = time.time()
 s = None
 while True:
     try:
         if s is None:
-            s = socket.socket(socket.AF_UNIX)
-            s.settimeout(20)
-            s.connect(path)
-        s.sendall(ns(("mailbox " + key).encode()))
-        a = rd(s).strip()
+            s = connect(path)
+        a = ask(s, "mailbox", key).strip()
     except OSError:
         s = None
         a = "NOCONN"

@@ -10,6 +10,9 @@ builddir=${top_builddir:-.}
 MAPD=$builddir/adapters/postfix/vudb-mapd
 MKSTORE=$builddir/adapters/postfix/tests/mkstore
 PYTHON=${PYTHON:-python3}
+# the socketmap client of the Python parts (import sockmap)
+PYTHONPATH=$(cd "$srcdir/tests" && pwd)${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONPATH
 . "$srcdir/tests/postfix.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-mapd-test.XXXXXX") || exit 99

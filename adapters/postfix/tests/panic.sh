@@ -30,34 +30,17 @@ S=$T/store
 # LAST-TEMP-AT" (seconds since the start, -1 if none)
 ask() {
 	$PYTHON - "$P" "$@" <<'PY'
-import socket, sys, time
+import sys, time
+from sockmap import connect, ask
 port, count, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 keys = sys.argv[4:]
-def ns(b):
-    return str(len(b)).encode() + b":" + b + b","
-def rd(s):
-    buf = b""
-    while b":" not in buf:
-        c = s.recv(1)
-        if not c:
-            raise EOFError
-        buf += c
-    n = int(buf[:-1])
-    data = b""
-    while len(data) < n + 1:
-        c = s.recv(n + 1 - len(data))
-        if not c:
-            raise EOFError
-        data += c
-    return data[:-1].decode()
-s = socket.create_connection(("127.0.0.1", port), timeout=20)
+s = connect(port)
 ok = temp = other = 0
 last = -1.0
 start = time.time()
 for i in range(count):
     k = keys[i % len(keys)]
-    s.sendall(ns(b"mailbox " + k.encode()))
-    a = rd(s)
+    a = ask(s, "mailbox", k)
     if a.startswith("OK "):
         ok += 1
     elif a.startswith("TEMP"):

@@ -1,0 +1,61 @@
+# sockmap.py - the socketmap client of the tests' Python parts: Postfix's
+# socketmap protocol, a netstring "MAP KEY" per query and a netstring
+# "STATUS DATA" per answer, over a unix socket or TCP.  The scripts put
+# $top_srcdir/tests on PYTHONPATH and import it.
+# Copyright (c) 2026 The libvudb developers.  ISC licence: see LICENSE.
+import socket
+import time
+
+
+def netstring(b):
+    """b (bytes) as a netstring"""
+    return str(len(b)).encode() + b":" + b + b","
+
+
+def read_netstring(s):
+    """the next netstring of socket s, decoded; EOFError if it closed"""
+    head = b""
+    while b":" not in head:
+        c = s.recv(1)
+        if not c:
+            raise EOFError
+        head += c
+    n = int(head[:-1])
+    data = b""
+    while len(data) < n + 1:
+        c = s.recv(n + 1 - len(data))
+        if not c:
+            raise EOFError
+        data += c
+    return data[:-1].decode()
+
+
+def connect(where, timeout=20, wait=0.0):
+    """a connection to where: a port number (on 127.0.0.1), or the path of
+    a unix socket (anything with a "/"); a refused connect is tried again
+    every 50 ms for wait seconds, then its OSError is raised"""
+    end = time.time() + wait
+    while True:
+        try:
+            if isinstance(where, int) or "/" not in where:
+                return socket.create_connection(("127.0.0.1", int(where)),
+                                                timeout=timeout)
+            s = socket.socket(socket.AF_UNIX)
+            s.settimeout(timeout)
+            try:
+                s.connect(where)
+            except OSError:
+                s.close()
+                raise
+            return s
+        except OSError:
+            if time.time() >= end:
+                raise
+            time.sleep(0.05)
+
+
+def ask(s, map_, key):
+    """the answer to "map_ key" on connection s: "OK data", "NOTFOUND ",
+    "TEMP why", ... (EOFError if the server closed)"""
+    s.sendall(netstring(("%s %s" % (map_, key)).encode()))
+    return read_netstring(s)
