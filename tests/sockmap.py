@@ -12,8 +12,9 @@ def netstring(b):
     return str(len(b)).encode() + b":" + b + b","
 
 
-def read_netstring(s):
-    """the next netstring of socket s, decoded; EOFError if it closed"""
+def read_netstring(s, raw=False):
+    """the next netstring of socket s, decoded (raw: the bytes); EOFError
+    if the server closed, ValueError if it is not a netstring"""
     head = b""
     while b":" not in head:
         c = s.recv(1)
@@ -27,7 +28,9 @@ def read_netstring(s):
         if not c:
             raise EOFError
         data += c
-    return data[:-1].decode()
+    if data[-1:] != b",":
+        raise ValueError("a netstring without its comma: %r" % data[-10:])
+    return data[:-1] if raw else data[:-1].decode()
 
 
 def connect(where, timeout=20, wait=0.0):

@@ -15,6 +15,8 @@ import struct
 import sys
 import time
 
+import sockmap
+
 SM, TCP, UNIX, RTMO = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], \
     int(sys.argv[4])
 HOST = "127.0.0.1"
@@ -45,21 +47,10 @@ def ns(payload):
 
 def recv_ns(s):
     """One netstring from s, or None at EOF."""
-    buf = b""
-    while b":" not in buf:
-        d = s.recv(1)
-        if not d:
-            return None
-        buf += d
-    n = int(buf[:-1])
-    data = b""
-    while len(data) < n + 1:
-        d = s.recv(n + 1 - len(data))
-        if not d:
-            return None
-        data += d
-    assert data[-1:] == b",", data[-10:]
-    return data[:-1]
+    try:
+        return sockmap.read_netstring(s, raw=True)
+    except EOFError:
+        return None
 
 
 def recv_line(s, f=None):
