@@ -71,9 +71,9 @@ struct centry {
 	uint64_t	 hash;		/* 0: empty */
 	uint64_t	 gen;		/* the store's generation (shared) */
 	uint64_t	 sval;		/* the slot's value */
-	uint64_t	 epoch;		/* the cache's epoch */
 	char		*data;		/* key, then answer (no NULs) */
 	uint32_t	 klen, alen;
+	uint32_t	 epoch;		/* the cache's epoch (its low bits) */
 	uint32_t	 used;		/* tick of the last hit */
 	int32_t		 born;		/* second it was filled */
 	int16_t		 slot;		/* -1: the generation only */
@@ -406,8 +406,9 @@ vudb__cache_get(struct vudb *db, int map, const char *key, size_t len,
 			continue;
 		/* the store's generation at the start of this call, the
 		 * cache's epoch, the age, the domain's slot */
-		if (e->gen != db->sgen || e->epoch != __atomic_load_n(
-		    &c->epoch, __ATOMIC_ACQUIRE) || now_sec() - e->born >
+		if (e->gen != db->sgen || e->epoch != (uint32_t)
+		    __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE) ||
+		    now_sec() - e->born >
 		    VUDB__CACHE_AGE || (e->slot >= 0 &&
 		    ((sp = slot_ptr(db, e->slot)) == NULL ||
 		    __atomic_load_n(sp, __ATOMIC_ACQUIRE) != e->sval))) {
@@ -514,7 +515,7 @@ vudb__cache_put(struct vudb *db, int map, const char *key, size_t len,
 	victim->hash = h;
 	victim->gen = gen;
 	victim->sval = db->c_sval;
-	victim->epoch = db->c_epoch;
+	victim->epoch = (uint32_t)db->c_epoch;
 	victim->slot = (int16_t)db->c_slot;
 	victim->data = data;
 	victim->klen = (uint32_t)len;
