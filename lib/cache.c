@@ -69,11 +69,11 @@
 
 struct centry {
 	uint64_t	 hash;		/* 0: empty */
-	uint64_t	 gen;		/* the store's generation (shared) */
+	uint64_t	 gen;		/* the store's (shared) generation */
 	uint64_t	 sval;		/* the slot's value */
 	char		*data;		/* key, then answer (no NULs) */
 	uint32_t	 klen, alen;
-	uint32_t	 epoch;		/* the cache's epoch (its low bits) */
+	uint32_t	 epoch;		/* the cache's epoch (low bits) */
 	uint32_t	 used;		/* tick of the last hit */
 	int32_t		 born;		/* second it was filled */
 	int16_t		 slot;		/* -1: the generation only */
@@ -90,8 +90,8 @@ struct stripe {
 
 struct vudb__acache {
 	struct stripe	 s[STRIPES];
-	struct centry	*e;		/* made with the first answer kept
-					 * (atomic pointer) */
+	/* the table, made with the first answer kept (atomic) */
+	struct centry	*e;
 	size_t		 nsets;		/* a power of two */
 	size_t		 bytes;		/* atomic */
 	size_t		 limit;

@@ -158,7 +158,8 @@ struct vudb_cache_stats {
 	unsigned long long	 limit;
 	unsigned long long	 handles;
 };
-int		 vudb_cache_stats(struct vudb *db, struct vudb_cache_stats *st);
+int		 vudb_cache_stats(struct vudb *db,
+		    struct vudb_cache_stats *st);
 /* vudb_map_valid - 1 if map is a known map name, else 0. */
 int		 vudb_map_valid(const char *map);
 

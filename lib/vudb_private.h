@@ -288,8 +288,8 @@ struct vudb {
 	size_t			 genlen;
 	uint64_t		 gen;
 	uint64_t		 localgen;
-	uint64_t		 sgen;		/* *genp when gen was taken */
-	unsigned long long	 gen_id[2];	/* STORE/generation's dev, ino */
+	uint64_t		 sgen;		/* *genp as gen was taken */
+	unsigned long long	 gen_id[2];	/* its file's dev, ino */
 	/* the answer cache (cache.c, VUDB_CACHE), shared by the handles of
 	 * the store in the process; its epoch this handle last acted on;
 	 * the domain slot a lookup under way noted */
