@@ -32,9 +32,28 @@
  * lookup_cache_size; 0 turns it off.  Stores without the shared counters
  * (a server backend, or a generation file that cannot be mapped) are not
  * cached.
+ *
+ * One cache serves every VUDB_CACHE handle of a store in the process (the
+ * workers of vudb-mapd, each with its handle): found by the identity of
+ * STORE/generation (device, inode) and the size, counted by reference,
+ * freed with its last handle; so the bound holds once per process, and a
+ * key one handle filled is answered to the others.  Sets are guarded by
+ * striped mutexes (set number modulo STRIPES), each on its own cache
+ * line with its hit and miss counts, so that two threads rarely meet.
+ * The exactness above holds across handles because what an entry is
+ * checked against is the store's, not a handle's: the slots and the
+ * store's generation are in the shared page, and an entry carries the
+ * generation the filling handle saw at the start of its call (not its
+ * own view, which also counts its reopens).  What only one handle sees -
+ * a hand edit of vudb.conf noticed by its once-a-second look, a store
+ * reopened after a loss - advances the cache's epoch: every entry filled
+ * before is answered no more, and every other handle, seeing the epoch
+ * moved at the start of its next call, re-reads its settings and domain
+ * records before it fills any entry that will be answered.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,16 +62,18 @@
 #include "vudb_private.h"
 
 #define WAYS		4
+#define STRIPES		64	/* a power of two */
 /* what the allocation of an entry's bytes costs besides them */
 #define MALLOC_COST	16
 #define ENTRY_ROOM	128
 
 struct centry {
 	uint64_t	 hash;		/* 0: empty */
-	uint64_t	 gen;		/* the store's generation */
+	uint64_t	 gen;		/* the store's (shared) generation */
 	uint64_t	 sval;		/* the slot's value */
 	char		*data;		/* key, then answer (no NULs) */
 	uint32_t	 klen, alen;
+	uint32_t	 epoch;		/* the cache's epoch (low bits) */
 	uint32_t	 used;		/* tick of the last hit */
 	int32_t		 born;		/* second it was filled */
 	int16_t		 slot;		/* -1: the generation only */
@@ -60,14 +81,30 @@ struct centry {
 	uint8_t		 found;
 };
 
-struct vudb__acache {
-	struct centry	*e;
-	size_t		 nsets;		/* a power of two */
-	size_t		 bytes, limit;
-	uint64_t	 seed;
+/* the lock of a group of sets, their clock and counts: a line of its own */
+struct stripe {
+	pthread_mutex_t	 lock;
 	uint32_t	 tick;
 	unsigned long long hits, misses;
+} __attribute__((aligned(64)));
+
+struct vudb__acache {
+	struct stripe	 s[STRIPES];
+	/* the table, made with the first answer kept (atomic) */
+	struct centry	*e;
+	size_t		 nsets;		/* a power of two */
+	size_t		 bytes;		/* atomic */
+	size_t		 limit;
+	uint64_t	 seed;
+	uint64_t	 epoch;		/* atomic */
+	/* the process's caches: under reg_lock */
+	struct vudb__acache *next;
+	unsigned long long id[2];	/* STORE/generation's dev, ino */
+	unsigned int	 refs;
 };
+
+static pthread_mutex_t	 reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vudb__acache *caches;
 
 /* ------------------------------------------------------------ slots */
 
@@ -171,66 +208,165 @@ now_sec(void)
 	return (long)ts.tv_sec;
 }
 
+/* entry_drop - e emptied, its bytes given back (under its stripe's lock) */
 static void
 entry_drop(struct vudb__acache *c, struct centry *e)
 {
 	if (e->hash == 0)
 		return;
-	c->bytes -= e->klen + e->alen + MALLOC_COST;
+	__atomic_sub_fetch(&c->bytes, e->klen + e->alen + MALLOC_COST,
+	    __ATOMIC_RELAXED);
 	free(e->data);
 	memset(e, 0, sizeof(*e));
 }
 
+static void
+cache_destroy(struct vudb__acache *c)
+{
+	size_t i;
+
+	for (i = 0; c->e != NULL && i < c->nsets * WAYS; i++)
+		free(c->e[i].data);
+	for (i = 0; i < STRIPES; i++)
+		pthread_mutex_destroy(&c->s[i].lock);
+	free(c->e);
+	free(c);
+}
+
+/* cache_new - an empty cache of limit bytes for the store id */
+static struct vudb__acache *
+cache_new(const unsigned long long id[2], size_t limit)
+{
+	struct vudb__acache *c;
+	size_t nsets, i;
+
+	/* an entry for every ENTRY_ROOM bytes: its slot in the table and
+	 * the bytes of a key and answer of the usual length */
+	for (nsets = 1; (nsets * 2) * WAYS * ENTRY_ROOM <= limit; nsets *= 2)
+		;
+	if (posix_memalign((void **)&c, 64, sizeof(*c)) != 0)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < STRIPES; i++) {
+		if (pthread_mutex_init(&c->s[i].lock, NULL) != 0) {
+			while (i-- > 0)
+				pthread_mutex_destroy(&c->s[i].lock);
+			free(c);
+			return NULL;
+		}
+	}
+	/* the table comes with the first answer kept: a handle that never
+	 * looks up (Dovecot's logins through the Lua module) pays nothing */
+	c->nsets = nsets;
+	c->limit = limit;
+	c->seed = mix(((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c ^
+	    (uint64_t)time(NULL));
+	c->id[0] = id[0];
+	c->id[1] = id[1];
+	c->epoch = 1;
+	return c;
+}
+
 /*
  * vudb__cache_setup - the handle's cache, sized by lookup_cache_size, for
- * a handle opened with VUDB_CACHE on a store with shared counters; made
- * anew (empty) when the size changed.  Entries are allocated as they come.
+ * a handle opened with VUDB_CACHE on a store with shared counters: the
+ * process's cache of the store and size, or a new one (empty); joining
+ * one flushes it, as a handle's own cache was empty at its open.  A handle
+ * whose size changed leaves its cache for the one of the new size (the
+ * old one goes with its last handle).
  */
 void
 vudb__cache_setup(struct vudb *db)
 {
 	struct vudb__acache *c;
 	unsigned long long limit;
-	size_t nsets;
 
 	if (!(db->flags & VUDB_CACHE))
 		return;
 	limit = vudb__setting_u64(db, VUDB__S_LOOKUP_CACHE_SIZE);
 	if (slot_ptr(db, 0) == NULL)
 		limit = 0;
+	if (limit > SIZE_MAX / 2)
+		limit = SIZE_MAX / 2;
 	if (db->acache != NULL && db->acache->limit == limit)
 		return;
 	vudb__cache_free(db);
-	/* an entry for every ENTRY_ROOM bytes: its slot in the table and
-	 * the bytes of a key and answer of the usual length */
 	if (limit < 64 * 1024)
 		return;
-	for (nsets = 1; (nsets * 2) * WAYS * ENTRY_ROOM <= limit; nsets *= 2)
-		;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return;
-	/* the table comes with the first answer kept: a handle that never
-	 * looks up (Dovecot's logins through the Lua module) pays nothing */
-	c->nsets = nsets;
-	c->limit = (size_t)limit;
-	c->seed = mix(((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c ^
-	    (uint64_t)time(NULL));
-	db->acache = c;
+	pthread_mutex_lock(&reg_lock);
+	for (c = caches; c != NULL; c = c->next)
+		if (c->id[0] == db->gen_id[0] && c->id[1] == db->gen_id[1] &&
+		    c->limit == limit)
+			break;
+	if (c == NULL && (c = cache_new(db->gen_id, (size_t)limit)) != NULL) {
+		c->next = caches;
+		caches = c;
+	}
+	if (c != NULL) {
+		/* a handle opened anew answers nothing kept before (a
+		 * store restored by hand, then vudb-mapd's SIGHUP) */
+		if (c->refs++ > 0)
+			(void)__atomic_add_fetch(&c->epoch, 1,
+			    __ATOMIC_ACQ_REL);
+		db->acache = c;
+		db->c_epoch = __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE);
+	}
+	pthread_mutex_unlock(&reg_lock);
 }
 
+/* vudb__cache_free - the handle lets go of its cache; the last one frees
+ * it */
 void
 vudb__cache_free(struct vudb *db)
 {
-	struct vudb__acache *c = db->acache;
-	size_t i;
+	struct vudb__acache *c = db->acache, **pp;
 
 	if (c == NULL)
 		return;
-	for (i = 0; c->e != NULL && i < c->nsets * WAYS; i++)
-		free(c->e[i].data);
-	free(c->e);
-	free(c);
 	db->acache = NULL;
+	pthread_mutex_lock(&reg_lock);
+	if (--c->refs > 0) {
+		pthread_mutex_unlock(&reg_lock);
+		return;
+	}
+	for (pp = &caches; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	cache_destroy(c);
+}
+
+/*
+ * vudb__cache_flush - what only this handle saw (a hand edit of vudb.conf,
+ * its store reopened) may change answers: every entry kept so far is
+ * answered no more, and the other handles re-read (vudb__cache_moved)
+ */
+void
+vudb__cache_flush(struct vudb *db)
+{
+	if (db->acache != NULL)
+		db->c_epoch = __atomic_add_fetch(&db->acache->epoch, 1,
+		    __ATOMIC_ACQ_REL);
+}
+
+/*
+ * vudb__cache_moved - at the start of a call: 1 if another handle flushed
+ * the cache since this one last looked (this one then re-reads its
+ * settings and domain records), else 0
+ */
+int
+vudb__cache_moved(struct vudb *db)
+{
+	uint64_t e;
+
+	if (db->acache == NULL ||
+	    (e = __atomic_load_n(&db->acache->epoch, __ATOMIC_ACQUIRE)) ==
+	    db->c_epoch)
+		return 0;
+	db->c_epoch = e;
+	return 1;
 }
 
 /*
@@ -243,73 +379,118 @@ vudb__cache_get(struct vudb *db, int map, const char *key, size_t len,
     char **answer_r, int *rc_r)
 {
 	struct vudb__acache *c = db->acache;
-	struct centry *set, *e;
+	struct centry *tab, *set, *e;
+	struct stripe *st;
 	uint64_t h, *sp;
-	size_t i;
+	size_t i, n;
 	char *a;
+	int ret = 0;
 
-	if (c == NULL || c->e == NULL)
+	if (c == NULL)
 		return 0;
 	h = key_hash(c, map, key, len);
-	set = c->e + (h & (c->nsets - 1)) * WAYS;
-	for (i = 0; i < WAYS; i++) {
+	n = h & (c->nsets - 1);
+	st = &c->s[n & (STRIPES - 1)];
+	pthread_mutex_lock(&st->lock);
+	/* no table before the first answer kept: a miss */
+	if ((tab = __atomic_load_n(&c->e, __ATOMIC_ACQUIRE)) == NULL)
+		i = WAYS;
+	else {
+		set = tab + n * WAYS;
+		i = 0;
+	}
+	for (; i < WAYS; i++) {
 		e = set + i;
 		if (e->hash != h || e->map != map || e->klen != len ||
 		    memcmp(e->data, key, len) != 0)
 			continue;
-		if (e->gen != db->gen || now_sec() - e->born >
+		/* the store's generation at the start of this call, the
+		 * cache's epoch, the age, the domain's slot */
+		if (e->gen != db->sgen || e->epoch != (uint32_t)
+		    __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE) ||
+		    now_sec() - e->born >
 		    VUDB__CACHE_AGE || (e->slot >= 0 &&
 		    ((sp = slot_ptr(db, e->slot)) == NULL ||
 		    __atomic_load_n(sp, __ATOMIC_ACQUIRE) != e->sval))) {
 			entry_drop(c, e);
 			break;
 		}
-		e->used = ++c->tick;
-		c->hits++;
 		if (!e->found) {
 			*rc_r = VUDB_ENOTFOUND;
-			return 1;
+		} else {
+			if ((a = malloc(e->alen + 1)) == NULL)
+				goto out;
+			memcpy(a, e->data + len, e->alen);
+			a[e->alen] = '\0';
+			*answer_r = a;
+			*rc_r = VUDB_OK;
 		}
-		if ((a = malloc(e->alen + 1)) == NULL)
-			return 0;
-		memcpy(a, e->data + len, e->alen);
-		a[e->alen] = '\0';
-		*answer_r = a;
-		*rc_r = VUDB_OK;
-		return 1;
+		e->used = ++st->tick;
+		st->hits++;
+		ret = 1;
+		goto out;
 	}
-	c->misses++;
-	return 0;
+	st->misses++;
+out:
+	pthread_mutex_unlock(&st->lock);
+	return ret;
+}
+
+/* table - the cache's table, made with the first answer kept */
+static struct centry *
+table(struct vudb__acache *c)
+{
+	struct centry *t, *old = NULL;
+
+	if ((t = __atomic_load_n(&c->e, __ATOMIC_ACQUIRE)) != NULL)
+		return t;
+	if ((t = calloc(c->nsets * WAYS, sizeof(*t))) == NULL)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&c->e, &old, t, 0, __ATOMIC_ACQ_REL,
+	    __ATOMIC_ACQUIRE)) {
+		free(t);	/* another thread's came first */
+		return old;
+	}
+	__atomic_add_fetch(&c->bytes, c->nsets * WAYS * sizeof(*t),
+	    __ATOMIC_RELAXED);
+	return t;
 }
 
 /*
  * vudb__cache_put - keep the outcome rc (VUDB_OK with answer, or
- * VUDB_ENOTFOUND) of a lookup that started at generation gen, with the
- * slot noted by vudb__lookup_dep
+ * VUDB_ENOTFOUND) of a lookup that started at the store's generation gen
+ * (db->sgen then), with the slot noted by vudb__lookup_dep
  */
 void
 vudb__cache_put(struct vudb *db, int map, const char *key, size_t len,
     uint64_t gen, int rc, const char *answer)
 {
 	struct vudb__acache *c = db->acache;
-	struct centry *set, *e, *victim;
-	size_t alen, i;
+	struct centry *tab, *set, *e, *victim;
+	struct stripe *st;
+	size_t alen, i, n, need;
 	uint64_t h;
 	char *data;
 
 	if (c == NULL || db->c_nocache || (rc != VUDB_OK &&
-	    rc != VUDB_ENOTFOUND) || gen != db->gen)
+	    rc != VUDB_ENOTFOUND) || gen != db->sgen)
 		return;
-	if (c->e == NULL) {
-		if ((c->e = calloc(c->nsets * WAYS, sizeof(*c->e))) == NULL)
-			return;
-		c->bytes = c->nsets * WAYS * sizeof(struct centry);
-	}
 	alen = rc == VUDB_OK ? strlen(answer) : 0;
 	if (len > 1024 || alen > 65536)
 		return;
+	if ((tab = table(c)) == NULL)
+		return;
+	need = len + alen + MALLOC_COST;
+	if ((data = malloc(len + alen + 1)) == NULL)
+		return;
+	memcpy(data, key, len);
+	if (alen > 0)
+		memcpy(data + len, answer, alen);
 	h = key_hash(c, map, key, len);
-	set = c->e + (h & (c->nsets - 1)) * WAYS;
+	n = h & (c->nsets - 1);
+	set = tab + n * WAYS;
+	st = &c->s[n & (STRIPES - 1)];
+	pthread_mutex_lock(&st->lock);
 	victim = set;
 	for (i = 0; i < WAYS; i++) {
 		e = set + i;
@@ -323,35 +504,74 @@ vudb__cache_put(struct vudb *db, int map, const char *key, size_t len,
 			victim = e;
 	}
 	entry_drop(c, victim);
-	if (c->bytes + len + alen + MALLOC_COST > c->limit)
-		return;		/* full: drops make room as entries age */
-	if ((data = malloc(len + alen + 1)) == NULL)
+	if (__atomic_add_fetch(&c->bytes, need, __ATOMIC_RELAXED) >
+	    c->limit) {
+		/* full: drops make room as entries age */
+		__atomic_sub_fetch(&c->bytes, need, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&st->lock);
+		free(data);
 		return;
-	memcpy(data, key, len);
-	if (alen > 0)
-		memcpy(data + len, answer, alen);
+	}
 	victim->hash = h;
 	victim->gen = gen;
 	victim->sval = db->c_sval;
+	victim->epoch = (uint32_t)db->c_epoch;
 	victim->slot = (int16_t)db->c_slot;
 	victim->data = data;
 	victim->klen = (uint32_t)len;
 	victim->alen = (uint32_t)alen;
 	victim->map = (uint8_t)map;
 	victim->found = rc == VUDB_OK;
-	victim->used = ++c->tick;
+	victim->used = ++st->tick;
 	victim->born = (int32_t)now_sec();
-	c->bytes += len + alen + MALLOC_COST;
+	pthread_mutex_unlock(&st->lock);
 }
 
-/* vudb__cache_stats - hits, misses and bytes of the handle's cache */
+/* cache_count - the figures of cache c: hits, misses, bytes */
+static void
+cache_count(struct vudb__acache *c, unsigned long long *hits,
+    unsigned long long *misses, size_t *bytes)
+{
+	size_t i;
+
+	*hits = *misses = 0;
+	*bytes = 0;
+	if (c == NULL)
+		return;
+	for (i = 0; i < STRIPES; i++) {
+		pthread_mutex_lock(&c->s[i].lock);
+		*hits += c->s[i].hits;
+		*misses += c->s[i].misses;
+		pthread_mutex_unlock(&c->s[i].lock);
+	}
+	*bytes = __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
+}
+
+/* vudb__cache_stats - hits, misses and bytes of the handle's cache (the
+ * process's, shared with the other handles of the store) */
 void
 vudb__cache_stats(const struct vudb *db, unsigned long long *hits,
     unsigned long long *misses, size_t *bytes)
 {
-	const struct vudb__acache *c = db->acache;
+	cache_count(db->acache, hits, misses, bytes);
+}
 
-	*hits = c != NULL ? c->hits : 0;
-	*misses = c != NULL ? c->misses : 0;
-	*bytes = c != NULL ? c->bytes : 0;
+int
+vudb_cache_stats(struct vudb *db, struct vudb_cache_stats *st)
+{
+	size_t bytes;
+
+	if (st != NULL)
+		memset(st, 0, sizeof(*st));
+	if (db == NULL || st == NULL)
+		return VUDB_EINVAL;
+	cache_count(db->acache, &st->hits, &st->misses, &bytes);
+	st->bytes = bytes;
+	if (db->acache != NULL) {
+		st->limit = db->acache->limit;
+		pthread_mutex_lock(&reg_lock);
+		st->handles = db->acache->refs;
+		pthread_mutex_unlock(&reg_lock);
+	}
+	return VUDB_OK;
 }

@@ -39,11 +39,12 @@ vudb__gen_map(struct vudb *db)
 	void *p;
 	size_t len;
 
-	if ((p = vudb__store_gen_map(db, &len)) == NULL)
+	if ((p = vudb__store_gen_map(db, &len, db->gen_id)) == NULL)
 		return;
 	db->genp = p;
 	db->genlen = len;
 	db->gen = __atomic_load_n(db->genp, __ATOMIC_ACQUIRE);
+	db->sgen = db->gen;
 }
 
 /* vudb__gen_unmap - let go of the generation file at close */
@@ -92,10 +93,17 @@ reopen:
 		if ((rc = vudb__store_reopen(db)) != VUDB_OK)
 			return rc;
 		db->localgen++;
+		/* what was kept may be from before what the loss hid */
+		vudb__cache_flush(db);
 	}
+	/* another handle of the process flushed the answer cache it shares
+	 * with this one (it saw a hand edit, or reopened): read again too */
+	if (vudb__cache_moved(db))
+		db->localgen++;
 	if (db->genp != NULL || vudb__store_changes(db, &sg) == VUDB_OK) {
-		g = (db->genp != NULL ? __atomic_load_n(db->genp,
-		    __ATOMIC_ACQUIRE) : sg) + db->localgen;
+		if (db->genp != NULL)
+			sg = __atomic_load_n(db->genp, __ATOMIC_ACQUIRE);
+		g = sg + db->localgen;
 		if (g == db->gen) {
 			/* a hand edit of vudb.conf moves no counter: look
 			 * at the file once a second */
@@ -110,9 +118,13 @@ reopen:
 			}
 			db->localgen++;	/* cached domain records too */
 			db->gen++;
+			/* and the answers every handle of the process
+			 * kept */
+			vudb__cache_flush(db);
 			return vudb__settings_load(db, 0);
 		}
 		db->gen = g;
+		db->sgen = sg;
 	} else if (!again && db->txn == NULL && !vudb__store_alive(db)) {
 		/* a server's connection found dead only now (it died while
 		 * idle): connect again at once rather than fail this call */

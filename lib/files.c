@@ -363,11 +363,12 @@ gen_usable(int fd, int writer)
 
 /*
  * vudb__files_gen_map - STORE/generation mapped shared (writable for a
- * writer that may create it), or NULL with a warning logged
+ * writer that may create it), or NULL with a warning logged; id_r gets
+ * the file's device and inode
  */
 void *
 vudb__files_gen_map(struct vudb_bectx *ctx, const char *root, int writer,
-    size_t *len_r)
+    size_t *len_r, unsigned long long id_r[2])
 {
 	char path[4096];
 	struct stat sb;
@@ -397,11 +398,17 @@ vudb__files_gen_map(struct vudb_bectx *ctx, const char *root, int writer,
 		    "full: every call re-reads domain records", path);
 		return NULL;
 	}
+	if (fstat(fd, &sb) != 0) {
+		close(fd);
+		return NULL;
+	}
 	p = mmap(NULL, GEN_SIZE, prot, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
 		return NULL;
 	*len_r = GEN_SIZE;
+	id_r[0] = (unsigned long long)sb.st_dev;
+	id_r[1] = (unsigned long long)sb.st_ino;
 	return p;
 }
 

@@ -601,7 +601,7 @@ vudb_lookup(struct vudb *db, const char *map, const char *key,
 	/* an answer kept from a lookup that nothing changed since */
 	if (vudb__cache_get(db, m, key, len, answer_r, &rc))
 		return rc;
-	gen = db->gen;
+	gen = db->sgen;		/* the store's, the same for all handles */
 	db->c_slot = -1;
 	db->c_nocache = 0;
 	rc = lookup_again(db, m, key, answer_r);

@@ -597,16 +597,18 @@ vudb__store_audit_read(struct vudb *db, vudb_line_cb cb, void *arg)
 /*
  * vudb__store_gen_map - the shared change counter STORE/generation of a
  * directory store whose backend keeps none itself (changes); NULL when
- * the backend keeps it, or the file cannot be mapped
+ * the backend keeps it, or the file cannot be mapped; id_r: the file's
+ * identity (device, inode)
  */
 void *
-vudb__store_gen_map(struct vudb *db, size_t *len_r)
+vudb__store_gen_map(struct vudb *db, size_t *len_r,
+    unsigned long long id_r[2])
 {
 	*len_r = 0;
 	if (vudb__store_counts_changes(db) || !vudb__store_is_dir(db))
 		return NULL;
 	return vudb__files_gen_map(&db->ctx, db->root,
-	    !(db->flags & VUDB_RDONLY), len_r);
+	    !(db->flags & VUDB_RDONLY), len_r, id_r);
 }
 
 void

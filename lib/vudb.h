@@ -144,6 +144,22 @@ int		 vudb_check(struct vudb *db);
  */
 int		 vudb_lookup(struct vudb *db, const char *map, const char *key,
 		    char **answer_r);
+/*
+ * vudb_cache_stats - the figures of the answer cache db uses (VUDB_CACHE;
+ * one per store and process, shared by its handles): lookups answered
+ * from it, lookups that were not, its memory (table and entries), its
+ * limit (lookup_cache_size) and the handles that share it.  All zero for
+ * a handle without one.  Returns VUDB_OK, or VUDB_EINVAL.
+ */
+struct vudb_cache_stats {
+	unsigned long long	 hits;
+	unsigned long long	 misses;
+	unsigned long long	 bytes;
+	unsigned long long	 limit;
+	unsigned long long	 handles;
+};
+int		 vudb_cache_stats(struct vudb *db,
+		    struct vudb_cache_stats *st);
 /* vudb_map_valid - 1 if map is a known map name, else 0. */
 int		 vudb_map_valid(const char *map);
 

@@ -246,14 +246,15 @@ int	 vudb__files_store_size(struct vudb_bectx *, const char *root,
  * found (VUDB_ENOSTORE if it holds no store); the settings file
  * STORE/vudb.conf read and edited (the conf_read/conf_edit contract); the
  * change counter STORE/generation mapped (NULL: it cannot be, and every
- * call then re-reads) and let go. */
+ * call then re-reads), with the file's identity (device, inode: what
+ * handles of one store in a process share), and let go. */
 int	 vudb__files_place(struct vudb_bectx *, const char *root, int flags);
 int	 vudb__files_conf_read(struct vudb_bectx *, const char *root,
 	    char **text_r, long long *stamp_r);
 int	 vudb__files_conf_edit(struct vudb_bectx *, const char *root,
 	    vudb_text_cb edit, void *arg);
 void	*vudb__files_gen_map(struct vudb_bectx *, const char *root,
-	    int writer, size_t *len_r);
+	    int writer, size_t *len_r, unsigned long long id_r[2]);
 void	 vudb__files_gen_unmap(void *, size_t len);
 
 /* backend.c: the registry */

@@ -288,9 +288,13 @@ struct vudb {
 	size_t			 genlen;
 	uint64_t		 gen;
 	uint64_t		 localgen;
-	/* the answer cache (cache.c, VUDB_CACHE) and the domain slot a
-	 * lookup under way noted */
+	uint64_t		 sgen;		/* *genp as gen was taken */
+	unsigned long long	 gen_id[2];	/* its file's dev, ino */
+	/* the answer cache (cache.c, VUDB_CACHE), shared by the handles of
+	 * the store in the process; its epoch this handle last acted on;
+	 * the domain slot a lookup under way noted */
 	struct vudb__acache	*acache;
+	uint64_t		 c_epoch;
 	int			 c_slot;
 	int			 c_nocache;
 	uint64_t		 c_sval;
@@ -377,6 +381,8 @@ void	 vudb__slot_bump(struct vudb *, const char *domain);
 void	 vudb__lookup_dep(struct vudb *, const char *domain);
 void	 vudb__cache_setup(struct vudb *);
 void	 vudb__cache_free(struct vudb *);
+void	 vudb__cache_flush(struct vudb *);
+int	 vudb__cache_moved(struct vudb *);
 int	 vudb__cache_get(struct vudb *, int map, const char *key, size_t len,
 	    char **answer_r, int *rc_r);
 void	 vudb__cache_put(struct vudb *, int map, const char *key, size_t len,
@@ -425,7 +431,8 @@ int	 vudb__store_conf_edit(struct vudb *, vudb_text_cb edit, void *arg);
 int	 vudb__store_keeps_audit(const struct vudb *);
 int	 vudb__store_audit_append(struct vudb *, const char *line, size_t len);
 int	 vudb__store_audit_read(struct vudb *, vudb_line_cb cb, void *arg);
-void	*vudb__store_gen_map(struct vudb *, size_t *len_r);
+void	*vudb__store_gen_map(struct vudb *, size_t *len_r,
+	    unsigned long long id_r[2]);
 void	 vudb__store_gen_unmap(void *, size_t len);
 int	 vudb__store_changes(struct vudb *, unsigned long long *gen_r);
 void	 vudb__store_changed(struct vudb *);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -341,6 +342,140 @@ START_TEST(test_lookup_sees_changes)
 }
 END_TEST
 
+#define LOOK(h, map, key, want) do {					\
+	char *g_ = tu_lookup(h, map, key);				\
+	ck_assert_str_eq(g_, want);					\
+	free(g_);							\
+} while (0)
+
+static struct vudb_cache_stats
+stats(struct vudb *h)
+{
+	struct vudb_cache_stats st;
+
+	ck_assert_int_eq(vudb_cache_stats(h, &st), VUDB_OK);
+	return st;
+}
+
+static long
+coarse_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long)ts.tv_sec;
+}
+
+/*
+ * Two cached handles of a store in one process share one answer cache
+ * (issue 17, item 2): a key one filled is answered to the other, a change
+ * is seen by both at once, and what only one handle noticed (a hand edit
+ * of vudb.conf, a flush) is not answered from before by the other.
+ */
+START_TEST(test_lookup_shared_cache)
+{
+	struct vudb *a, *b, *db, *plain;
+	struct vudb_cache_stats sa, sb;
+	unsigned long long h0, m0;
+	char orig[8192], *path;
+	FILE *fp;
+	int tries;
+
+	if (!tu_is_dir())
+		return;		/* a server's store keeps no answers */
+	a = tu_open(store, VUDB_RDONLY | VUDB_CACHE);
+	b = tu_open(store, VUDB_RDONLY | VUDB_CACHE);
+	plain = tu_open(store, VUDB_RDONLY);
+	db = tu_open(store, 0);
+	sa = stats(a);
+	ck_assert_uint_eq(sa.handles, 2);
+	ck_assert_uint_eq(sa.limit, 33554432);
+	ck_assert_uint_eq(stats(plain).limit, 0);
+	ck_assert_int_eq(vudb_cache_stats(NULL, &sa), VUDB_EINVAL);
+	/* filled by a, answered to b */
+	h0 = sa.hits;
+	m0 = sa.misses;
+	LOOK(a, "mailbox", "matsui@pc1.example", "pc1.example/matsui/Maildir/");
+	LOOK(a, "mailbox", "shared@pc1.example", "");
+	sa = stats(a);
+	ck_assert_uint_eq(sa.misses, m0 + 2);
+	ck_assert_uint_eq(sa.hits, h0);
+	LOOK(b, "mailbox", "matsui@pc1.example", "pc1.example/matsui/Maildir/");
+	LOOK(b, "mailbox", "shared@pc1.example", "");
+	sb = stats(b);
+	ck_assert_uint_eq(sb.hits, h0 + 2);
+	ck_assert_uint_eq(sb.misses, m0 + 2);
+	ck_assert_uint_eq(sb.bytes, sa.bytes);
+	/* a change is seen by both, the negative answer too */
+	ADD(VUDB_USER, "shared@pc1.example", NULL);
+	LOOK(b, "mailbox", "shared@pc1.example",
+	    "pc1.example/shared/Maildir/");
+	LOOK(a, "mailbox", "shared@pc1.example",
+	    "pc1.example/shared/Maildir/");
+	ck_assert_uint_eq(stats(a).hits, h0 + 3);
+	ck_assert_int_eq(vudb_del(db, VUDB_USER, "shared@pc1.example"),
+	    VUDB_OK);
+	LOOK(a, "mailbox", "shared@pc1.example", "");
+	LOOK(b, "mailbox", "shared@pc1.example", "");
+	/* a flush by one handle: the other answers nothing kept before */
+	sb = stats(b);
+	vudb__cache_flush(a);
+	LOOK(b, "mailbox", "matsui@pc1.example", "pc1.example/matsui/Maildir/");
+	ck_assert_uint_eq(stats(b).misses, sb.misses + 1);
+	ck_assert_uint_eq(stats(b).hits, sb.hits);
+	/* a hand edit of vudb.conf that a noticed (its once-a-second
+	 * look) and b would not look for until the next second: b's
+	 * next answer is not from before it */
+	path = tu_path(store, "vudb.conf");
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	orig[fread(orig, 1, sizeof(orig) - 1, fp)] = '\0';
+	fclose(fp);
+	for (tries = 0; tries < 5; tries++) {
+		long s;
+
+		s = coarse_sec();
+		while (coarse_sec() == s)
+			usleep(1000);
+		s = coarse_sec();
+		/* both look at the file in second s, then keep uid */
+		LOOK(b, "uid", "matsui@pc1.example", tries % 2 ? "4646" :
+		    "5000");
+		LOOK(a, "uid", "matsui@pc1.example", tries % 2 ? "4646" :
+		    "5000");
+		LOOK(b, "uid", "matsui@pc1.example", tries % 2 ? "4646" :
+		    "5000");
+		LOOK(b, "uid", "postmaster@pc2.example", tries % 2 ? "4646" :
+		    "5000");
+		ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+		fputs(orig, fp);
+		if (tries % 2 == 0)
+			fputs("uid = 4646\n", fp);
+		fclose(fp);
+		/* a is asked first in the next second: it notices */
+		while (coarse_sec() == s)
+			usleep(1000);
+		s = coarse_sec();
+		LOOK(a, "uid", "matsui@pc1.example", tries % 2 ? "5000" :
+		    "4646");
+		LOOK(b, "uid", "matsui@pc1.example", tries % 2 ? "5000" :
+		    "4646");
+		/* a key a did not fill since: b's own settings */
+		LOOK(b, "uid", "postmaster@pc2.example", tries % 2 ? "5000" :
+		    "4646");
+		if (coarse_sec() == s)
+			break;	/* b did not look itself: the test held */
+	}
+	ck_assert_int_lt(tries, 5);
+	ck_assert_int_eq(vudb_setting_set(db, "uid", NULL), VUDB_OK);
+	free(path);
+	vudb_close(a);
+	ck_assert_uint_eq(stats(b).handles, 1);
+	vudb_close(b);
+	vudb_close(plain);
+	vudb_close(db);
+}
+END_TEST
+
 Suite *
 check_suite(void)
 {
@@ -355,6 +490,7 @@ check_suite(void)
 	tcase_add_test(tc, test_lookup_oversized_keys);
 	tcase_add_test(tc, test_lookup_unknown_map);
 	tcase_add_test(tc, test_lookup_sees_changes);
+	tcase_add_test(tc, test_lookup_shared_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,7 +5,7 @@
  * the answer cache (VUDB_CACHE) of long-lived readers under a writer that
  * commits all the time.
  *
- *	stale STORE-URL LOOKUPS
+ *	stale STORE-URL LOOKUPS [THREADS]
  *
  * A writer process commits versions v = 2, 3, ... of one domain, each in
  * one batch: the alias t@s.example exists with destination "v<v>@x.example"
@@ -13,7 +13,10 @@
  * odd.  After a commit returns it publishes v ("acknowledged") in shared
  * memory.  Two reader processes, each with its own cached handle, ask for
  * both keys (and for a few that never change) LOOKUPS times in all, and
- * on until MIN_VERSIONS versions were acknowledged.  A
+ * on until MIN_VERSIONS versions were acknowledged.  With THREADS > 1,
+ * each reader process asks from THREADS threads, each with its own
+ * cached handle, as vudb-mapd's workers do: they share one answer cache,
+ * filled and answered by all of them.  A
  * reader reads the acknowledged version a1 before a lookup and a2 after
  * it: the store held some version in [a1, a2 + 1] meanwhile (a2 + 1 may be
  * committed and not yet acknowledged), so an answer that fits no version
@@ -25,6 +28,7 @@
 
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,22 +138,36 @@ fits(int alias, uint64_t lo, uint64_t hi, int rc, const char *answer)
 	return 0;
 }
 
-static void
-reader(const char *url, int id, unsigned long long n)
+/* what one reader thread counts, added to its process's at the end */
+struct rstate {
+	const char		*url;
+	int			 id;
+	unsigned long long	 n;
+	unsigned long long	 lookups, stale, temp;
+	char			 why[256], twhy[256];
+	int			 failed;	/* could not open */
+};
+
+static pthread_mutex_t	 rlock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+reader_thread(void *arg)
 {
 	static const char *const fixed[] = { "u1@s.example", "u2@s.example",
 	    "nobody@s.example", "u1@nowhere.example" };
-	unsigned long long i, misses;
+	struct rstate *r = arg;
+	unsigned long long i;
 	struct vudb *db;
 	char *answer;
 	uint64_t a1, a2;
-	size_t bytes;
 	int rc, alias;
 
-	if (vudb_open(url, VUDB_RDONLY | VUDB_CACHE, &db) != VUDB_OK)
-		_exit(2);
+	if (vudb_open(r->url, VUDB_RDONLY | VUDB_CACHE, &db) != VUDB_OK) {
+		r->failed = 1;
+		return NULL;
+	}
 	/* n lookups, and on until the writer made MIN_VERSIONS */
-	for (i = 0; i < n || (__atomic_load_n(&sh->ack, __ATOMIC_ACQUIRE) <
+	for (i = 0; i < r->n || (__atomic_load_n(&sh->ack, __ATOMIC_ACQUIRE) <
 	    MIN_VERSIONS && !__atomic_load_n(&sh->wdone, __ATOMIC_ACQUIRE));
 	    i++) {
 		alias = i % 2 == 0;
@@ -157,14 +175,14 @@ reader(const char *url, int id, unsigned long long n)
 		rc = vudb_lookup(db, alias ? "alias" : "mailbox",
 		    alias ? "t@s.example" : "n@s.example", &answer);
 		a2 = __atomic_load_n(&sh->ack, __ATOMIC_ACQUIRE);
-		sh->lookups[id]++;
+		r->lookups++;
 		if (rc != VUDB_OK && rc != VUDB_ENOTFOUND) {
-			sh->temp[id]++;
-			snprintf(sh->twhy[id], sizeof(sh->twhy[id]), "%s: %s",
+			r->temp++;
+			snprintf(r->twhy, sizeof(r->twhy), "%s: %s",
 			    vudb_strerror(rc), vudb_errmsg(db));
 		} else if (!fits(alias, a1, a2 + 1, rc, answer) &&
-		    sh->stale[id]++ == 0) {
-			snprintf(sh->why[id], sizeof(sh->why[id]),
+		    r->stale++ == 0) {
+			snprintf(r->why, sizeof(r->why),
 			    "%s: %s with versions %llu..%llu acknowledged",
 			    alias ? "t@s.example" : "n@s.example",
 			    rc == VUDB_OK ? answer : "not found",
@@ -175,23 +193,71 @@ reader(const char *url, int id, unsigned long long n)
 		if (i % 8 == 0) {
 			rc = vudb_lookup(db, "mailbox", fixed[(i / 8) % 4],
 			    &answer);
-			sh->lookups[id]++;
+			r->lookups++;
 			if (rc != VUDB_OK && rc != VUDB_ENOTFOUND) {
-				sh->temp[id]++;
-				snprintf(sh->twhy[id], sizeof(sh->twhy[id]),
-				    "%s: %s", vudb_strerror(rc),
-				    vudb_errmsg(db));
+				r->temp++;
+				snprintf(r->twhy, sizeof(r->twhy), "%s: %s",
+				    vudb_strerror(rc), vudb_errmsg(db));
 			} else if ((rc == VUDB_OK) != ((i / 8) % 4 < 2) &&
-			    sh->stale[id]++ == 0)
-				snprintf(sh->why[id], sizeof(sh->why[id]),
-				    "%s: %s", fixed[(i / 8) % 4],
+			    r->stale++ == 0)
+				snprintf(r->why, sizeof(r->why), "%s: %s",
+				    fixed[(i / 8) % 4],
 				    rc == VUDB_OK ? answer : "not found");
 			vudb_free(answer);
 		}
 	}
-	vudb__cache_stats(db, &sh->hits[id], &misses, &bytes);
 	vudb_close(db);
-	_exit(0);
+	return NULL;
+}
+
+/* reader - reader process id: n lookups over threads handles */
+static void
+reader(const char *url, int id, unsigned long long n, int threads)
+{
+	struct rstate r[8];
+	pthread_t tid[8];
+	unsigned long long misses;
+	struct vudb *keep;
+	size_t bytes;
+	int t, started = 0, bad = 0;
+
+	/* a handle kept to the end: the cache (shared by the threads'
+	 * handles) and its figures live on after the last thread's */
+	if (vudb_open(url, VUDB_RDONLY | VUDB_CACHE, &keep) != VUDB_OK)
+		_exit(2);
+	memset(r, 0, sizeof(r));
+	for (t = 0; t < threads; t++) {
+		r[t].url = url;
+		r[t].id = id;
+		r[t].n = n / (unsigned long long)threads;
+		if (threads == 1) {
+			reader_thread(&r[t]);
+			continue;
+		}
+		if (pthread_create(&tid[t], NULL, reader_thread, &r[t]) != 0)
+			break;
+		started++;
+	}
+	for (t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	if (threads > 1 && started < threads)
+		bad = 1;
+	pthread_mutex_lock(&rlock);
+	for (t = 0; t < threads; t++) {
+		sh->lookups[id] += r[t].lookups;
+		sh->stale[id] += r[t].stale;
+		sh->temp[id] += r[t].temp;
+		if (r[t].why[0] != '\0' && sh->why[id][0] == '\0')
+			memcpy(sh->why[id], r[t].why, sizeof(r[t].why));
+		if (r[t].twhy[0] != '\0')
+			memcpy(sh->twhy[id], r[t].twhy, sizeof(r[t].twhy));
+		bad |= r[t].failed;
+	}
+	pthread_mutex_unlock(&rlock);
+	/* the process's cache: every thread's hits */
+	vudb__cache_stats(keep, &sh->hits[id], &misses, &bytes);
+	vudb_close(keep);
+	_exit(bad ? 2 : 0);
 }
 
 int
@@ -202,11 +268,13 @@ main(int argc, char **argv)
 	int checks = 0, nbad = 0;
 	pid_t w, r[2];
 	struct vudb *db;
-	int i, st, bad = 0;
+	int i, st, bad = 0, threads = 1;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 99;
 	n = strtoull(argv[2], NULL, 10);
+	if (argc == 4 && ((threads = atoi(argv[3])) < 1 || threads > 8))
+		return 99;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
@@ -229,7 +297,7 @@ main(int argc, char **argv)
 		writer(argv[1]);
 	for (i = 0; i < 2; i++)
 		if ((r[i] = fork()) == 0)
-			reader(argv[1], i, n / 2);
+			reader(argv[1], i, n / 2, threads);
 	for (i = 0; i < 2; i++) {
 		if (waitpid(r[i], &st, 0) != r[i] || !WIFEXITED(st) ||
 		    WEXITSTATUS(st) != 0) {
@@ -249,8 +317,9 @@ main(int argc, char **argv)
 		checks += 2;	/* no stale answer; no failure */
 		nbad += (sh->stale[i] > 0) + (sh->temp[i] > 0);
 		hits += sh->hits[i];
-		printf("reader %d: %llu lookups, %llu from the cache, %llu "
-		    "stale, %llu temporary failures%s%s%s%s\n", i,
+		printf("reader %d (%d thread%s): %llu lookups, %llu from the "
+		    "cache, %llu stale, %llu temporary failures%s%s%s%s\n", i,
+		    threads, threads == 1 ? "" : "s",
 		    sh->lookups[i], sh->hits[i], sh->stale[i], sh->temp[i],
 		    sh->why[i][0] ? "; first stale: " : "", sh->why[i],
 		    sh->twhy[i][0] ? "; last failure: " : "", sh->twhy[i]);

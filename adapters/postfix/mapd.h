@@ -68,6 +68,7 @@ int	 worker_join(struct worker *w, int ms);
 void	 worker_free(struct worker *w);
 uint64_t worker_busy(struct worker *w);		/* ms at its work, or 0 */
 int	 worker_id(const struct worker *w);
+unsigned long long worker_lookups(struct worker *w);
 void	 worker_abandon(struct worker *w);
 extern int	 mapd_stopping;			/* atomic */
 

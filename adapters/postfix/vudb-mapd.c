@@ -6,7 +6,8 @@
  * over from systemd) the listening sockets, leaves the terminal, opens one
  * store handle per worker, drops privileges, starts the workers
  * (worker.c) and then waits for signals: SIGTERM and SIGINT stop it
- * gracefully, SIGHUP makes every worker reopen its store.  Between
+ * gracefully, SIGHUP makes every worker reopen its store, SIGUSR1 logs
+ * the answer cache's figures (also logged at the stop).  Between
  * signals it watches the workers: one that has been at a round of work
  * for seconds may wait inside the library for a lock or mutex of a
  * process that died holding it, which it would wait for for ever (it
@@ -722,6 +723,36 @@ watch(struct worker **ws, struct vudb **chk, int *abandoned)
 	return 0;
 }
 
+/*
+ * log_cache - the answer cache the workers share (one per process: the
+ * watchdog's handle shares it too) and the lookups of each worker
+ */
+static void
+log_cache(struct worker **ws, struct vudb *chk)
+{
+	struct vudb_cache_stats st;
+	char per[MAX_WORKERS * 32];
+	size_t i, n = 0;
+	int k;
+
+	per[0] = '\0';
+	for (i = 0; i < (size_t)conf.workers && n < sizeof(per); i++) {
+		k = snprintf(per + n, sizeof(per) - n, "%s%d %llu",
+		    i > 0 ? ", " : "", worker_id(ws[i]),
+		    worker_lookups(ws[i]));
+		n += k > 0 ? (size_t)k : 0;
+	}
+	if (chk == NULL || vudb_cache_stats(chk, &st) != VUDB_OK ||
+	    st.limit == 0) {
+		mapd_log(LOG_INFO, "answer cache: none; lookups by worker: %s",
+		    per);
+		return;
+	}
+	mapd_log(LOG_INFO, "answer cache: %llu hits, %llu misses, %llu bytes "
+	    "of %llu, shared by %llu handles; lookups by worker: %s",
+	    st.hits, st.misses, st.bytes, st.limit, st.handles, per);
+}
+
 /* drop_privileges - become USER for good */
 static void
 drop_privileges(const struct passwd *pw)
@@ -880,6 +911,7 @@ main(int argc, char *argv[])
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	for (i = 0; i < (size_t)conf.workers; i++) {
@@ -926,6 +958,10 @@ main(int argc, char *argv[])
 			}
 			continue;
 		}
+		if (sig == SIGUSR1) {
+			log_cache(ws, chk);
+			continue;
+		}
 		if (sig == SIGHUP) {
 			mapd_log(LOG_INFO, "SIGHUP: reopening the store");
 			__atomic_add_fetch(&reopen_gen, 1, __ATOMIC_SEQ_CST);
@@ -942,6 +978,7 @@ main(int argc, char *argv[])
 	__atomic_store_n(&mapd_stopping, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < (size_t)conf.workers; i++)
 		worker_notify(ws[i]);
+	log_cache(ws, chk);
 	for (i = 0; i < (size_t)conf.workers; i++) {
 		/* one that waits for a dead process does not come back */
 		if (worker_join(ws[i], JOIN_MS) != 0) {

@@ -95,6 +95,7 @@ struct worker {
 	int		 done;		/* the thread has ended (atomic) */
 	int		 abandoned;	/* replaced: end, free self (atomic) */
 	uint64_t	 busy_ms;	/* round of work began; 0 idle (atomic) */
+	unsigned long long lookups;	/* answered by it (atomic) */
 	int		 epfd;
 	int		 evfd;
 	struct vudb	*db;
@@ -293,6 +294,7 @@ lookup(struct worker *w, const char *map, const char *key, size_t keylen,
 		rc = VUDB_ETEMP;
 	else
 		rc = vudb_lookup(w->db, map, key, answer_r);
+	__atomic_store_n(&w->lookups, w->lookups + 1, __ATOMIC_RELAXED);
 	if (rc != VUDB_OK && rc != VUDB_ENOTFOUND && rc != VUDB_ENOMAP) {
 		if (conf.verbose)
 			mapd_log(LOG_WARNING, "lookup %s %s: %s: %s", map,
@@ -956,6 +958,13 @@ worker_busy(struct worker *w)
 	uint64_t now = now_ms();
 
 	return b != 0 && now > b ? now - b : 0;
+}
+
+/* worker_lookups - the lookups the worker made */
+unsigned long long
+worker_lookups(struct worker *w)
+{
+	return __atomic_load_n(&w->lookups, __ATOMIC_RELAXED);
 }
 
 /* worker_id - the worker's number */
