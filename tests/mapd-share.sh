@@ -33,28 +33,21 @@ store_fds() {
 # ask SOCKET CONNS: every domain's user over CONNS connections at once
 ask() {
 	"$PYTHON" - "$1" "$N" "$2" <<'PY'
-import socket, sys, threading
+import sys, threading
+from sockmap import connect, ask
 path, n, conns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 bad = []
 def run(k):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(20)
-    s.connect(path)
-    f = s.makefile("rb")
+    s = connect(path)
     for j in range(n):
         i = (j + k * 7) % n
-        q = b"mailbox u@d%d.example" % i
-        s.sendall(b"%d:%s," % (len(q), q))
-        head = b""
-        while not head.endswith(b":"):
-            c = f.read(1)
-            if not c:
-                bad.append("closed")
-                return
-            head += c
-        body = f.read(int(head[:-1]) + 1)
-        if not body.startswith(b"OK d%d.example/" % i):
-            bad.append(body)
+        try:
+            a = ask(s, "mailbox", "u@d%d.example" % i)
+        except EOFError:
+            bad.append("closed")
+            return
+        if not a.startswith("OK d%d.example/" % i):
+            bad.append(a)
     s.close()
 ts = [threading.Thread(target=run, args=(k,)) for k in range(conns)]
 for t in ts: t.start()
