@@ -14,7 +14,12 @@
  *                  stamp that a trigger moves whenever the text changes
  *                  (an administrator's UPDATE too: readers look at it
  *                  once a second)
- *   vudb.domains   the catalog: domain name -> its schema
+ *   vudb.domains   the catalog: domain name -> its schema, and (layout
+ *                  2) the domain's change counter gen, which a trigger on
+ *                  its records table moves at every statement that
+ *                  changes them, with a NOTIFY "d:<domain>" (see
+ *                  LAYOUT2_SQL): what keeps the answer caches of every
+ *                  host exact
  *   <schema>.records (k bytea primary key, v bytea): the core's opaque
  *                  key/value bytes, in bytea's order (bytes, then length:
  *                  the order of every backend)
@@ -62,6 +67,15 @@
  * standby never receives notifications: there changes() reads the counter
  * at most every 250 ms, so a reader of a standby sees a change within
  * 250 ms of its replay.
+ *
+ * Answer cache (layout 2).  The notifications "d:<domain>" and, on a
+ * standby, the sums of the domains' counters compared at each poll tell
+ * the core which slots of its answer cache moved (vudb__ctx_slot_moved).
+ * A notification reaches the readers a moment after the commit, which is
+ * too late for a reader on the writer's own host asked right after the
+ * writer returned: host_page names a page of this host by the store's id
+ * (vudb.meta.store_id, which a standby shares), which the core maps and
+ * this host's writers advance before they return (cache.c).
  */
 #include "config.h"
 
@@ -75,7 +89,7 @@
 #include "vudb_backend.h"
 
 /* The layout this file makes and reads (vudb.meta.version). */
-#define PG_LAYOUT	1
+#define PG_LAYOUT	2
 #define PG_CHANNEL	"vudb"
 #define POLL_MS		250
 #define BACKOFF_MIN_MS	100
@@ -95,6 +109,12 @@ struct pg_store {
 	long long	 backoff;	/* ms */
 	unsigned long	 epoch;		/* moves with every connection */
 	unsigned long	 serial;	/* names prepared statements */
+	int		 rdonly;	/* opened VUDB_RDONLY */
+	int		 layout;	/* the store's version */
+	char		 store_id[40];	/* layout 2: names the host page */
+	/* on a standby: the sum of the domains' counters, and per slot */
+	unsigned long long dsum;
+	unsigned long long *slotsum;
 };
 
 /* An open domain: its schema and its statements, prepared on demand. */
@@ -210,6 +230,67 @@ exec(struct vudb_bectx *ctx, struct pg_store *st, const char *sql,
 "  id bigserial PRIMARY KEY,"\
 "  line text NOT NULL)"
 
+/*
+ * Layout 2: every statement that changes a domain's records moves the
+ * domain's counter vudb.domains.gen and NOTIFYs "d:<domain>" (at commit,
+ * once a transaction), so that the long-lived readers of every host drop
+ * the answers they kept from that domain (a standby's readers compare the
+ * counters at their polls).  An administrator's own statements too.
+ */
+#define LAYOUT2_SQL \
+"CREATE OR REPLACE FUNCTION vudb.rec_changed() RETURNS trigger"\
+"  LANGUAGE plpgsql AS $$"\
+"DECLARE d text;"\
+"BEGIN"\
+"  UPDATE vudb.domains SET gen = gen + 1 WHERE schema = TG_TABLE_SCHEMA"\
+"      RETURNING name INTO d;"\
+"  IF FOUND THEN PERFORM pg_notify('" PG_CHANNEL "', 'd:' || d); END IF;"\
+"  RETURN NULL;"\
+"END $$;"\
+"CREATE OR REPLACE FUNCTION vudb.dom_create(d text) RETURNS name"\
+"  LANGUAGE plpgsql AS $$"\
+"DECLARE s name;"\
+"BEGIN"\
+"  SELECT schema INTO s FROM vudb.domains WHERE name = d;"\
+"  IF FOUND THEN RETURN s; END IF;"\
+"  s := 'vd' || nextval('vudb.domain_ids') || '_' ||"\
+"      left(regexp_replace(lower(d), '[^a-z0-9]', '_', 'g'), 40);"\
+"  INSERT INTO vudb.domains (name, schema) VALUES (d, s)"\
+"      ON CONFLICT (name) DO NOTHING;"\
+"  IF NOT FOUND THEN"\
+"    SELECT schema INTO s FROM vudb.domains WHERE name = d;"\
+"    RETURN s;"\
+"  END IF;"\
+"  EXECUTE format('CREATE SCHEMA %I', s);"\
+"  EXECUTE format('CREATE TABLE %I.records (k bytea PRIMARY KEY,"\
+"      v bytea NOT NULL)', s);"\
+"  EXECUTE format('CREATE TRIGGER changed AFTER INSERT OR UPDATE OR"\
+"      DELETE OR TRUNCATE ON %I.records FOR EACH STATEMENT"\
+"      EXECUTE FUNCTION vudb.rec_changed()', s);"\
+"  RETURN s;"\
+"END $$"
+
+/* A store of layout 1 made into one of layout 2 by its first writer. */
+static const char upgrade2_sql[] =
+"LOCK TABLE vudb.meta, vudb.domains IN EXCLUSIVE MODE;"
+"ALTER TABLE vudb.meta ADD COLUMN IF NOT EXISTS store_id text;"
+"ALTER TABLE vudb.domains ADD COLUMN IF NOT EXISTS gen bigint NOT NULL"
+"  DEFAULT 0;"
+LAYOUT2_SQL ";"
+"DO $$"
+"DECLARE s name;"
+"BEGIN"
+"  FOR s IN SELECT schema FROM vudb.domains LOOP"
+"    EXECUTE format('DROP TRIGGER IF EXISTS changed ON %I.records', s);"
+"    EXECUTE format('CREATE TRIGGER changed AFTER INSERT OR UPDATE OR"
+"        DELETE OR TRUNCATE ON %I.records FOR EACH STATEMENT"
+"        EXECUTE FUNCTION vudb.rec_changed()', s);"
+"  END LOOP;"
+"END $$;"
+"UPDATE vudb.meta SET version = 2, store_id = coalesce(store_id,"
+"  md5(random()::text || clock_timestamp()::text || pg_backend_pid()))"
+"  WHERE id = 1;";
+
 /* What vudbadm init makes in a database (one transaction). */
 static const char layout_sql[] =
 "CREATE SCHEMA vudb;"
@@ -218,8 +299,10 @@ static const char layout_sql[] =
 "  version integer NOT NULL,"
 "  gen bigint NOT NULL DEFAULT 0,"
 "  conf text,"
-"  conf_stamp bigint NOT NULL DEFAULT 1);"
-"INSERT INTO vudb.meta (id, version) VALUES (1, 1);"
+"  conf_stamp bigint NOT NULL DEFAULT 1,"
+"  store_id text);"
+"INSERT INTO vudb.meta (id, version, store_id) VALUES (1, 2,"
+"  md5(random()::text || clock_timestamp()::text || pg_backend_pid()));"
 "CREATE FUNCTION vudb.meta_stamp() RETURNS trigger"
 "  LANGUAGE plpgsql AS $$"
 "BEGIN"
@@ -233,28 +316,11 @@ static const char layout_sql[] =
 "CREATE TABLE vudb.domains ("
 "  name text PRIMARY KEY,"
 "  schema name NOT NULL UNIQUE,"
-"  created timestamptz NOT NULL DEFAULT now());"
+"  created timestamptz NOT NULL DEFAULT now(),"
+"  gen bigint NOT NULL DEFAULT 0);"
 "CREATE SEQUENCE vudb.domain_ids;"
 AUDIT_SQL ";"
-"CREATE FUNCTION vudb.dom_create(d text) RETURNS name"
-"  LANGUAGE plpgsql AS $$"
-"DECLARE s name;"
-"BEGIN"
-"  SELECT schema INTO s FROM vudb.domains WHERE name = d;"
-"  IF FOUND THEN RETURN s; END IF;"
-"  s := 'vd' || nextval('vudb.domain_ids') || '_' ||"
-"      left(regexp_replace(lower(d), '[^a-z0-9]', '_', 'g'), 40);"
-"  INSERT INTO vudb.domains (name, schema) VALUES (d, s)"
-"      ON CONFLICT (name) DO NOTHING;"
-"  IF NOT FOUND THEN"
-"    SELECT schema INTO s FROM vudb.domains WHERE name = d;"
-"    RETURN s;"
-"  END IF;"
-"  EXECUTE format('CREATE SCHEMA %I', s);"
-"  EXECUTE format('CREATE TABLE %I.records (k bytea PRIMARY KEY,"
-"      v bytea NOT NULL)', s);"
-"  RETURN s;"
-"END $$;"
+LAYOUT2_SQL ";"
 "CREATE FUNCTION vudb.dom_drop(d text) RETURNS boolean"
 "  LANGUAGE plpgsql AS $$"
 "DECLARE s name;"
@@ -274,6 +340,61 @@ AUDIT_SQL ";"
 "END $$;";
 
 /*
+ * standby_poll - on a standby (no notifications): the domains' counters
+ * compared with what the last poll saw, per slot of the answer cache; a
+ * slot whose sum moved is told to the core.  first: only note them (a
+ * connection made anew: the core forgets every answer kept before).
+ */
+static int
+standby_poll(struct vudb_bectx *ctx, struct pg_store *st, int first)
+{
+	PGresult *res;
+	unsigned long long *sums, sum = 0;
+	int i, n, slot, rc = VUDB_OK;
+
+	if (st->slotsum == NULL && (st->slotsum = calloc(VUDB_BE_SLOTS,
+	    sizeof(*st->slotsum))) == NULL)
+		return VUDB_ENOMEM;
+	res = PQexec(st->conn, "SELECT coalesce(sum(gen), 0), count(*) "
+	    "FROM vudb.domains");
+	if (!ok(res) || PQntuples(res) != 1) {
+		rc = pg_fail(ctx, st, res, "reading the domains' counters");
+		PQclear(res);
+		return rc;
+	}
+	sum = strtoull(PQgetvalue(res, 0, 0), NULL, 10) ^
+	    (strtoull(PQgetvalue(res, 0, 1), NULL, 10) << 48);
+	PQclear(res);
+	if (!first && sum == st->dsum)
+		return VUDB_OK;
+	res = PQexec(st->conn, "SELECT name, gen FROM vudb.domains");
+	if (!ok(res)) {
+		rc = pg_fail(ctx, st, res, "reading the domains' counters");
+		PQclear(res);
+		return rc;
+	}
+	if ((sums = calloc(VUDB_BE_SLOTS, sizeof(*sums))) == NULL) {
+		PQclear(res);
+		return VUDB_ENOMEM;
+	}
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		slot = vudb__ctx_slot(PQgetvalue(res, i, 0));
+		if (slot >= 0 && slot < VUDB_BE_SLOTS)
+			sums[slot] += strtoull(PQgetvalue(res, i, 1), NULL,
+			    10) + 1;
+	}
+	PQclear(res);
+	for (i = 0; i < VUDB_BE_SLOTS; i++)
+		if (!first && sums[i] != st->slotsum[i])
+			vudb__ctx_slot_moved(ctx, i);
+	free(st->slotsum);
+	st->slotsum = sums;
+	st->dsum = sum;
+	return VUDB_OK;
+}
+
+/*
  * layout_check - the store's layout in this database: its version, the
  * counter; made when missing and VUDB_CREATE is given.  VUDB_ENOSTORE when
  * the database holds no store.
@@ -285,8 +406,8 @@ layout_check(struct vudb_bectx *ctx, struct pg_store *st, int flags)
 	const char *state;
 	int rc, version;
 
-	res = PQexec(st->conn, "SELECT version, gen, pg_is_in_recovery() "
-	    "FROM vudb.meta WHERE id = 1");
+	res = PQexec(st->conn, "SELECT version, gen, pg_is_in_recovery(), "
+	    "to_jsonb(m) ->> 'store_id' FROM vudb.meta m WHERE id = 1");
 	if (!ok(res)) {
 		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		if (state == NULL || (strcmp(state, "42P01") != 0 &&
@@ -317,6 +438,8 @@ layout_check(struct vudb_bectx *ctx, struct pg_store *st, int flags)
 	version = atoi(PQgetvalue(res, 0, 0));
 	st->gen = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
 	st->listening = strcmp(PQgetvalue(res, 0, 2), "f") == 0;
+	snprintf(st->store_id, sizeof(st->store_id), "%s",
+	    PQgetisnull(res, 0, 3) ? "" : PQgetvalue(res, 0, 3));
 	PQclear(res);
 	st->polled = now_ms();
 	if (version > PG_LAYOUT)
@@ -326,6 +449,27 @@ layout_check(struct vudb_bectx *ctx, struct pg_store *st, int flags)
 	if (version < 1)
 		return vudb__ctx_seterr(ctx, VUDB_ECORRUPT, "pgsql: the store's "
 		    "layout version %d is not valid", version);
+	if (version < 2 && !st->rdonly && st->listening) {
+		/* the first writer of a newer libvudb: the domains'
+		 * counters, in one transaction */
+		if ((rc = exec(ctx, st, "BEGIN", "upgrade")) != VUDB_OK)
+			return rc;
+		if ((rc = exec(ctx, st, upgrade2_sql, "upgrading the layout "
+		    "to version 2")) != VUDB_OK ||
+		    (rc = exec(ctx, st, "COMMIT", "upgrade")) != VUDB_OK) {
+			(void)exec(ctx, st, "ROLLBACK", "upgrade");
+			return rc;
+		}
+		vudb__ctx_log(ctx, VUDB_LOG_INFO, "pgsql: the store's layout "
+		    "is now version 2 (the domains' change counters)");
+		return layout_check(ctx, st, flags);
+	}
+	st->layout = version;
+	if (version < 2)
+		st->store_id[0] = '\0';	/* no answer cache */
+	if (!st->listening && version >= 2 &&
+	    (rc = standby_poll(ctx, st, 1)) != VUDB_OK)
+		return rc;
 	/* the primary tells readers of every host at commit; a standby
 	 * cannot LISTEN (changes() polls there) */
 	if (st->listening && (rc = exec(ctx, st, "LISTEN " PG_CHANNEL,
@@ -549,9 +693,11 @@ pg_store_open(struct vudb_bectx *ctx, const char *path, int flags,
 		return VUDB_ENOMEM;
 	}
 	st->backoff = BACKOFF_MIN_MS;
+	st->rdonly = (flags & VUDB_RDONLY) != 0;
 	if ((rc = pg_connect(ctx, st, flags)) != VUDB_OK) {
 		PQfinish(st->conn);
 		free(st->conninfo);
+		free(st->slotsum);
 		free(st);
 		return rc;
 	}
@@ -569,6 +715,7 @@ pg_store_close(struct vudb_bectx *ctx, void *vst)
 		return;
 	PQfinish(st->conn);
 	free(st->conninfo);
+	free(st->slotsum);
 	free(st);
 }
 
@@ -1145,8 +1292,11 @@ pg_changes(struct vudb_bectx *ctx, void *vst, unsigned long long *gen_r)
 		if (!PQconsumeInput(st->conn))
 			return pg_fail(ctx, st, NULL, "reading notifications");
 		while ((nf = PQnotifies(st->conn)) != NULL) {
-			g = strtoull(nf->extra, NULL, 10);
-			if (g > st->gen)
+			if (strncmp(nf->extra, "d:", 2) == 0)
+				/* a domain's records (layout 2) */
+				vudb__ctx_slot_moved(ctx,
+				    vudb__ctx_slot(nf->extra + 2));
+			else if ((g = strtoull(nf->extra, NULL, 10)) > st->gen)
 				st->gen = g;
 			PQfreemem(nf);
 		}
@@ -1159,6 +1309,8 @@ pg_changes(struct vudb_bectx *ctx, void *vst, unsigned long long *gen_r)
 			st->polled = now;
 		}
 		PQclear(res);
+		if (rc == VUDB_OK && st->layout >= 2)
+			rc = standby_poll(ctx, st, 0);
 	}
 	*gen_r = st->gen + __atomic_load_n(&own_changes, __ATOMIC_ACQUIRE);
 	return rc;
@@ -1180,6 +1332,24 @@ pg_changed(struct vudb_bectx *ctx, void *vst)
 	} else if (!st->listening)
 		st->gen = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
+}
+
+/*
+ * pg_host_page - the page of this host for the store (layout 2): named by
+ * the store's id, which a standby shares with its primary, so that this
+ * host's writers to the primary reach the readers of either
+ */
+static int
+pg_host_page(struct vudb_bectx *ctx, void *vst, char *name, size_t len)
+{
+	struct pg_store *st = vst;
+
+	(void)ctx;
+	if (st->store_id[0] == '\0' || strspn(st->store_id,
+	    "0123456789abcdef") != strlen(st->store_id))
+		return VUDB_ENOTSUP;
+	snprintf(name, len, "vudb-pg-%s", st->store_id);
+	return VUDB_OK;
 }
 
 /* ------------------------------------------------------------ settings */
@@ -1376,4 +1546,5 @@ const struct vudb_backend vudb__backend_pgsql = {
 	.conf_edit = pg_conf_edit,
 	.audit_append = pg_audit_append,
 	.audit_read = pg_audit_read,
+	.host_page = pg_host_page,
 };

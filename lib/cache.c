@@ -30,8 +30,16 @@
  * remote senders cannot pile up: a full set drops its oldest entry.  Its
  * memory (the table and every entry's bytes) stays within the setting
  * lookup_cache_size; 0 turns it off.  Stores without the shared counters
- * (a server backend, or a generation file that cannot be mapped) are not
- * cached.
+ * (a generation file that cannot be mapped, a server backend that names
+ * no page of the host) are not cached.
+ *
+ * A server store (PostgreSQL) keeps its change counter and names a page of
+ * this host in /dev/shm (host_page) with the same layout: this host's
+ * writers advance its slots and its first counter as above, so readers
+ * here are exact as with a directory store; the changes of other hosts'
+ * writers reach the cache through the backend (vudb__ctx_slot_moved, from
+ * the server's notifications, or a standby's polls), into per-slot counts
+ * added to the page's, so they are seen as soon as the notification is.
  *
  * One cache serves every VUDB_CACHE handle of a store in the process (the
  * workers of vudb-mapd, each with its handle): found by the identity of
@@ -101,6 +109,9 @@ struct vudb__acache {
 	struct vudb__acache *next;
 	unsigned long long id[2];	/* STORE/generation's dev, ino */
 	unsigned int	 refs;
+	/* a server store's: the changes of other processes that its
+	 * notifications told, by slot (atomic) */
+	uint64_t	 moved[VUDB__SLOTS];
 };
 
 static pthread_mutex_t	 reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -121,14 +132,38 @@ vudb__slot(const char *domain)
 	return (int)(h % VUDB__SLOTS);
 }
 
-/* slot_ptr - the shared counter of slot, or NULL without the page */
+/* slot_ptr - the shared counter of slot (STORE/generation's, or a server
+ * store's page of this host), or NULL without the page */
 static uint64_t *
 slot_ptr(struct vudb *db, int slot)
 {
-	if (db->genp == NULL || slot < 0 ||
-	    db->genlen < (VUDB__SLOT0 + VUDB__SLOTS) * sizeof(uint64_t))
+	uint64_t *page = db->genp != NULL ? db->genp : db->hostp;
+	size_t len = db->genp != NULL ? db->genlen : db->hostlen;
+
+	if (page == NULL || slot < 0 || slot >= VUDB__SLOTS ||
+	    len < (VUDB__SLOT0 + VUDB__SLOTS) * sizeof(uint64_t))
 		return NULL;
-	return db->genp + VUDB__SLOT0 + slot;
+	return page + VUDB__SLOT0 + slot;
+}
+
+/*
+ * slot_value - the value an entry of slot is checked against: the shared
+ * counter, plus, for a server store, the changes of other hosts'
+ * processes its notifications told (both only grow, so their sum moves
+ * whenever either does); 0 without the page
+ */
+static int
+slot_value(struct vudb *db, int slot, uint64_t *v_r)
+{
+	uint64_t *p;
+
+	if ((p = slot_ptr(db, slot)) == NULL)
+		return 0;
+	*v_r = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	if (db->genp == NULL && db->acache != NULL)
+		*v_r += __atomic_load_n(&db->acache->moved[slot],
+		    __ATOMIC_ACQUIRE);
+	return 1;
 }
 
 /* vudb__slot_bump - after a commit that changed domain's records (or
@@ -138,10 +173,20 @@ vudb__slot_bump(struct vudb *db, const char *domain)
 {
 	uint64_t *p;
 
-	if (db->flags & VUDB_RDONLY)
+	if ((db->flags & VUDB_RDONLY) || (db->genp == NULL && !db->host_rw))
 		return;
 	if ((p = slot_ptr(db, vudb__slot(domain))) != NULL)
 		__atomic_add_fetch(p, 1, __ATOMIC_ACQ_REL);
+}
+
+/* vudb__cache_slot_moved - a server store's backend was told that another
+ * process changed records of the domains of slot */
+void
+vudb__cache_slot_moved(struct vudb *db, int slot)
+{
+	if (db->acache != NULL && slot >= 0 && slot < VUDB__SLOTS)
+		__atomic_add_fetch(&db->acache->moved[slot], 1,
+		    __ATOMIC_ACQ_REL);
 }
 
 /* vudb__lookup_dep - a lookup is about to read domain's records: note the
@@ -149,7 +194,7 @@ vudb__slot_bump(struct vudb *db, const char *domain)
 void
 vudb__lookup_dep(struct vudb *db, const char *domain)
 {
-	uint64_t *p;
+	uint64_t v;
 	int slot;
 
 	if (db->acache == NULL)
@@ -160,12 +205,12 @@ vudb__lookup_dep(struct vudb *db, const char *domain)
 		return;
 	}
 	slot = vudb__slot(domain);
-	if ((p = slot_ptr(db, slot)) == NULL) {
+	if (!slot_value(db, slot, &v)) {
 		db->c_nocache = 1;
 		return;
 	}
 	db->c_slot = slot;
-	db->c_sval = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	db->c_sval = v;
 }
 
 /* ------------------------------------------------------------ the cache */
@@ -381,7 +426,7 @@ vudb__cache_get(struct vudb *db, int map, const char *key, size_t len,
 	struct vudb__acache *c = db->acache;
 	struct centry *tab, *set, *e;
 	struct stripe *st;
-	uint64_t h, *sp;
+	uint64_t h, sv;
 	size_t i, n;
 	char *a;
 	int ret = 0;
@@ -410,8 +455,7 @@ vudb__cache_get(struct vudb *db, int map, const char *key, size_t len,
 		    __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE) ||
 		    now_sec() - e->born >
 		    VUDB__CACHE_AGE || (e->slot >= 0 &&
-		    ((sp = slot_ptr(db, e->slot)) == NULL ||
-		    __atomic_load_n(sp, __ATOMIC_ACQUIRE) != e->sval))) {
+		    (!slot_value(db, e->slot, &sv) || sv != e->sval))) {
 			entry_drop(c, e);
 			break;
 		}

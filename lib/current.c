@@ -47,12 +47,31 @@ vudb__gen_map(struct vudb *db)
 	db->sgen = db->gen;
 }
 
+/* vudb__host_map - a server store's page of this host, once the store is
+ * open (the backend names it), unless STORE/generation serves */
+void
+vudb__host_map(struct vudb *db)
+{
+	void *p;
+	size_t len;
+	int rw;
+
+	if (db->genp != NULL || db->hostp != NULL ||
+	    (p = vudb__store_host_map(db, &len, db->gen_id, &rw)) == NULL)
+		return;
+	db->hostp = p;
+	db->hostlen = len;
+	db->host_rw = rw;
+}
+
 /* vudb__gen_unmap - let go of the generation file at close */
 void
 vudb__gen_unmap(struct vudb *db)
 {
 	vudb__store_gen_unmap(db->genp, db->genlen);
 	db->genp = NULL;
+	vudb__store_gen_unmap(db->hostp, db->hostlen);
+	db->hostp = NULL;
 }
 
 void
@@ -60,8 +79,12 @@ vudb__bump_gen(struct vudb *db)
 {
 	if (db->genp != NULL && !(db->flags & VUDB_RDONLY))
 		__atomic_add_fetch(db->genp, 1, __ATOMIC_ACQ_REL);
-	else if (!(db->flags & VUDB_RDONLY))
+	else if (!(db->flags & VUDB_RDONLY)) {
 		vudb__store_changed(db);	/* a backend's own counter */
+		/* and this host's readers, before the notification */
+		if (db->hostp != NULL && db->host_rw)
+			__atomic_add_fetch(db->hostp, 1, __ATOMIC_ACQ_REL);
+	}
 	db->localgen++;
 }
 
@@ -103,6 +126,9 @@ reopen:
 	if (db->genp != NULL || vudb__store_changes(db, &sg) == VUDB_OK) {
 		if (db->genp != NULL)
 			sg = __atomic_load_n(db->genp, __ATOMIC_ACQUIRE);
+		else if (db->hostp != NULL)
+			/* this host's writers: both counters only grow */
+			sg += __atomic_load_n(db->hostp, __ATOMIC_ACQUIRE);
 		g = sg + db->localgen;
 		if (g == db->gen) {
 			/* a hand edit of vudb.conf moves no counter: look

@@ -412,6 +412,65 @@ vudb__files_gen_map(struct vudb_bectx *ctx, const char *root, int writer,
 	return p;
 }
 
+/*
+ * vudb__files_host_map - the page of a store that is not a directory
+ * (host_page of a server backend): the shared memory object /NAME of
+ * this host, made by the first process that uses the store here (mode
+ * 0644, whatever its umask: every user's readers map it, only its owner's
+ * and root's processes advance it).  Mapped writable when it can be; a
+ * writer that cannot is told in the log, as its changes then reach this
+ * host's readers only with the server's notification.  NULL when it
+ * cannot be mapped at all (no answer cache then); id_r as gen_map's.
+ */
+void *
+vudb__files_host_map(struct vudb_bectx *ctx, const char *name, int writer,
+    size_t *len_r, unsigned long long id_r[2], int *writable_r)
+{
+	char path[300];
+	struct stat sb;
+	void *p;
+	int fd, prot = PROT_READ | PROT_WRITE;
+
+	*len_r = 0;
+	snprintf(path, sizeof(path), "/%s", name);
+	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0644)) != -1)
+		(void)fchmod(fd, 0644);
+	else if (errno != EEXIST ||
+	    (fd = shm_open(path, O_RDWR, 0)) == -1) {
+		prot = PROT_READ;
+		if ((fd = shm_open(path, O_RDONLY, 0)) == -1) {
+			vudb__ctx_log(ctx, VUDB_LOG_WARNING, "/dev/shm%s: %s: "
+			    "no answer cache", path, strerror(errno));
+			return NULL;
+		}
+	}
+	if ((prot & PROT_WRITE) && fstat(fd, &sb) == 0 &&
+	    sb.st_size < GEN_SIZE && ftruncate(fd, GEN_SIZE) != 0) {
+		close(fd);
+		return NULL;
+	}
+	if (!gen_usable(fd, (prot & PROT_WRITE) != 0) || fstat(fd, &sb) != 0) {
+		close(fd);
+		vudb__ctx_log(ctx, VUDB_LOG_WARNING, "/dev/shm%s: cannot be "
+		    "used (full?): no answer cache", path);
+		return NULL;
+	}
+	p = mmap(NULL, GEN_SIZE, prot, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (writer && !(prot & PROT_WRITE))
+		vudb__ctx_log(ctx, VUDB_LOG_WARNING, "/dev/shm%s is not "
+		    "writable by this user: long-lived readers of this host see "
+		    "this process's changes when the server's notification "
+		    "reaches them, not before they are acknowledged", path);
+	*len_r = GEN_SIZE;
+	*writable_r = (prot & PROT_WRITE) != 0;
+	id_r[0] = (unsigned long long)sb.st_dev;
+	id_r[1] = (unsigned long long)sb.st_ino;
+	return p;
+}
+
 /* vudb__files_gen_unmap - let go of the generation file */
 void
 vudb__files_gen_unmap(void *p, size_t len)

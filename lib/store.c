@@ -90,6 +90,19 @@ vudb__ctx_setting_u64(const struct vudb_bectx *ctx, const char *name)
 	return vudb__setting_u64(CTX_DB(ctx), i);
 }
 
+int
+vudb__ctx_slot(const char *domain)
+{
+	return vudb__slot(domain);
+}
+
+void
+vudb__ctx_slot_moved(struct vudb_bectx *ctx, int slot)
+{
+	if (ctx != NULL && CTX_DB(ctx) != NULL)
+		vudb__cache_slot_moved(CTX_DB(ctx), slot);
+}
+
 /* vudb__buf_reserve - room for need bytes in a backend's buffer */
 int
 vudb__buf_reserve(struct vudb_buf *b, size_t need)
@@ -609,6 +622,30 @@ vudb__store_gen_map(struct vudb *db, size_t *len_r,
 		return NULL;
 	return vudb__files_gen_map(&db->ctx, db->root,
 	    !(db->flags & VUDB_RDONLY), len_r, id_r);
+}
+
+/*
+ * vudb__store_host_map - the page of this host that a server backend names
+ * (host_page), mapped; NULL when the backend names none.  *writable_r:
+ * whether this process may advance it.
+ */
+void *
+vudb__store_host_map(struct vudb *db, size_t *len_r,
+    unsigned long long id_r[2], int *writable_r)
+{
+	char name[256];
+	void *p;
+
+	*len_r = 0;
+	*writable_r = 0;
+	if (db->be->host_page == NULL || db->st == NULL ||
+	    db->be->host_page(&db->ctx, db->st, name, sizeof(name)) != VUDB_OK) {
+		vudb__clearerr(db);
+		return NULL;
+	}
+	p = vudb__files_host_map(&db->ctx, name, !(db->flags & VUDB_RDONLY),
+	    len_r, id_r, writable_r);
+	return p;
 }
 
 void

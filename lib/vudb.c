@@ -371,6 +371,7 @@ vudb_open(const char *store, int flags, struct vudb **db_r)
 		    vudb__store_name(db));
 		vudb__audit(db, "init", 0, "store", db->root, NULL, det);
 	}
+	vudb__host_map(db);
 	vudb__cache_setup(db);
 	*db_r = db;
 	return VUDB_OK;

@@ -31,7 +31,9 @@
  * to its own schema, changes/changed (ABI 5) keep the change counter
  * in the server, where the long-lived readers of every host can see it,
  * conf_read/conf_edit (ABI 6) keep the settings text there too, and
- * audit_append/audit_read (ABI 7) the audit log's lines.  The
+ * audit_append/audit_read (ABI 7) the audit log's lines, and host_page
+ * (ABI 8) names the page of this host that keeps the answer cache exact
+ * between the notifications of the server.  The
  * core makes no directory step for a backend without VUDB_CAP_DIR: what a
  * directory store has (STORE itself, vudb.conf, generation) is files.c's,
  * used by the door only for VUDB_CAP_DIR backends.
@@ -46,7 +48,7 @@
 /* The core's side of every backend call (opaque to backends). */
 struct vudb_bectx;
 
-#define VUDB_BACKEND_ABI	7
+#define VUDB_BACKEND_ABI	8
 
 #define VUDB_CAP_WRITE		0x1
 #define VUDB_CAP_TXN		0x2
@@ -208,6 +210,21 @@ struct vudb_backend {
 		    size_t len);
 	int	(*audit_read)(struct vudb_bectx *, void *st, vudb_line_cb cb,
 		    void *arg);
+	/* ABI 8.  The per-domain counters of the answer cache (cache.c),
+	 * for a backend that keeps its change counter (changes).  It tells
+	 * the core of every change of a domain's records made by another
+	 * process (vudb__ctx_slot_moved, at the latest in the changes call
+	 * after the change is visible to this store handle), and names
+	 * here a page shared by the processes of this host that use the
+	 * store (name, at most len bytes with its NUL: [A-Za-z0-9._-],
+	 * the same for every connection to the store, a standby's too),
+	 * which the core maps and which this host's writers advance before
+	 * a change is acknowledged, so that readers here never answer from
+	 * before it.  VUDB_ENOTSUP: the store tells of no domain's changes,
+	 * and its readers keep no answers.  NULL: the same, unless the
+	 * backend keeps no counter itself (STORE/generation holds both). */
+	int	(*host_page)(struct vudb_bectx *, void *st, char *name,
+		    size_t len);
 };
 
 /*
@@ -227,6 +244,12 @@ void	 vudb__ctx_log(struct vudb_bectx *, int prio, const char *fmt, ...)
 const char *vudb__ctx_setting(const struct vudb_bectx *, const char *name);
 unsigned long long vudb__ctx_setting_u64(const struct vudb_bectx *,
 	    const char *name);
+/* The answer cache's slot of a canonical domain name (the same in every
+ * process), and a slot whose domains' records another process changed:
+ * answers kept from them are answered no more (ABI 8's host_page). */
+#define VUDB_BE_SLOTS		504	/* vudb__ctx_slot is below it */
+int	 vudb__ctx_slot(const char *domain);
+void	 vudb__ctx_slot_moved(struct vudb_bectx *, int slot);
 
 /* files.c: for backends that keep one file per domain in STORE/domains
  * (suffix ".db", ".mdb"): the domains of the files there (VUDB_ETEMP if
@@ -255,6 +278,11 @@ int	 vudb__files_conf_edit(struct vudb_bectx *, const char *root,
 	    vudb_text_cb edit, void *arg);
 void	*vudb__files_gen_map(struct vudb_bectx *, const char *root,
 	    int writer, size_t *len_r, unsigned long long id_r[2]);
+/* The same page for a store that is not a directory: a shared memory
+ * object of this host by the name a backend's host_page gives. */
+void	*vudb__files_host_map(struct vudb_bectx *, const char *name,
+	    int writer, size_t *len_r, unsigned long long id_r[2],
+	    int *writable_r);
 void	 vudb__files_gen_unmap(void *, size_t len);
 
 /* backend.c: the registry */

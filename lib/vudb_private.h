@@ -290,6 +290,11 @@ struct vudb {
 	uint64_t		 localgen;
 	uint64_t		 sgen;		/* *genp as gen was taken */
 	unsigned long long	 gen_id[2];	/* its file's dev, ino */
+	/* a server store's page of this host (host_page): the writers
+	 * here advance its first counter with the store's and the slots */
+	uint64_t		*hostp;
+	size_t			 hostlen;
+	int			 host_rw;
 	/* the answer cache (cache.c, VUDB_CACHE), shared by the handles of
 	 * the store in the process; its epoch this handle last acted on;
 	 * the domain slot a lookup under way noted */
@@ -364,6 +369,7 @@ void	 vudb__pwparams_update(struct vudb *);
 
 /* current.c */
 void	 vudb__gen_map(struct vudb *);
+void	 vudb__host_map(struct vudb *);
 void	 vudb__gen_unmap(struct vudb *);
 int	 vudb__refresh(struct vudb *);
 int	 vudb__again(struct vudb *, int rc);
@@ -373,7 +379,7 @@ void	 vudb__bump_gen(struct vudb *);
 /* cache.c: the answer cache and the per-domain change counters, in the
  * shared page after the store's generation (uint64_t index SLOT0 on) */
 #define VUDB__SLOT0		8
-#define VUDB__SLOTS		504
+#define VUDB__SLOTS		VUDB_BE_SLOTS
 #define VUDB__CACHE_AGE		60	/* seconds an entry is answered */
 struct vudb__acache;
 int	 vudb__slot(const char *domain);
@@ -382,6 +388,7 @@ void	 vudb__lookup_dep(struct vudb *, const char *domain);
 void	 vudb__cache_setup(struct vudb *);
 void	 vudb__cache_free(struct vudb *);
 void	 vudb__cache_flush(struct vudb *);
+void	 vudb__cache_slot_moved(struct vudb *, int slot);
 int	 vudb__cache_moved(struct vudb *);
 int	 vudb__cache_get(struct vudb *, int map, const char *key, size_t len,
 	    char **answer_r, int *rc_r);
@@ -433,6 +440,8 @@ int	 vudb__store_audit_append(struct vudb *, const char *line, size_t len);
 int	 vudb__store_audit_read(struct vudb *, vudb_line_cb cb, void *arg);
 void	*vudb__store_gen_map(struct vudb *, size_t *len_r,
 	    unsigned long long id_r[2]);
+void	*vudb__store_host_map(struct vudb *, size_t *len_r,
+	    unsigned long long id_r[2], int *writable_r);
 void	 vudb__store_gen_unmap(void *, size_t len);
 int	 vudb__store_changes(struct vudb *, unsigned long long *gen_r);
 void	 vudb__store_changed(struct vudb *);

@@ -8,6 +8,7 @@
 #                     a superuser that needs no password) and PG_PID.
 #                     Nothing listens on the network (listen_addresses='').
 #   pg_stop           stop it (pg_ctl stop -m fast) and remove the directory
+#                     (and the /dev/shm pages its stores named)
 #   pg_standby        a hot standby of it (pg_basebackup -R, streaming
 #                     replication over the unix socket) in another
 #                     temporary directory: PG_SB_DIR, PG_SB_CONN, PG_SB_PID
@@ -111,6 +112,22 @@ pg_psql() {
 	    -d "${PG_DB:-postgres}" -c "$1"
 }
 
+# pg_shm_clean: the pages of this host that the cluster's stores named
+# (/dev/shm/vudb-pg-STOREID, lib/files.c) removed, as the cluster goes
+pg_shm_clean() {
+	[ -f "$PG_DIR/data/postmaster.pid" ] || return 0
+	for db in $(pg_as "$PG_BIN/psql" -h "$PG_DIR" -U vudb -d postgres -Atc \
+	    "SELECT datname FROM pg_database WHERE NOT datistemplate" \
+	    2>/dev/null); do
+		id=$(pg_as "$PG_BIN/psql" -h "$PG_DIR" -U vudb -d "$db" -Atc \
+		    "SELECT store_id FROM vudb.meta" 2>/dev/null) || continue
+		case $id in
+		*[!0-9a-f]*|"") ;;
+		*) rm -f "/dev/shm/vudb-pg-$id" ;;
+		esac
+	done
+}
+
 pg_stop() {
 	if [ -n "${PG_SB_DIR:-}" ]; then
 		if [ -f "$PG_SB_DIR/data/postmaster.pid" ]; then
@@ -124,6 +141,7 @@ pg_stop() {
 		PG_SB_DIR=
 	fi
 	[ -n "${PG_DIR:-}" ] || return 0
+	pg_shm_clean
 	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
 		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop \
 		    >/dev/null 2>&1 || {
