@@ -455,14 +455,22 @@ layout_check(struct vudb_bectx *ctx, struct pg_store *st, int flags)
 		if ((rc = exec(ctx, st, "BEGIN", "upgrade")) != VUDB_OK)
 			return rc;
 		if ((rc = exec(ctx, st, upgrade2_sql, "upgrading the layout "
-		    "to version 2")) != VUDB_OK ||
-		    (rc = exec(ctx, st, "COMMIT", "upgrade")) != VUDB_OK) {
-			(void)exec(ctx, st, "ROLLBACK", "upgrade");
-			return rc;
+		    "to version 2")) == VUDB_OK &&
+		    (rc = exec(ctx, st, "COMMIT", "upgrade")) == VUDB_OK) {
+			vudb__ctx_log(ctx, VUDB_LOG_INFO, "pgsql: the store's "
+			    "layout is now version 2 (the domains' change "
+			    "counters)");
+			return layout_check(ctx, st, flags);
 		}
-		vudb__ctx_log(ctx, VUDB_LOG_INFO, "pgsql: the store's layout "
-		    "is now version 2 (the domains' change counters)");
-		return layout_check(ctx, st, flags);
+		/* a role that may not (a reader's): on as layout 1, without
+		 * the answer cache */
+		vudb__ctx_log(ctx, VUDB_LOG_WARNING, "%s; the store stays "
+		    "layout 1 (no answer cache) until its owner writes",
+		    vudb__ctx_errmsg(ctx));
+		if (!st->broken)
+			(void)exec(ctx, st, "ROLLBACK", "upgrade");
+		if (st->broken || PQstatus(st->conn) != CONNECTION_OK)
+			return rc;
 	}
 	st->layout = version;
 	if (version < 2)
@@ -628,12 +636,20 @@ out:
 	return rc;
 }
 
-/* notices (DROP ... CASCADE's) are no business of a program's stderr */
+/*
+ * notices (DROP ... CASCADE's) are no business of a program's stderr; but
+ * a FATAL one, which the server sends to an idle connection it is about
+ * to close (a shutdown, pg_terminate_backend), means the connection is
+ * lost now: an answer kept from it must not be given before the loss is
+ * seen at the next read (notifications would no longer come)
+ */
 static void
 no_notice(void *arg, const char *message)
 {
-	(void)arg;
-	(void)message;
+	struct pg_store *st = arg;
+
+	if (st != NULL && strncmp(message, "FATAL", 5) == 0)
+		st->broken = 1;
 }
 
 /* pg_connect - st->conn connected and checked (flags: VUDB_CREATE) */
@@ -671,7 +687,7 @@ pg_connect(struct vudb_bectx *ctx, struct pg_store *st, int flags)
 	if (rc != VUDB_OK)
 		return rc;
 	st->broken = 0;
-	PQsetNoticeProcessor(st->conn, no_notice, NULL);
+	PQsetNoticeProcessor(st->conn, no_notice, st);
 	/* nothing waits for the server longer than the deadline above */
 	if (!timeouts && (rc = exec(ctx, st, "SET statement_timeout = 5000; "
 	    "SET lock_timeout = 2000", "setting timeouts")) != VUDB_OK)
@@ -1288,19 +1304,23 @@ pg_changes(struct vudb_bectx *ctx, void *vst, unsigned long long *gen_r)
 	if (st->broken || st->conn == NULL)
 		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "pgsql: connection "
 		    "lost");
-	if (st->listening) {
-		if (!PQconsumeInput(st->conn))
-			return pg_fail(ctx, st, NULL, "reading notifications");
-		while ((nf = PQnotifies(st->conn)) != NULL) {
-			if (strncmp(nf->extra, "d:", 2) == 0)
-				/* a domain's records (layout 2) */
-				vudb__ctx_slot_moved(ctx,
-				    vudb__ctx_slot(nf->extra + 2));
-			else if ((g = strtoull(nf->extra, NULL, 10)) > st->gen)
-				st->gen = g;
-			PQfreemem(nf);
-		}
-	} else if (!st->in_txn && (now = now_ms()) - st->polled >= POLL_MS) {
+	/* what arrived: notifications (on a primary), or the server's
+	 * word that it closes the connection (no_notice) */
+	if (!PQconsumeInput(st->conn))
+		return pg_fail(ctx, st, NULL, "reading notifications");
+	while ((nf = PQnotifies(st->conn)) != NULL) {
+		if (strncmp(nf->extra, "d:", 2) == 0)
+			/* a domain's records (layout 2) */
+			vudb__ctx_slot_moved(ctx, vudb__ctx_slot(nf->extra + 2));
+		else if ((g = strtoull(nf->extra, NULL, 10)) > st->gen)
+			st->gen = g;
+		PQfreemem(nf);
+	}
+	if (st->broken || PQstatus(st->conn) != CONNECTION_OK)
+		return vudb__ctx_seterr(ctx, VUDB_ETEMP, "pgsql: the server "
+		    "closed the connection");
+	if (!st->listening && !st->in_txn &&
+	    (now = now_ms()) - st->polled >= POLL_MS) {
 		res = PQexec(st->conn, "SELECT gen FROM vudb.meta WHERE id = 1");
 		if (!ok(res) || PQntuples(res) != 1)
 			rc = pg_fail(ctx, st, res, "reading the change counter");

@@ -100,10 +100,20 @@ void
 vudb_set_log(struct vudb *db, void (*fn)(void *, int, const char *),
     void *arg)
 {
+	int i;
+
 	if (db == NULL)
 		return;
 	db->logfn = fn;
 	db->logarg = arg;
+	/* what the open had to say (a store it could not map, a layout it
+	 * could not upgrade), in order */
+	for (i = 0; i < VUDB__EARLY && db->early[i] != NULL; i++) {
+		if (fn != NULL)
+			fn(arg, db->early_prio[i], db->early[i]);
+		free(db->early[i]);
+		db->early[i] = NULL;
+	}
 }
 
 void
@@ -120,11 +130,22 @@ void
 vudb__vlog(struct vudb *db, int prio, const char *fmt, va_list ap)
 {
 	char msg[1024];
+	int i;
 
-	if (db == NULL || db->logfn == NULL)
+	if (db == NULL)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	db->logfn(db->logarg, prio, msg);
+	if (db->logfn != NULL) {
+		db->logfn(db->logarg, prio, msg);
+		return;
+	}
+	/* no log function yet: kept for the first (a few lines) */
+	for (i = 0; i < VUDB__EARLY; i++)
+		if (db->early[i] == NULL) {
+			db->early[i] = strdup(msg);
+			db->early_prio[i] = prio;
+			break;
+		}
 }
 
 void

@@ -409,5 +409,7 @@ vudb_close(struct vudb *db)
 	free(db->buf.data);
 	free(db->setval);
 	free(db->root);
+	for (i = 0; i < VUDB__EARLY; i++)
+		free(db->early[i]);
 	free(db);
 }

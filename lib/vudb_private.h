@@ -274,6 +274,8 @@ struct vudb_bectx {
 	struct vudb		*db;
 };
 
+#define VUDB__EARLY	4
+
 struct vudb {
 	char			*root;		/* store directory */
 	int			 flags;
@@ -342,6 +344,10 @@ struct vudb {
 	char			 errmsg[1024];
 	void			(*logfn)(void *, int, const char *);
 	void			*logarg;
+	/* lines logged before there was a log function (during the
+	 * open), passed to the first one set */
+	char			*early[VUDB__EARLY];
+	int			 early_prio[VUDB__EARLY];
 };
 
 /* error.c */

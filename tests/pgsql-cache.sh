@@ -171,6 +171,21 @@ grep -q "answer cache: none" "$T/o.log" &&
     fail "a reader of layout 1: $(grep 'answer cache' "$T/o.log")"
 [ "$(psql_db old "SELECT version FROM vudb.meta")" = 1 ] ||
     fail "a reader changed the layout"
+# a role that may only read cannot upgrade it: it reads on, as layout 1
+psql_db old "CREATE ROLE rd LOGIN; GRANT USAGE ON SCHEMA vudb TO rd;
+GRANT SELECT ON ALL TABLES IN SCHEMA vudb TO rd;
+GRANT USAGE ON SCHEMA vd1_o_example TO rd;
+GRANT SELECT ON vd1_o_example.records TO rd" >/dev/null || fail "role rd"
+RD="pgsql:host=$PG_DIR user=rd dbname=old"
+a=$("$VUDBADM" -d "$RD" lookup mailbox u4@o.example 2>"$T/rd.err")
+[ "$a" = "o.example/u4/Maildir/" ] || fail "rd, lookup: '$a' $(cat "$T/rd.err")"
+"$VUDBADM" -d "$RD" user add --no-password x@o.example 2>"$T/rd.err"
+rc=$?
+[ $rc = 75 ] && grep -q "stays layout 1" "$T/rd.err" &&
+    ok "a reader's role writing to layout 1: 75, says why it cannot upgrade" ||
+    fail "a reader's role writing to layout 1: $rc $(cat "$T/rd.err")"
+[ "$(psql_db old "SELECT version FROM vudb.meta")" = 1 ] ||
+    fail "the reader's role changed the layout"
 "$VUDBADM" -d "$O" user add --no-password u5@o.example 2>"$T/up.err" ||
     fail "the first writer: $(cat "$T/up.err")"
 v=$(psql_db old "SELECT version FROM vudb.meta")

@@ -62,3 +62,46 @@ def ask(s, map_, key):
     "TEMP why", ... (EOFError if the server closed)"""
     s.sendall(netstring(("%s %s" % (map_, key)).encode()))
     return read_netstring(s)
+
+
+def ask_domains(path, n, conns):
+    """ask the user u@d<i>.example of each of n domains for its mailbox
+    over conns connections to path at once (each starting at its own
+    place, so that every worker of the server answers some); the answers
+    that are not "OK d<i>.example/...", at most three, and how many"""
+    import threading
+    bad = []
+
+    def run(k):
+        s = connect(path)
+        for j in range(n):
+            i = (j + k * 7) % n
+            try:
+                a = ask(s, "mailbox", "u@d%d.example" % i)
+            except EOFError:
+                bad.append("closed")
+                return
+            if not a.startswith("OK d%d.example/" % i):
+                bad.append(a)
+        s.close()
+    ts = [threading.Thread(target=run, args=(k,)) for k in range(conns)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return bad[:3], len(bad)
+
+
+if __name__ == "__main__":
+    # python3 sockmap.py domains SOCKET N CONNS: ask_domains, exit 1 on
+    # any wrong answer
+    import sys
+    if len(sys.argv) == 5 and sys.argv[1] == "domains":
+        first, nbad = ask_domains(sys.argv[2], int(sys.argv[3]),
+                                  int(sys.argv[4]))
+        if nbad:
+            print("bad answers (%d):" % nbad, first)
+            sys.exit(1)
+        sys.exit(0)
+    print("usage: sockmap.py domains SOCKET N CONNS", file=sys.stderr)
+    sys.exit(2)
