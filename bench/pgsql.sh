@@ -87,6 +87,7 @@ wait_port "$PE"
 # with the answer cache, the first round fills it (every key once) and the
 # best round is a warm one
 mapd_rounds() {
+	name=$1		# set -- below takes the positional parameters
 	PM=$(free_port)
 	# shellcheck disable=SC2086
 	$SRV "$MAPD" -f -w 1 -c 10000 -d "$S" \
@@ -108,11 +109,11 @@ mapd_rounds() {
 	done
 	kill "$MPID" 2>/dev/null
 	wait "$MPID" 2>/dev/null
-	echo "BENCH mapd_pgsql$1.tcp.c16 $bm req/s"
-	echo "BENCH mapd_pgsql$1.tcp.c16.p50 $mp50 us"
-	echo "BENCH mapd_pgsql$1.tcp.c16.p99 $mp99 us"
-	echo "BENCH echo$1.tcp.c16 $be req/s"
-	awk -v a="$bm" -v b="$be" -v n="$1" 'BEGIN {
+	echo "BENCH mapd_pgsql$name.tcp.c16 $bm req/s"
+	echo "BENCH mapd_pgsql$name.tcp.c16.p50 $mp50 us"
+	echo "BENCH mapd_pgsql$name.tcp.c16.p99 $mp99 us"
+	echo "BENCH echo$name.tcp.c16 $be req/s"
+	awk -v a="$bm" -v b="$be" -v n="$name" 'BEGIN {
 	    printf "RATIO mapd_pgsql%s/echo.tcp.c16 %.2f\n", n,
 	    (b > 0 ? a / b : 0) }'
 }
