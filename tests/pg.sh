@@ -9,6 +9,7 @@
 #                     Nothing listens on the network (listen_addresses='').
 #   pg_stop           stop it (pg_ctl stop -m fast) and remove the directory
 #                     (and the /dev/shm pages its stores named)
+#   pg_test NAME      the frame of a test: pg_start, T, fail, cleanup (below)
 #   pg_standby        a hot standby of it (pg_basebackup -R, streaming
 #                     replication over the unix socket) in another
 #                     temporary directory: PG_SB_DIR, PG_SB_CONN, PG_SB_PID
@@ -110,6 +111,34 @@ pg_standby() {
 pg_psql() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At -h "$PG_DIR" -U vudb \
 	    -d "${PG_DB:-postgres}" -c "$1"
+}
+
+# pg_test NAME: a test's frame: a cluster (pg_start), FAILED=0 and fail
+# MSG (counts and prints a failure), and a new temporary directory T
+# (vudb-NAME.XXXXXX); at the exit, also on INT or TERM, $T/stop is made
+# (background loops of the test end on it), the processes in PIDS and
+# MAPD_PID are stopped, the cluster is stopped and T removed.
+pg_test() {
+	FAILED=0
+	PIDS=${PIDS:-}
+	MAPD_PID=${MAPD_PID:-}
+	T=
+	pg_start || exit 99
+	trap pg_test_cleanup EXIT
+	trap 'pg_test_cleanup; trap - EXIT; exit 130' INT
+	trap 'pg_test_cleanup; trap - EXIT; exit 143' TERM
+	T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-$1.XXXXXX") || exit 99
+	fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+}
+
+pg_test_cleanup() {
+	[ -n "$T" ] && touch "$T/stop"
+	for p in $PIDS $MAPD_PID; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	pg_stop
+	[ -n "$T" ] && rm -rf "$T"
 }
 
 # pg_shm_clean: the pages of this host that the cluster's stores named

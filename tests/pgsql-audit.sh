@@ -16,18 +16,7 @@ builddir=${top_builddir:-.}
 . "$srcdir/tests/pg.sh"
 pg_require
 VUDBADM=$builddir/tools/vudbadm/vudbadm
-FAILED=0
-T=
-cleanup() {
-	pg_stop
-	[ -n "$T" ] && rm -rf "$T"
-}
-pg_start || exit 99
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-pgaudit.XXXXXX") || exit 99
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+pg_test pgaudit
 
 S="pgsql:$PG_CONN dbname=au"
 adm() { "$VUDBADM" -d "$S" "$@"; }

@@ -28,24 +28,7 @@ VUDBADM=$builddir/tools/vudbadm/vudbadm
 MAPD=$builddir/adapters/postfix/vudb-mapd
 PYTHON=${PYTHON:-python3}
 command -v "$PYTHON" >/dev/null 2>&1 || { echo "no python3: skipped"; exit 77; }
-FAILED=0
-MAPD_PID=
-T=
-
-cleanup() {
-	if [ -n "$MAPD_PID" ]; then
-		kill "$MAPD_PID" 2>/dev/null
-		wait "$MAPD_PID" 2>/dev/null
-	fi
-	pg_stop
-	[ -n "$T" ] && rm -rf "$T"
-}
-pg_start || exit 99
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-pgbad.XXXXXX") || exit 99
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+pg_test pgbad
 
 S="pgsql:$PG_CONN dbname=bad"
 adm() { "$VUDBADM" -d "$S" "$@"; }

@@ -26,23 +26,7 @@ MAPD=$builddir/adapters/postfix/vudb-mapd
 STALE=$builddir/tests/stale
 PYTHON=${PYTHON:-python3}
 command -v "$PYTHON" >/dev/null 2>&1 || { echo "no python3: skipped"; exit 77; }
-FAILED=0
-PIDS=
-T=
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	pg_stop
-	[ -n "$T" ] && rm -rf "$T"
-}
-pg_start || exit 99
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-pgcache.XXXXXX") || exit 99
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+pg_test pgcache
 ok() { echo "ok: $*"; }
 psql_db() { pg_as "$PG_BIN/psql" -h "$PG_DIR" -U vudb -d "$1" -v ON_ERROR_STOP=1 -Atc "$2"; }
 

@@ -17,23 +17,7 @@ VUDBADM=$builddir/tools/vudbadm/vudbadm
 MAPD=$builddir/adapters/postfix/vudb-mapd
 MKSTORE=$builddir/adapters/postfix/tests/mkstore
 PYTHON=${PYTHON:-python3}
-FAILED=0
-MAPD_PID=
-T=
-cleanup() {
-	if [ -n "$MAPD_PID" ]; then
-		kill "$MAPD_PID" 2>/dev/null
-		wait "$MAPD_PID" 2>/dev/null
-	fi
-	pg_stop
-	[ -n "$T" ] && rm -rf "$T"
-}
-pg_start || exit 99
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-pgconv.XXXXXX") || exit 99
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+pg_test pgconv
 
 # export STORE FILE: the store's export, its backend line left out
 export_nb() {

@@ -21,24 +21,7 @@ VUDBADM=$builddir/tools/vudbadm/vudbadm
 MAPD=$builddir/adapters/postfix/vudb-mapd
 PYTHON=${PYTHON:-python3}
 command -v "$PYTHON" >/dev/null 2>&1 || { echo "no python3: skipped"; exit 77; }
-FAILED=0
-PIDS=
-T=
-cleanup() {
-	[ -n "$T" ] && touch "$T/stop"
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	pg_stop
-	[ -n "$T" ] && rm -rf "$T"
-}
-pg_start || exit 99
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-pgfail.XXXXXX") || exit 99
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+pg_test pgfail
 now() { $PYTHON -c 'import time; print("%.3f" % time.time())'; }
 
 A="pgsql:$PG_CONN dbname=fo"

@@ -22,23 +22,7 @@ VUDBADM=$builddir/tools/vudbadm/vudbadm
 MAPD=$builddir/adapters/postfix/vudb-mapd
 PYTHON=${PYTHON:-python3}
 command -v "$PYTHON" >/dev/null 2>&1 || { echo "no python3: skipped"; exit 77; }
-FAILED=0
-PIDS=
-T=
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	pg_stop
-	[ -n "$T" ] && rm -rf "$T"
-}
-pg_start || exit 99
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-T=$(mktemp -d "${TMPDIR:-/tmp}/vudb-pghosts.XXXXXX") || exit 99
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+pg_test pghosts
 
 A="pgsql:$PG_CONN dbname=hosts"
 W="pgsql:host=$PG_DIR,PLACEHOLDER user=vudb dbname=hosts target_session_attrs=read-write"
