@@ -99,17 +99,27 @@ struct bdb_env {
 	struct bdb_sdb	**stab;
 	size_t		 nstab;		/* buckets, a power of two */
 	size_t		 nsdb;
+	/* its long-lived readers' handles (VUDB_RDONLY | VUDB_CACHE;
+	 * atomic, written under envs_lock) */
+	int		 nreaders;
 };
 
 /*
- * A domain database shared by every read-only store handle of the process
- * on the environment (vudb-mapd's workers): opened DB_THREAD once, found
+ * A domain database shared by the long-lived readers' store handles of the
+ * process on the environment (VUDB_RDONLY | VUDB_CACHE: vudb-mapd's
+ * workers), when there are several: opened DB_THREAD once, found
  * by the file's identity (a file renamed over it is another database),
- * counted, closed with its last handle.  So -w 2 holds a domain file open
- * once, as -w 1 does, and its pages' handles are warm for both.  One of a
+ * counted, closed with its last handle.  So -w 2 holds one handle of a
+ * domain's database (about 7 kB), as -w 1 does (Berkeley DB shares the
+ * descriptor of a file within the environment anyway).  One of a
  * dead environment goes with it (never touched again, as any of its
- * handles).
+ * handles).  A process with one such handle (the Lua module) or none
+ * (vudb-checkpassword) opens its databases as any handle does: no
+ * DB_THREAD handle, whose mutex comes from the environment's region.
  */
+#define SHARER(st)	(((st)->flags & (VUDB_RDONLY | VUDB_CACHE)) == \
+			    (VUDB_RDONLY | VUDB_CACHE))
+
 struct bdb_sdb {
 	struct bdb_sdb	*next;
 	DB		*dbp;
@@ -1436,6 +1446,8 @@ store_link(struct bdb_store *st, struct bdb_env *e)
 	st->snext = e->stores;
 	e->stores = st;
 	e->refs++;
+	if (SHARER(st))
+		__atomic_add_fetch(&e->nreaders, 1, __ATOMIC_RELAXED);
 }
 
 /*
@@ -1456,6 +1468,8 @@ store_unlink(struct bdb_store *st)
 			*pp = st->snext;
 			break;
 		}
+	if (SHARER(st))
+		__atomic_sub_fetch(&e->nreaders, 1, __ATOMIC_RELAXED);
 	st->shared = NULL;
 	st->env = NULL;
 	st->snext = NULL;
@@ -2189,8 +2203,10 @@ bdb_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
 		    marker);
 	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
 		return rc;
-	if ((st->flags & VUDB_RDONLY) && !(flags & VUDB_CREATE)) {
-		/* a reader: the process's database of the file */
+	if (SHARER(st) && !(flags & VUDB_CREATE) &&
+	    __atomic_load_n(&st->shared->nreaders, __ATOMIC_RELAXED) > 1) {
+		/* one of several long-lived readers: the process's
+		 * database of the file */
 		rc = sdb_open(ctx, st, file, &sb, &dbp, &sdb);
 		if (rc == VUDB_OK && (rc = dom_db(st, dbp, h_r)) != VUDB_OK) {
 			struct bdb_db tmp = { dbp, st, st->shared, sdb };
