@@ -94,39 +94,6 @@ struct bdb_env {
 	unsigned long long misfit_domains;
 	struct bdb_store *stores;	/* the handles on it */
 	struct bdb_env	*next;
-	/* the domain databases its read-only handles share (sdb_*) */
-	pthread_mutex_t	 slock;
-	struct bdb_sdb	**stab;
-	size_t		 nstab;		/* buckets, a power of two */
-	size_t		 nsdb;
-	/* its long-lived readers' handles (VUDB_RDONLY | VUDB_CACHE;
-	 * atomic, written under envs_lock) */
-	int		 nreaders;
-};
-
-/*
- * A domain database shared by the long-lived readers' store handles of the
- * process on the environment (VUDB_RDONLY | VUDB_CACHE: vudb-mapd's
- * workers), when there are several: opened DB_THREAD once, found
- * by the file's identity (a file renamed over it is another database),
- * counted, closed with its last handle.  So -w 2 holds one handle of a
- * domain's database (about 7 kB), as -w 1 does (Berkeley DB shares the
- * descriptor of a file within the environment anyway).  One of a
- * dead environment goes with it (never touched again, as any of its
- * handles).  A process with one such handle (the Lua module) or none
- * (vudb-checkpassword) opens its databases as any handle does: no
- * DB_THREAD handle, whose mutex comes from the environment's region.
- */
-#define SHARER(st)	(((st)->flags & (VUDB_RDONLY | VUDB_CACHE)) == \
-			    (VUDB_RDONLY | VUDB_CACHE))
-
-struct bdb_sdb {
-	struct bdb_sdb	*next;
-	DB		*dbp;
-	dev_t		 dev;
-	ino_t		 ino;
-	unsigned int	 refs;		/* under slock */
-	char		 file[];
 };
 
 static struct bdb_env	*envs;
@@ -175,7 +142,6 @@ struct bdb_db {
 	DB		*dbp;
 	struct bdb_store *st;		/* NULL: a build */
 	struct bdb_env	*e;
-	struct bdb_sdb	*sdb;		/* shared: dbp is its */
 };
 
 /* BDB's own message of the error being reported, per thread. */
@@ -1337,9 +1303,7 @@ env_get(struct vudb_bectx *ctx, const char *path, struct bdb_env **e_r)
 		}
 		env_retire(e, NULL);
 	}
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    pthread_mutex_init(&e->slock, NULL) != 0) {
-		free(e);
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		free(real);
 		return VUDB_ENOMEM;
 	}
@@ -1446,8 +1410,6 @@ store_link(struct bdb_store *st, struct bdb_env *e)
 	st->snext = e->stores;
 	e->stores = st;
 	e->refs++;
-	if (SHARER(st))
-		__atomic_add_fetch(&e->nreaders, 1, __ATOMIC_RELAXED);
 }
 
 /*
@@ -1468,8 +1430,6 @@ store_unlink(struct bdb_store *st)
 			*pp = st->snext;
 			break;
 		}
-	if (SHARER(st))
-		__atomic_sub_fetch(&e->nreaders, 1, __ATOMIC_RELAXED);
 	st->shared = NULL;
 	st->env = NULL;
 	st->snext = NULL;
@@ -1484,9 +1444,6 @@ store_unlink(struct bdb_store *st)
 static void
 env_free(struct bdb_env *e)
 {
-	struct bdb_sdb *d;
-	size_t i;
-
 	if (!e->closed) {
 		(void)e->env->close(e->env, 0);
 		/* a dead one's regions stay mapped (no thread is inside) */
@@ -1494,14 +1451,6 @@ env_free(struct bdb_env *e)
 			env_unmap(e);
 	}
 	lastmsg[0] = '\0';
-	/* shared databases left (a dead environment's handles close none) */
-	for (i = 0; i < e->nstab; i++)
-		while ((d = e->stab[i]) != NULL) {
-			e->stab[i] = d->next;
-			free(d);
-		}
-	free(e->stab);
-	pthread_mutex_destroy(&e->slock);
 	free(e->path);
 	free(e);
 }
@@ -1692,7 +1641,6 @@ bdb_build_begin(struct vudb_bectx *ctx, void *vst, const char *domain,
 	b->w.dbp = dbp;
 	b->w.st = NULL;
 	b->w.e = NULL;
-	b->w.sdb = NULL;
 	st->build = b;
 	*h_r = &b->w;
 	*txn_r = b;
@@ -1965,16 +1913,14 @@ dom_db(struct bdb_store *st, DB *dbp, void **h_r)
 	w->dbp = dbp;
 	w->st = st;
 	w->e = st->shared;
-	w->sdb = NULL;
 	*h_r = w;
 	return VUDB_OK;
 }
 
-/* dom_open_flags - bdb_dom_open inside the environment, with extra open
- * flags (DB_THREAD for a shared database) */
+/* dom_open_in - bdb_dom_open inside the environment */
 static int
-dom_open_flags(struct vudb_bectx *ctx, struct bdb_store *st, const char *file,
-    int flags, u_int32_t extra, DB **dbp_r)
+dom_open_in(struct vudb_bectx *ctx, struct bdb_store *st, const char *file,
+    int flags, DB **dbp_r)
 {
 	u_int32_t oflags;
 	DB_TXN *txn;
@@ -1985,7 +1931,7 @@ dom_open_flags(struct vudb_bectx *ctx, struct bdb_store *st, const char *file,
 	if ((ret = db_create(&dbp, st->env, 0)) != 0)
 		return bdb_status(ctx, ret, "db_create");
 	(void)dbp->set_flags(dbp, DB_CHKSUM);
-	oflags = DB_MULTIVERSION | extra;
+	oflags = DB_MULTIVERSION;
 	if (st->flags & VUDB_RDONLY)
 		oflags |= DB_RDONLY;
 	if (flags & VUDB_CREATE) {
@@ -2026,148 +1972,6 @@ dom_open_flags(struct vudb_bectx *ctx, struct bdb_store *st, const char *file,
 	return VUDB_OK;
 }
 
-/* sdb_hash - the bucket of a file identity */
-static size_t
-sdb_hash(const struct bdb_env *e, dev_t dev, ino_t ino)
-{
-	uint64_t h = ((uint64_t)dev * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)ino;
-
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	return (size_t)h & (e->nstab - 1);
-}
-
-/* sdb_grow - twice the buckets, at a load of one (slock held) */
-static void
-sdb_grow(struct bdb_env *e)
-{
-	struct bdb_sdb **old = e->stab, **tab, *d;
-	size_t n = e->nstab, i, b;
-
-	if (e->nstab != 0 && e->nsdb < e->nstab)
-		return;
-	if ((tab = calloc(n == 0 ? 256 : n * 2, sizeof(*tab))) == NULL)
-		return;		/* longer chains */
-	e->stab = tab;
-	e->nstab = n == 0 ? 256 : n * 2;
-	for (i = 0; i < n; i++)
-		while ((d = old[i]) != NULL) {
-			old[i] = d->next;
-			b = sdb_hash(e, d->dev, d->ino);
-			d->next = tab[b];
-			tab[b] = d;
-		}
-	free(old);
-}
-
-/*
- * sdb_open - the shared database of file (whose identity sb is), for a
- * read-only store handle: the one open, or a new one (DB_THREAD).  Called
- * inside the environment (st_enter).
- */
-static int
-sdb_open(struct vudb_bectx *ctx, struct bdb_store *st, const char *file,
-    const struct stat *sb, DB **dbp_r, struct bdb_sdb **sdb_r)
-{
-	struct bdb_env *e = st->shared;
-	struct bdb_sdb *d;
-	DB *dbp;
-	size_t len;
-	int rc;
-
-	pthread_mutex_lock(&e->slock);
-	if (e->nstab > 0)
-		for (d = e->stab[sdb_hash(e, sb->st_dev, sb->st_ino)];
-		    d != NULL; d = d->next)
-			if (d->dev == sb->st_dev && d->ino == sb->st_ino &&
-			    strcmp(d->file, file) == 0) {
-				d->refs++;
-				pthread_mutex_unlock(&e->slock);
-				*dbp_r = d->dbp;
-				*sdb_r = d;
-				return VUDB_OK;
-			}
-	pthread_mutex_unlock(&e->slock);
-	/* opened outside the lock: another thread may open it meanwhile,
-	 * and the second to come back closes its own */
-	if ((rc = dom_open_flags(ctx, st, file, 0, DB_THREAD, &dbp)) !=
-	    VUDB_OK)
-		return rc;
-	len = strlen(file) + 1;
-	if ((d = calloc(1, sizeof(*d) + len)) == NULL) {
-		dbp->close(dbp, DB_NOSYNC);
-		return VUDB_ENOMEM;
-	}
-	d->dbp = dbp;
-	d->dev = sb->st_dev;
-	d->ino = sb->st_ino;
-	d->refs = 1;
-	memcpy(d->file, file, len);
-	pthread_mutex_lock(&e->slock);
-	sdb_grow(e);
-	if (e->nstab == 0) {
-		pthread_mutex_unlock(&e->slock);
-		dbp->close(dbp, DB_NOSYNC);
-		free(d);
-		return VUDB_ENOMEM;
-	}
-	{
-		struct bdb_sdb *o;
-		size_t b = sdb_hash(e, sb->st_dev, sb->st_ino);
-
-		for (o = e->stab[b]; o != NULL; o = o->next)
-			if (o->dev == d->dev && o->ino == d->ino &&
-			    strcmp(o->file, file) == 0)
-				break;
-		if (o != NULL) {
-			o->refs++;
-			pthread_mutex_unlock(&e->slock);
-			dbp->close(dbp, DB_NOSYNC);
-			free(d);
-			d = o;
-		} else {
-			d->next = e->stab[b];
-			e->stab[b] = d;
-			e->nsdb++;
-			pthread_mutex_unlock(&e->slock);
-		}
-	}
-	*dbp_r = d->dbp;
-	*sdb_r = d;
-	return VUDB_OK;
-}
-
-/*
- * sdb_close - w's reference to its shared database let go; the last one
- * closes it (unless its environment is dead: then it is only forgotten)
- */
-static void
-sdb_close(struct bdb_db *w)
-{
-	struct bdb_env *e = w->e;
-	struct bdb_sdb *d = w->sdb, **pp;
-
-	pthread_mutex_lock(&e->slock);
-	if (--d->refs > 0) {
-		pthread_mutex_unlock(&e->slock);
-		return;
-	}
-	for (pp = &e->stab[sdb_hash(e, d->dev, d->ino)]; *pp != NULL;
-	    pp = &(*pp)->next)
-		if (*pp == d) {
-			*pp = d->next;
-			e->nsdb--;
-			break;
-		}
-	pthread_mutex_unlock(&e->slock);
-	if (st_in(w->st, e)) {
-		d->dbp->close(d->dbp, DB_NOSYNC);
-		st_leave(w->st);
-	}
-	free(d);
-}
-
 static int
 bdb_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
     void **h_r)
@@ -2175,7 +1979,6 @@ bdb_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
 	struct bdb_store *st = vst;
 	struct stat sb;
 	char file[VUDB_BE_DOMAIN_MAX + 16], path[4096], marker[4200];
-	struct bdb_sdb *sdb;
 	DB *dbp;
 	int rc;
 
@@ -2203,24 +2006,7 @@ bdb_dom_open(struct vudb_bectx *ctx, void *vst, const char *domain, int flags,
 		    marker);
 	if ((rc = st_enter(ctx, st, st->shared)) != VUDB_OK)
 		return rc;
-	if (SHARER(st) && !(flags & VUDB_CREATE) &&
-	    __atomic_load_n(&st->shared->nreaders, __ATOMIC_RELAXED) > 1) {
-		/* one of several long-lived readers: the process's
-		 * database of the file */
-		rc = sdb_open(ctx, st, file, &sb, &dbp, &sdb);
-		if (rc == VUDB_OK && (rc = dom_db(st, dbp, h_r)) != VUDB_OK) {
-			struct bdb_db tmp = { dbp, st, st->shared, sdb };
-
-			st_leave(st);
-			sdb_close(&tmp);
-			return rc;
-		}
-		if (rc == VUDB_OK)
-			((struct bdb_db *)*h_r)->sdb = sdb;
-		st_leave(st);
-		return rc;
-	}
-	rc = dom_open_flags(ctx, st, file, flags, 0, &dbp);
+	rc = dom_open_in(ctx, st, file, flags, &dbp);
 	if (rc == VUDB_OK && (rc = dom_db(st, dbp, h_r)) != VUDB_OK)
 		dbp->close(dbp, DB_NOSYNC);
 	st_leave(st);
@@ -2247,11 +2033,6 @@ bdb_dom_close(struct vudb_bectx *ctx, void *vst, void *h)
 	(void)vst;
 	if (w == NULL)
 		return;
-	if (w->sdb != NULL) {
-		sdb_close(w);
-		free(w);
-		return;
-	}
 	/* the log makes every commit durable: no need to flush the file */
 	if (st_in(w->st, w->e)) {
 		w->dbp->close(w->dbp, DB_NOSYNC);
@@ -2468,16 +2249,6 @@ bdb_iter(struct vudb_bectx *ctx, void *h, void *txn, const void *prefix,
 	k.size = (u_int32_t)plen;
 	if (plen == 0)
 		op = DB_FIRST;
-	if (w->sdb != NULL) {
-		/* a DB_THREAD database: the bytes in memory of ours */
-		if ((k.data = malloc(plen > 0 ? plen : 1)) == NULL) {
-			c->close(c);
-			db_leave(w);
-			return VUDB_ENOMEM;
-		}
-		memcpy(k.data, prefix, plen);
-		k.flags = v.flags = DB_DBT_REALLOC;
-	}
 	for (;;) {
 		ret = c->get(c, &k, &v, op);
 		op = DB_NEXT;
@@ -2494,10 +2265,6 @@ bdb_iter(struct vudb_bectx *ctx, void *h, void *txn, const void *prefix,
 	}
 	c->close(c);
 	db_leave(w);
-	if (w->sdb != NULL) {
-		free(k.data);
-		free(v.data);
-	}
 	return rc;
 }
 
